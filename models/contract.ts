@@ -1,0 +1,68 @@
+/**
+ * The Forecaster contract (ARCHITECTURE.md). Pure: no Temporal, Pulumi or I/O imports here.
+ * Every model in models/ implements it, so the decision saga and the simulator can swap models.
+ */
+
+/** Quantile levels every forecast carries. P05/P95 bound the central 90% interval. */
+export const QUANTILE_LEVELS = ['p05', 'p50', 'p90', 'p95', 'p99'] as const;
+export type QuantileLevel = (typeof QUANTILE_LEVELS)[number];
+
+/** Numeric probability of each quantile level. */
+export const QUANTILE_PROBABILITY: Record<QuantileLevel, number> = {
+  p05: 0.05,
+  p50: 0.5,
+  p90: 0.9,
+  p95: 0.95,
+  p99: 0.99,
+};
+
+export interface FitOptions {
+  /** Seasonal periods in steps, shortest first (e.g. [288, 2016] for daily+weekly at 5 min). */
+  seasons?: number[];
+  /** Step length in seconds (used by models that reason in wall-clock time). */
+  stepSeconds?: number;
+  /** Seed for models with randomness (neural nets), so fits are reproducible. */
+  seed?: number;
+}
+
+export interface Forecast {
+  /** Name of the model (or ensemble) that produced it. */
+  model: string;
+  horizon: number;
+  /** Point forecast (mean or median), one value per step ahead. */
+  point: number[];
+  /** Quantile paths, each of length `horizon`, monotone across levels at every step. */
+  quantiles: Record<QuantileLevel, number[]>;
+  /** True when the history was too short for the full model and a fallback was used. */
+  coldStart?: boolean;
+  /** Human-readable notes: fallbacks taken, why, what was clipped. */
+  notes?: string[];
+}
+
+export interface SerializedModel {
+  model: string;
+  version: number;
+  state: unknown;
+}
+
+export interface FittedModel {
+  readonly name: string;
+  forecast(horizon: number): Forecast;
+  serialize(): SerializedModel;
+  /** One line saying what was fitted (parameters, seasons) for explanations. */
+  describe(): string;
+}
+
+export interface Forecaster {
+  readonly name: string;
+  fit(values: readonly number[], opts?: FitOptions): Promise<FittedModel>;
+  deserialize(json: SerializedModel): FittedModel;
+}
+
+/** Thrown for unusable input; the message names the problem and the fix. */
+export class ForecastInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForecastInputError';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The Provisioner contract (ARCHITECTURE.md): how the saga changes capacity. Implementations:
+ * dry-run (state in a file), fault-injecting (tests), pulumi-local (real processes), pulumi-aws.
+ * Every method must be idempotent: Temporal retries activities, so apply(plan) twice == once.
+ */
+
+/** Desired replicas per tier (tier names come from the service config; "default" when untiered). */
+export type TierReplicas = Record<string, number>;
+
+export interface CapacityPlan {
+  decisionId: string;
+  service: string;
+  /** Desired replicas per tier after this decision. */
+  tiers: TierReplicas;
+  /** Sum of `tiers`. */
+  total: number;
+}
+
+export interface CapacityState {
+  service: string;
+  tiers: TierReplicas;
+  total: number;
+  /** Implementation details worth showing (pids, stack version, ASG names). */
+  details?: Record<string, unknown>;
+}
+
+export interface PreviewResult {
+  changes: number;
+  summary: string;
+}
+
+export interface ApplyResult {
+  /** State after the apply. */
+  applied: CapacityState;
+  /** State before the apply: what rollback() restores. */
+  previous: CapacityState;
+  /** False when the plan was already in place (an activity retry, for instance). */
+  changed: boolean;
+  summary: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  expected: number;
+  healthy: number;
+  reasons: string[];
+}
+
+/** Hooks from the calling activity: heartbeats keep a long apply alive; the signal cancels it. */
+export interface ProvisionContext {
+  heartbeat(details?: unknown): void;
+  signal?: AbortSignal;
+}
+
+export const noopProvisionContext: ProvisionContext = { heartbeat: () => undefined };
+
+export interface Provisioner {
+  readonly kind: string;
+  current(service: string): Promise<CapacityState>;
+  preview(plan: CapacityPlan): Promise<PreviewResult>;
+  apply(plan: CapacityPlan, ctx?: ProvisionContext): Promise<ApplyResult>;
+  /** Return to `previous` (idempotent); resolves to the state reached. */
+  rollback(previous: CapacityState, ctx?: ProvisionContext): Promise<CapacityState>;
+  verify(plan: CapacityPlan, ctx?: ProvisionContext): Promise<VerifyResult>;
+}
+
+export function sumTiers(tiers: TierReplicas): number {
+  return Object.values(tiers).reduce((a, b) => a + b, 0);
+}
