@@ -23,6 +23,23 @@ export interface FitOptions {
   stepSeconds?: number;
   /** Seed for models with randomness (neural nets), so fits are reproducible. */
   seed?: number;
+  /**
+   * Dated events (campaigns, holidays) for models that take regressors (prophet). Index-based:
+   * `start`/`end` are step indices on the fitted series, 0 = its first value, `end` exclusive;
+   * indices >= values.length lie in the forecast (index values.length = first forecast step).
+   * `multiplier` scales demand while the event runs (1.5 = +50%); when an event of the same
+   * `name` occurs in the history, prophet learns its effect from the data instead.
+   */
+  events?: ForecastEvent[];
+  /** Horizon the caller will ask for; ensembles and calibrators use it to size their validation. */
+  horizon?: number;
+}
+
+export interface ForecastEvent {
+  start: number;
+  end: number;
+  multiplier: number;
+  name: string;
 }
 
 export interface Forecast {
@@ -51,6 +68,12 @@ export interface FittedModel {
   serialize(): SerializedModel;
   /** One line saying what was fitted (parameters, seasons) for explanations. */
   describe(): string;
+  /**
+   * Optional: forecast from the end of `history` (a longer or different series) with the fitted
+   * parameters, without refitting. Lets conformal calibration and the ensemble score many rolling
+   * origins cheaply; models without it are refitted at each origin.
+   */
+  forecastFrom?(history: readonly number[], horizon: number): Forecast;
 }
 
 export interface Forecaster {

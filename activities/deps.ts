@@ -1,0 +1,58 @@
+import { getService, loadConfig, LoadedConfig } from '../config/load';
+import type { ServiceConfig } from '../config/schema';
+import { createMetricsSource } from '../metrics';
+import type { MetricsSource } from '../metrics/contract';
+import type { Provisioner } from '../provisioners/contract';
+import { createProvisioner } from '../provisioners';
+import { BudgetLedger } from '../store/budget-ledger';
+import { DecisionLedger } from '../store/ledger';
+
+/**
+ * What activities need from the outside world. The worker builds it from kinetic.yaml; tests may
+ * inject a provisioner or metrics source. The config is re-read per activity so edits apply
+ * without restarting workers (a bad edit fails the next decision with a clear message).
+ */
+export interface ActivityDeps {
+  config(): LoadedConfig;
+  service(name: string): ServiceConfig;
+  provisioner(service: string): Provisioner;
+  metrics(service: string): MetricsSource;
+  ledger(): DecisionLedger;
+  budget(): BudgetLedger;
+}
+
+export interface DepsOptions {
+  configPath?: string;
+  /** Overrides for tests or embedding: take precedence over what the config names. */
+  provisioner?: (service: string, cfg: ServiceConfig, stateRoot: string) => Provisioner | undefined;
+  metrics?: (service: string, cfg: ServiceConfig) => MetricsSource | undefined;
+}
+
+export function createDeps(opts: DepsOptions = {}): ActivityDeps {
+  const provisioners = new Map<string, Provisioner>();
+  const config = () => loadConfig(opts.configPath);
+  const deps: ActivityDeps = {
+    config,
+    service: (name) => getService(config(), name),
+    provisioner(service) {
+      const cfg = config();
+      const svc = getService(cfg, service);
+      // Cache per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused.
+      const key = `${service}:${JSON.stringify(svc.provisioner)}:${cfg.stateRoot}`;
+      let p = provisioners.get(key);
+      if (!p) {
+        p = opts.provisioner?.(service, svc, cfg.stateRoot) ??
+          createProvisioner(svc.provisioner, { stateRoot: cfg.stateRoot, minInstances: svc.minInstances });
+        provisioners.set(key, p);
+      }
+      return p;
+    },
+    metrics(service) {
+      const svc = deps.service(service);
+      return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics);
+    },
+    ledger: () => new DecisionLedger(config().stateRoot),
+    budget: () => new BudgetLedger(config().stateRoot),
+  };
+  return deps;
+}

@@ -1,0 +1,24 @@
+import { budgetActivities } from './budget';
+import { contextActivities } from './context';
+import { createDeps, DepsOptions } from './deps';
+import { withFailureMapping } from './failures';
+import { forecastActivities } from './forecast';
+import { planActivities } from './plan';
+import { provisionActivities } from './provision';
+import { recordActivities } from './record';
+
+/** Every activity of the decision saga, closed over its dependencies (samples' DI-factory style). */
+export function createActivities(opts: DepsOptions = {}) {
+  const deps = createDeps(opts);
+  return withFailureMapping({
+    ...contextActivities(deps),
+    ...forecastActivities(deps),
+    ...planActivities(),
+    ...budgetActivities(deps),
+    ...provisionActivities(deps),
+    ...recordActivities(deps),
+  });
+}
+
+export type DecisionActivities = ReturnType<typeof createActivities>;
+export type { DecisionContext } from './types';

@@ -1,0 +1,30 @@
+import { Context } from '@temporalio/activity';
+import type { CapacityState, ProvisionContext, PreviewResult, VerifyResult } from '../provisioners/contract';
+import type { PlanSummary, ProvisionSummary } from '../workflows/decision-types';
+import type { ActivityDeps } from './deps';
+import { toCapacityPlan } from './types';
+
+/** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
+function provisionContext(): ProvisionContext {
+  const ctx = Context.current();
+  return { heartbeat: (d) => ctx.heartbeat(d), signal: ctx.cancellationSignal };
+}
+
+export function provisionActivities(deps: ActivityDeps) {
+  return {
+    async previewCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<PreviewResult> {
+      return deps.provisioner(input.service).preview(toCapacityPlan(input.decisionId, input.service, input.plan));
+    },
+    async applyCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<ProvisionSummary> {
+      const p = deps.provisioner(input.service);
+      const res = await p.apply(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+      return { provisioner: p.kind, changed: res.changed, summary: res.summary, before: res.previous, after: res.applied };
+    },
+    async verifyCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<VerifyResult> {
+      return deps.provisioner(input.service).verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+    },
+    async rollbackCapacity(input: { service: string; previous: CapacityState }): Promise<CapacityState> {
+      return deps.provisioner(input.service).rollback(input.previous, provisionContext());
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The typed client other systems import to trigger and steer decisions:
+ * startDecision, approve, reject, getDecision, listDecisions.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { DecisionInput, DecisionOutcome, DecisionRecord, DecisionTrigger, Direction } from '../workflows/decision-types';
+import {
+  approveUpdate,
+  decisionRecordQuery,
+  decisionWorkflowId,
+  DEFAULT_TASK_QUEUE,
+  rejectUpdate,
+  SA_DECISION_ID,
+  SA_DIRECTION,
+  SA_OUTCOME,
+  SA_SERVICE,
+  SA_STAGE,
+} from '../workflows/definitions';
+import { scalingDecision } from '../workflows/scaling-decision';
+
+export { connectClient, resolveTemporalTarget } from './connection';
+
+export interface StartDecisionOptions extends Partial<Omit<DecisionInput, 'service' | 'decisionId'>> {
+  taskQueue?: string;
+  /** When a decision for the service is running: wait for it and start after (default), or fail. */
+  ifRunning?: 'wait' | 'fail';
+  /** Longest wait for a running decision before giving up (ms). */
+  waitTimeoutMs?: number;
+}
+
+export interface StartedDecision {
+  decisionId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface DecisionSummary {
+  decisionId: string;
+  service: string;
+  workflowId: string;
+  runId: string;
+  status: string;
+  stage?: string;
+  direction?: string;
+  outcome?: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+/** Decision ids read as `<service>-<UTC yyyymmddhhmmss>-<4 hex>`, so people can tell them apart. */
+export function newDecisionId(service: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${service}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function serviceOfDecisionId(decisionId: string): string {
+  const m = /^(.*)-\d{14}-[0-9a-f]{4}$/.exec(decisionId);
+  if (!m) throw new Error(`"${decisionId}" is not a decision id (expected <service>-<yyyymmddhhmmss>-<4 hex>)`);
+  return m[1];
+}
+
+export class KineticClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue = DEFAULT_TASK_QUEUE,
+  ) {}
+
+  /**
+   * Starts a decision. Temporal allows one running decision per service (workflow id per service),
+   * so by default a second request waits for the running one to finish, then starts.
+   */
+  async startDecision(service: string, opts: StartDecisionOptions = {}): Promise<StartedDecision> {
+    const decisionId = newDecisionId(service);
+    const input: DecisionInput = {
+      decisionId,
+      service,
+      trigger: opts.trigger ?? ({ kind: 'api' } satisfies DecisionTrigger),
+      dryRun: opts.dryRun,
+      targetOverride: opts.targetOverride,
+      timeouts: opts.timeouts,
+    };
+    const workflowId = decisionWorkflowId(service);
+    const deadline = Date.now() + (opts.waitTimeoutMs ?? 3_600_000);
+    for (;;) {
+      try {
+        const handle = await this.client.workflow.start(scalingDecision, {
+          workflowId,
+          taskQueue: opts.taskQueue ?? this.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: SA_SERVICE, value: service },
+            { key: SA_DECISION_ID, value: decisionId },
+            { key: SA_STAGE, value: 'starting' },
+          ],
+          memo: { decisionId, trigger: input.trigger },
+        });
+        return { decisionId, workflowId, runId: handle.firstExecutionRunId };
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError) || opts.ifRunning === 'fail') throw e;
+        if (Date.now() > deadline) throw new Error(`a decision for ${service} is still running after the wait timeout`);
+        // Serialise: wait for the running decision to close, then try again.
+        await this.client.workflow.getHandle(workflowId).result().catch(() => undefined);
+      }
+    }
+  }
+
+  /** The workflow handle of a decision id (the running or the closed run that carries it). */
+  private async handleOf(decisionId: string) {
+    const service = serviceOfDecisionId(decisionId);
+    const latest = this.client.workflow.getHandle(decisionWorkflowId(service));
+    try {
+      const desc = await latest.describe();
+      const memoId = (desc.memo as { decisionId?: string } | undefined)?.decisionId;
+      if (memoId === decisionId) return this.client.workflow.getHandle(desc.workflowId, desc.runId);
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+    for await (const wf of this.client.workflow.list({ query: `KineticDecisionId = "${decisionId}"` })) {
+      return this.client.workflow.getHandle(wf.workflowId, wf.runId);
+    }
+    throw new Error(`no decision ${decisionId} found (it may not have started yet, or the id is mistyped)`);
+  }
+
+  async approve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
+    const h = await this.handleOf(decisionId);
+    return h.executeUpdate(approveUpdate, { args: [{ identity, comment }] });
+  }
+
+  async reject(decisionId: string, identity: string, reason?: string): Promise<DecisionRecord> {
+    const h = await this.handleOf(decisionId);
+    return h.executeUpdate(rejectUpdate, { args: [{ identity, comment: reason }] });
+  }
+
+  /** The decision record: live from the running workflow, or the final one once closed. */
+  async getDecision(decisionId: string): Promise<DecisionRecord> {
+    const h = await this.handleOf(decisionId);
+    const desc = await h.describe();
+    if (desc.status.name === 'RUNNING') return h.query(decisionRecordQuery);
+    if (desc.status.name === 'COMPLETED') return (await h.result()) as DecisionRecord;
+    return h.query(decisionRecordQuery);
+  }
+
+  /** Waits for a decision to finish and returns its record. */
+  async waitForDecision(decisionId: string): Promise<DecisionRecord> {
+    const h = await this.handleOf(decisionId);
+    return (await h.result()) as DecisionRecord;
+  }
+
+  async listDecisions(opts: { service?: string; outcome?: DecisionOutcome; direction?: Direction; limit?: number } = {}): Promise<DecisionSummary[]> {
+    const clauses = [`WorkflowType = "scalingDecision"`];
+    if (opts.service) clauses.push(`KineticService = "${opts.service}"`);
+    if (opts.outcome) clauses.push(`KineticOutcome = "${opts.outcome}"`);
+    if (opts.direction) clauses.push(`KineticDirection = "${opts.direction}"`);
+    const out: DecisionSummary[] = [];
+    for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const sa = wf.typedSearchAttributes;
+      out.push({
+        decisionId: sa.get(SA_DECISION_ID) ?? '',
+        service: sa.get(SA_SERVICE) ?? '',
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        status: wf.status.name,
+        stage: sa.get(SA_STAGE),
+        direction: sa.get(SA_DIRECTION),
+        outcome: sa.get(SA_OUTCOME),
+        startTime: wf.startTime,
+        closeTime: wf.closeTime,
+      });
+      if (out.length >= (opts.limit ?? 50)) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ZodError } from 'zod';
+import { configSchema, KineticConfig, ServiceConfig } from './schema';
+
+/** A config that cannot be used; the message lists every bad field with its path and what is allowed. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig extends KineticConfig {
+  /** Absolute path of the file read. */
+  file: string;
+  /** Absolute state directory. */
+  stateRoot: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'kinetic.yaml';
+
+export function resolveConfigPath(explicit?: string): string {
+  return resolve(explicit ?? process.env.KINETIC_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+function formatZodError(file: string, err: ZodError): string {
+  const lines = err.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(top level)';
+    return `  - ${path}: ${issue.message}`;
+  });
+  return `${file}: invalid configuration\n${lines.join('\n')}\nSee README.md "Configuration" for every field.`;
+}
+
+export function parseConfig(text: string, file: string): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatZodError(file, parsed.error));
+  const cfg = parsed.data;
+  const base = dirname(file);
+  for (const svc of Object.values(cfg.services)) {
+    if (svc.metrics.source === 'csv') svc.metrics.path = resolve(base, svc.metrics.path);
+  }
+  return { ...cfg, file, stateRoot: resolve(base, cfg.stateDir) };
+}
+
+export function loadConfig(path?: string): LoadedConfig {
+  const file = resolveConfigPath(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ConfigError(`${file}: no such file; copy kinetic.yaml from the repository or pass --config FILE`);
+    }
+    throw new ConfigError(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file);
+}
+
+export class UnknownServiceError extends Error {
+  constructor(service: string, known: string[]) {
+    super(`unknown service "${service}"; kinetic.yaml defines: ${known.join(', ') || '(none)'}`);
+    this.name = 'UnknownServiceError';
+  }
+}
+
+export function getService(cfg: KineticConfig, service: string): ServiceConfig {
+  const svc = cfg.services[service];
+  if (!svc) throw new UnknownServiceError(service, Object.keys(cfg.services));
+  return svc;
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { parseDurationSeconds } from './duration';
+
+/**
+ * kinetic.yaml schema. Every field is documented in README.md ("Configuration").
+ * Durations are strings like "5m"; they are normalised to seconds here.
+ */
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    try {
+      return parseDurationSeconds(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const serviceName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes, starting with a letter (max 63)');
+
+const csvMetrics = z
+  .object({
+    source: z.literal('csv'),
+    /** Path to the CSV file, relative to kinetic.yaml. */
+    path: z.string().min(1),
+    valueColumn: z.string().min(1).default('value'),
+    timeColumn: z.string().min(1).optional(),
+    /** Name of the metric (for the record and the explanation). */
+    metric: z.string().min(1).default('requests_per_second'),
+    stepSeconds: z.number().int().positive().default(300),
+    /** How many trailing points to read as history (the replay's "now" is the file's end). */
+    historyPoints: z.number().int().min(2).default(2016),
+  })
+  .strict();
+
+const prometheusMetrics = z
+  .object({
+    source: z.literal('prometheus'),
+    url: z.url(),
+    query: z.string().min(1),
+    metric: z.string().min(1).default('requests_per_second'),
+    stepSeconds: z.number().int().positive().default(60),
+    historyPoints: z.number().int().min(2).default(2016),
+  })
+  .strict();
+
+const localPoolMetrics = z
+  .object({
+    source: z.literal('local-pool'),
+    metric: z.string().min(1).default('requests_per_second'),
+    stepSeconds: z.number().int().positive().default(5),
+    historyPoints: z.number().int().min(2).default(120),
+  })
+  .strict();
+
+const metrics = z.discriminatedUnion('source', [csvMetrics, prometheusMetrics, localPoolMetrics]);
+
+const provisioner = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('dry-run'), initialInstances: z.number().int().min(0).optional() }).strict(),
+  z
+    .object({
+      type: z.literal('fault-injecting'),
+      initialInstances: z.number().int().min(0).optional(),
+      /** Apply moves half-way to the target, then fails (not retryable). */
+      failApplyAfterPartial: z.boolean().default(false),
+      /** Verification reports unhealthy members. */
+      failVerify: z.boolean().default(false),
+      /** Apply takes this long (heartbeating), so tests can kill a worker mid-apply. */
+      applyDelayMs: z.number().int().min(0).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('pulumi-local'),
+      basePort: z.number().int().min(1024).max(65000).default(18080),
+      command: z.array(z.string()).optional(),
+      healthPath: z.string().default('/healthz'),
+      initialInstances: z.number().int().min(0).optional(),
+    })
+    .strict(),
+]);
+
+const approval = z
+  .object({
+    /** Decisions inside all of these bounds are approved without a person. */
+    autoApprove: z
+      .object({
+        maxStepChange: z.number().int().min(0).default(2),
+        maxHourlyCostIncrease: z.number().min(0).default(Number.MAX_SAFE_INTEGER),
+        allowScaleIn: z.boolean().default(true),
+      })
+      .strict()
+      .default({ maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true }),
+    /** Identities allowed to approve or reject (e.g. e-mail addresses). */
+    approvers: z.array(z.string().min(1)).default([]),
+    /** A decision waiting longer than this is rejected. */
+    timeout: duration.default(3600),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    description: z.string().optional(),
+    metrics,
+    /** Demand one instance serves at 100% utilisation, in the metric's unit. */
+    capacityPerInstance: z.number().positive(),
+    minInstances: z.number().int().min(0),
+    maxInstances: z.number().int().min(1),
+    targetUtilization: z.number().gt(0).max(1).default(0.7),
+    /** Time from a decision to new capacity serving (boot + warm-up): we plan this far ahead. */
+    leadTime: duration.default(600),
+    /** The window after the lead time that the plan must cover. */
+    decisionInterval: duration.default(300),
+    /** Minimum time between two committed decisions of this service. */
+    cooldown: duration.default(300),
+    /** A scale-in waits until no higher recommendation was made within this window. */
+    scaleInStabilization: duration.default(900),
+    /** Largest change (in instances) one decision may make. */
+    maxStepChange: z.number().int().min(1).default(10),
+    /** Seasonal periods in metric steps (e.g. [288, 2016] for daily+weekly at 5 min). */
+    seasons: z.array(z.number().int().min(2)).default([]),
+    approval: approval.default({
+      autoApprove: { maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true },
+      approvers: [],
+      timeout: 3600,
+    }),
+    budget: z
+      .object({
+        /** Monthly spend limit in the price's currency. */
+        monthly: z.number().positive(),
+        /** Services naming the same pool share its limit (default: the service's own pool). */
+        pool: z.string().min(1).optional(),
+      })
+      .strict(),
+    pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict(),
+    provisioner: provisioner.default({ type: 'dry-run' }),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.maxInstances < s.minInstances) {
+      ctx.addIssue({ code: 'custom', path: ['maxInstances'], message: `must be >= minInstances (${s.minInstances})` });
+    }
+  });
+
+export const configSchema = z
+  .object({
+    version: z.literal(1),
+    /** Task queue the worker polls and decisions run on. */
+    taskQueue: z.string().min(1).default('kinetic-decisions'),
+    /** Where ledgers, budgets and provisioner state live (relative to kinetic.yaml). */
+    stateDir: z.string().min(1).default('.kinetic'),
+    services: z.record(serviceName, serviceSchema).refine((r) => Object.keys(r).length > 0, 'define at least one service'),
+  })
+  .strict();
+
+export type KineticConfig = z.infer<typeof configSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type ProvisionerConfig = ServiceConfig['provisioner'];
+export type MetricsConfig = ServiceConfig['metrics'];

@@ -1,0 +1,19 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Paths of native tools resolved by scripts/toolchain.js (run by `npm test` / `npm run demo`). */
+export const REPO_ROOT = resolve(__dirname, '..');
+export const TOOLS_DIR = process.env.KINETIC_TOOLS_DIR ? resolve(process.env.KINETIC_TOOLS_DIR) : join(REPO_ROOT, '.tools');
+
+export function toolPath(name: 'temporal' | 'pulumi'): string {
+  const envName = `KINETIC_${name.toUpperCase()}_BIN`;
+  if (process.env[envName]) return process.env[envName]!;
+  const file = join(TOOLS_DIR, 'toolchain.json');
+  if (existsSync(file)) {
+    const paths = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    if (paths[name] && existsSync(paths[name])) return paths[name];
+  }
+  const local = join(TOOLS_DIR, 'bin', name);
+  if (existsSync(local)) return local;
+  throw new Error(`the ${name} CLI is not set up; run \`npm run toolchain\` (builds it from Go modules) or set ${envName}`);
+}

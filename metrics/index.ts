@@ -1,0 +1,25 @@
+import type { MetricsConfig } from '../config/schema';
+import { MetricsInputError, MetricsSource } from './contract';
+import { CsvMetricsSource } from './csv-source';
+
+/** Builds the metrics source a service's config names. New kinds register here. */
+export type MetricsFactory = (cfg: MetricsConfig) => MetricsSource;
+
+const factories = new Map<string, MetricsFactory>();
+
+export function registerMetricsSource(source: string, factory: MetricsFactory): void {
+  factories.set(source, factory);
+}
+
+registerMetricsSource('csv', (cfg) => {
+  if (cfg.source !== 'csv') throw new Error('bad factory');
+  return new CsvMetricsSource({ path: cfg.path, valueColumn: cfg.valueColumn, timeColumn: cfg.timeColumn, historyPoints: cfg.historyPoints });
+});
+
+export function createMetricsSource(cfg: MetricsConfig): MetricsSource {
+  const factory = factories.get(cfg.source);
+  if (!factory) {
+    throw new MetricsInputError(`metrics.source "${cfg.source}" is not available in this build; use one of: ${[...factories.keys()].join(', ')}`);
+  }
+  return factory(cfg);
+}

@@ -1,0 +1,39 @@
+import type { ProvisionerConfig } from '../config/schema';
+import type { Provisioner } from './contract';
+import { DryRunProvisioner } from './dry-run';
+import { FaultInjectingProvisioner } from './fault-injecting';
+
+/** Builds the provisioner a service's config names. New kinds register here. */
+export interface ProvisionerEnv {
+  stateRoot: string;
+  minInstances: number;
+}
+
+export type ProvisionerFactory = (cfg: ProvisionerConfig, env: ProvisionerEnv) => Provisioner;
+
+const factories = new Map<string, ProvisionerFactory>();
+
+export function registerProvisioner(type: string, factory: ProvisionerFactory): void {
+  factories.set(type, factory);
+}
+
+registerProvisioner('dry-run', (cfg, env) => {
+  const initial = 'initialInstances' in cfg && cfg.initialInstances !== undefined ? cfg.initialInstances : env.minInstances;
+  return new DryRunProvisioner({ stateRoot: env.stateRoot, initialInstances: initial });
+});
+
+registerProvisioner('fault-injecting', (cfg, env) => {
+  if (cfg.type !== 'fault-injecting') throw new Error('bad factory');
+  return new FaultInjectingProvisioner(
+    { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances },
+    { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs },
+  );
+});
+
+export function createProvisioner(cfg: ProvisionerConfig, env: ProvisionerEnv): Provisioner {
+  const factory = factories.get(cfg.type);
+  if (!factory) {
+    throw new Error(`provisioner.type "${cfg.type}" is not available in this build; use one of: ${[...factories.keys()].join(', ')}`);
+  }
+  return factory(cfg, env);
+}

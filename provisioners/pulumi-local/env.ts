@@ -1,0 +1,147 @@
+/**
+ * Pulumi toolchain wiring for the pulumi-local provisioner: which CLI binary, where state lives,
+ * the passphrase, the `pulumi-resource-pulumi-nodejs` shim, and the environment of every CLI run.
+ * Nothing here ever downloads: plugin acquisition and update checks are disabled.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PulumiCommand } from '@pulumi/pulumi/automation';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface PulumiPaths {
+  repoRoot: string;
+  /** Root of everything the provisioner writes (default `<repo>/.kinetic/pulumi`). */
+  rootDir: string;
+  /** DIY backend directory (`file://` URL target): `<rootDir>/state`. */
+  backendDir: string;
+  /** Stable per-stack work dirs (`Pulumi.yaml`, `Pulumi.<stack>.yaml`): `<rootDir>/work/<stack>`. */
+  workRoot: string;
+  /** Per-service logs and membership files: `<rootDir>/pools/<service>`. */
+  poolsRoot: string;
+  /** PULUMI_HOME. */
+  pulumiHome: string;
+  /** The CLI binary. */
+  pulumiBin: string;
+  /** Directory put first on the CLI's PATH; holds the `pulumi-resource-pulumi-nodejs` shim link. */
+  shimDir: string;
+}
+
+export function resolvePaths(opts: {
+  repoRoot?: string;
+  rootDir?: string;
+  pulumiBin?: string;
+  pulumiHome?: string;
+}): PulumiPaths {
+  const repoRoot = path.resolve(opts.repoRoot ?? REPO_ROOT);
+  const rootDir = path.resolve(opts.rootDir ?? path.join(repoRoot, '.kinetic', 'pulumi'));
+  return {
+    repoRoot,
+    rootDir,
+    backendDir: path.join(rootDir, 'state'),
+    workRoot: path.join(rootDir, 'work'),
+    poolsRoot: path.join(rootDir, 'pools'),
+    pulumiHome: path.resolve(opts.pulumiHome ?? path.join(repoRoot, '.kinetic', 'pulumi', 'home')),
+    pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
+    shimDir: path.join(rootDir, 'bin'),
+  };
+}
+
+/** Path of the dynamic-provider shim shipped at the root of the `@pulumi/pulumi` package. */
+export function shimSource(repoRoot: string): string {
+  const pkg = require.resolve('@pulumi/pulumi/package.json', { paths: [repoRoot] });
+  return path.join(path.dirname(pkg), 'pulumi-resource-pulumi-nodejs');
+}
+
+function linkIfMissing(target: string, link: string): boolean {
+  try {
+    const st = fs.lstatSync(link);
+    if (st.isSymbolicLink() && !fs.existsSync(link)) fs.unlinkSync(link); // dangling
+    else return true;
+  } catch {
+    // missing
+  }
+  try {
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(target, link);
+    return true;
+  } catch {
+    return fs.existsSync(link);
+  }
+}
+
+/**
+ * Makes the shim discoverable: a link beside the CLI binary (the engine's "bundled plugin" lookup)
+ * when that directory is writable, and always a link in `shimDir`, which goes first on PATH.
+ */
+export function ensureShim(paths: PulumiPaths): void {
+  const src = shimSource(paths.repoRoot);
+  linkIfMissing(src, path.join(path.dirname(paths.pulumiBin), 'pulumi-resource-pulumi-nodejs'));
+  if (!linkIfMissing(src, path.join(paths.shimDir, 'pulumi-resource-pulumi-nodejs'))) {
+    throw new Error(`cannot link ${src} into ${paths.shimDir}`);
+  }
+}
+
+/** Passphrase env: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else a generated file under rootDir. */
+export function passphraseEnv(rootDir: string): Record<string, string> {
+  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+  if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+  const file = path.join(rootDir, 'passphrase');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(rootDir, { recursive: true });
+    try {
+      fs.writeFileSync(file, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+}
+
+/** Environment of every CLI invocation (LocalWorkspace `envVars`). */
+export function cliEnv(paths: PulumiPaths): Record<string, string> {
+  const pathVar = [paths.shimDir, path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
+  return {
+    PULUMI_BACKEND_URL: `file://${paths.backendDir}`,
+    PULUMI_HOME: paths.pulumiHome,
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
+    PULUMI_DISABLE_CI_DETECTION: 'true',
+    PATH: pathVar,
+    ...passphraseEnv(paths.rootDir),
+  };
+}
+
+const commandCache = new Map<string, Promise<PulumiCommand>>();
+
+/**
+ * `PulumiCommand` for the configured binary. `PulumiCommand.get({root})` runs `<root>/bin/pulumi`;
+ * a binary elsewhere is linked as `<rootDir>/cli/bin/pulumi` first. The version check stays on: an
+ * unstamped CLI (empty `pulumi version`) breaks inline refresh/destroy, so it must fail loudly.
+ */
+export function pulumiCommand(paths: PulumiPaths): Promise<PulumiCommand> {
+  let p = commandCache.get(paths.pulumiBin);
+  if (!p) {
+    p = (async () => {
+      if (!fs.existsSync(paths.pulumiBin)) {
+        throw new Error(`Pulumi CLI not found at ${paths.pulumiBin} (set KINETIC_PULUMI_BIN or run npm run toolchain)`);
+      }
+      let root: string;
+      if (path.basename(paths.pulumiBin) === 'pulumi' && path.basename(path.dirname(paths.pulumiBin)) === 'bin') {
+        root = path.dirname(path.dirname(paths.pulumiBin));
+      } else {
+        root = path.join(paths.rootDir, 'cli');
+        const link = path.join(root, 'bin', 'pulumi');
+        fs.mkdirSync(path.dirname(link), { recursive: true });
+        fs.rmSync(link, { force: true });
+        fs.symlinkSync(paths.pulumiBin, link);
+      }
+      return PulumiCommand.get({ root, skipVersionCheck: false });
+    })();
+    p.catch(() => commandCache.delete(paths.pulumiBin));
+    commandCache.set(paths.pulumiBin, p);
+  }
+  return p;
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/**
+ * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server)
+ * and the `pulumi` CLI. Idempotent and fast when already built. Never downloads a binary: tools
+ * come from KINETIC_*_BIN, PATH, or are compiled from Go modules into the git-ignored tools folder.
+ * Writes the resolved paths to <tools>/toolchain.json for the CLI and the tests.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : path.join(ROOT, '.tools');
+const BIN = path.join(TOOLS, 'bin');
+const TEMPORAL_VERSION = 'v1.5.1';
+const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
+
+function log(msg) {
+  process.stderr.write(`[toolchain] ${msg}\n`);
+}
+
+function fail(msg) {
+  process.stderr.write(`[toolchain] ERROR: ${msg}\n`);
+  process.exit(1);
+}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (!candidate.startsWith(BIN)) return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+function goBinary() {
+  return onPath('go') || ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
+}
+
+function stampOk(file, want) {
+  try {
+    return fs.readFileSync(`${file}.version`, 'utf8').trim() === want && fs.existsSync(file);
+  } catch {
+    return false;
+  }
+}
+
+function runGo(go, args, cwd, extraEnv) {
+  log(`${path.basename(go)} ${args.join(' ')}  (first build takes several minutes; later runs reuse it)`);
+  const res = spawnSync(go, args, { cwd, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  if (res.status !== 0) fail(`go ${args[0]} failed (exit ${res.status}); see the output above`);
+}
+
+const MISSING_GO =
+  'install Go >= 1.25 (https://go.dev/dl, or Debian: apt-get install golang-go) so the tools can be built from Go modules, ' +
+  'or point KINETIC_TEMPORAL_BIN / KINETIC_PULUMI_BIN at existing binaries';
+
+function resolveTemporal() {
+  if (process.env.KINETIC_TEMPORAL_BIN) {
+    if (!fs.existsSync(process.env.KINETIC_TEMPORAL_BIN)) fail(`KINETIC_TEMPORAL_BIN=${process.env.KINETIC_TEMPORAL_BIN} does not exist`);
+    return process.env.KINETIC_TEMPORAL_BIN;
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return fromPath;
+  const target = path.join(BIN, 'temporal');
+  if (stampOk(target, TEMPORAL_VERSION)) return target;
+  const go = goBinary();
+  if (!go) fail(`no temporal CLI found and no Go toolchain to build it: ${MISSING_GO}`);
+  fs.mkdirSync(BIN, { recursive: true });
+  runGo(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_VERSION}`], ROOT, { GOBIN: BIN, GOFLAGS: '-mod=mod' });
+  fs.writeFileSync(`${target}.version`, TEMPORAL_VERSION);
+  return target;
+}
+
+function pulumiVersionOf(bin) {
+  try {
+    return execFileSync(bin, ['version'], { encoding: 'utf8', env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' } }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function resolvePulumi() {
+  const want = `v${PULUMI_VERSION}`;
+  if (process.env.KINETIC_PULUMI_BIN) {
+    if (!fs.existsSync(process.env.KINETIC_PULUMI_BIN)) fail(`KINETIC_PULUMI_BIN=${process.env.KINETIC_PULUMI_BIN} does not exist`);
+    return process.env.KINETIC_PULUMI_BIN;
+  }
+  const fromPath = onPath('pulumi');
+  if (fromPath && pulumiVersionOf(fromPath) === want) return fromPath;
+  const target = path.join(BIN, 'pulumi');
+  if (!stampOk(target, want)) {
+    const go = goBinary();
+    if (!go) fail(`no pulumi CLI ${want} found and no Go toolchain to build it: ${MISSING_GO}`);
+    fs.mkdirSync(BIN, { recursive: true });
+    // The tools module pins pkg/v3 and sdk/v3 at this version (pkg's own go.mod has `replace ../sdk`).
+    const mod = path.join(ROOT, 'tools', 'pulumi-cli');
+    const pinned = fs.readFileSync(path.join(mod, 'go.mod'), 'utf8').includes(`github.com/pulumi/pulumi/pkg/v3 ${want}`);
+    if (!pinned) fail(`tools/pulumi-cli/go.mod does not pin github.com/pulumi/pulumi/pkg/v3 ${want} (the @pulumi/pulumi version); update it`);
+    runGo(
+      go,
+      ['build', '-trimpath', '-tags', 'osusergo,grpcnotrace', '-ldflags', `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${want}`, '-o', target, 'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi'],
+      mod,
+      { GONOSUMDB: 'github.com/pulumi/pulumi', GOFLAGS: '-mod=mod' },
+    );
+    const got = pulumiVersionOf(target);
+    if (got !== want) fail(`built pulumi reports "${got}", expected ${want}`);
+    fs.writeFileSync(`${target}.version`, want);
+  }
+  // Dynamic providers run through this shim; the engine finds bundled plugins next to the binary.
+  const shim = path.join(path.dirname(target), 'pulumi-resource-pulumi-nodejs');
+  const shimSource = path.join(ROOT, 'node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs');
+  if (fs.existsSync(shimSource) && !fs.existsSync(shim)) fs.symlinkSync(shimSource, shim);
+  return target;
+}
+
+function main() {
+  const started = Date.now();
+  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi').split(',');
+  const out = {};
+  if (wants.includes('temporal')) out.temporal = resolveTemporal();
+  if (wants.includes('pulumi')) out.pulumi = resolvePulumi();
+  fs.mkdirSync(TOOLS, { recursive: true });
+  const file = path.join(TOOLS, 'toolchain.json');
+  let prev = {};
+  try {
+    prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    /* first run */
+  }
+  fs.writeFileSync(file, JSON.stringify({ ...prev, ...out }, null, 2));
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${Object.entries(out).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+}
+
+main();

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+/** A throw-away kinetic.yaml + metrics CSV + state dir for one test. */
+export interface Sandbox {
+  dir: string;
+  configPath: string;
+  stateRoot: string;
+  csv(name: string, values: Array<number | string>): string;
+  writeConfig(services: Record<string, Record<string, unknown>>): string;
+}
+
+export function createSandbox(prefix = 'kinetic-test-'): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const sandbox: Sandbox = {
+    dir,
+    configPath: join(dir, 'kinetic.yaml'),
+    stateRoot: join(dir, 'state'),
+    csv(name, values) {
+      const file = join(dir, `${name}.csv`);
+      writeFileSync(file, ['value', ...values.map(String)].join('\n') + '\n');
+      return file;
+    },
+    writeConfig(services) {
+      writeFileSync(sandbox.configPath, stringify({ version: 1, stateDir: 'state', services }));
+      return sandbox.configPath;
+    },
+  };
+  return sandbox;
+}
+
+/** A service whose flat demand of `demand` plans `demand / (capacity × util)` instances. */
+export function serviceConfig(csvPath: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    metrics: { source: 'csv', path: csvPath, stepSeconds: 60, historyPoints: 100 },
+    capacityPerInstance: 10,
+    targetUtilization: 1,
+    minInstances: 1,
+    maxInstances: 20,
+    leadTime: '2m',
+    decisionInterval: '1m',
+    cooldown: '0s',
+    scaleInStabilization: '0s',
+    maxStepChange: 10,
+    approval: { autoApprove: { maxStepChange: 10 }, approvers: ['alice@example.com'], timeout: '30s' },
+    budget: { monthly: 100000 },
+    pricing: { hourlyPerInstance: 0.1 },
+    provisioner: { type: 'dry-run', initialInstances: 2 },
+    ...overrides,
+  };
+}
+
+/** Flat demand: every point equals `level`. */
+export function flat(level: number, n = 30): number[] {
+  return Array.from({ length: n }, () => level);
+}

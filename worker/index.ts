@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { DepsOptions } from '../activities/deps';
+import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+
+/** Builds a worker for the decision saga. Workers are stateless: run as many as you like. */
+export interface KineticWorkerOptions extends DepsOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** A pre-built workflow bundle (tests, fast start); otherwise workflows/ is bundled at start. */
+  workflowBundlePath?: string;
+  identity?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
+  const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundlePath
+    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+    : { workflowsPath: join(__dirname, '..', 'workflows', 'index.ts') };
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...workflows,
+    activities: createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics }),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
+  });
+}

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type Kinetic runs.
+export { scalingDecision } from './scaling-decision';

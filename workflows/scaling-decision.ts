@@ -1,0 +1,285 @@
+/**
+ * The scaling-decision saga: forecast → plan → policy → budget → approval → provision → verify →
+ * commit, or compensate in reverse order. Deterministic: all I/O happens in activities, time comes
+ * from the workflow clock, and every rejection is a completed decision with reasons.
+ */
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DecisionActivities, DecisionContext } from '../activities';
+import type {
+  ApprovalRequest,
+  DecisionInput,
+  DecisionOutcome,
+  DecisionRecord,
+  DecisionStage,
+  DecisionTimeouts,
+  PlanSummary,
+} from './decision-types';
+import {
+  approveUpdate,
+  currentStepQuery,
+  decisionRecordQuery,
+  NON_RETRYABLE_TYPES,
+  rejectUpdate,
+  SA_DIRECTION,
+  SA_OUTCOME,
+  SA_STAGE,
+} from './definitions';
+
+export const DEFAULT_TIMEOUTS: DecisionTimeouts = {
+  stepSeconds: 30,
+  forecastSeconds: 300,
+  provisionSeconds: 1800,
+  heartbeatSeconds: 60,
+  verifySeconds: 300,
+};
+
+/** Seconds to the SDK's Duration (a number means milliseconds). */
+const ms = (seconds: number): number => Math.round(seconds * 1000);
+
+function activitiesFor(t: DecisionTimeouts) {
+  const retry = {
+    initialInterval: 500,
+    backoffCoefficient: 2,
+    maximumInterval: 30_000,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  };
+  return {
+    quick: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.stepSeconds), retry }),
+    forecast: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.forecastSeconds), retry: { ...retry, maximumAttempts: 3 } }),
+    infra: proxyActivities<DecisionActivities>({
+      startToCloseTimeout: ms(t.provisionSeconds),
+      heartbeatTimeout: ms(t.heartbeatSeconds),
+      // Wait for an interrupted `up` to stop before compensating, so two changes never overlap.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: { ...retry, maximumAttempts: 4 },
+    }),
+    verify: proxyActivities<DecisionActivities>({
+      startToCloseTimeout: ms(t.verifySeconds),
+      heartbeatTimeout: ms(Math.max(t.heartbeatSeconds, t.verifySeconds)),
+      retry: { ...retry, maximumAttempts: 2 },
+    }),
+  };
+}
+
+/** The innermost message of a failure chain: what actually went wrong, for the record. */
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  let msg = String((e && e.message) ?? err);
+  while (e && e.cause) {
+    e = e.cause as { message?: string; cause?: unknown };
+    if (e.message) msg = e.message;
+  }
+  return msg;
+}
+
+export async function scalingDecision(input: DecisionInput): Promise<DecisionRecord> {
+  const info = workflowInfo();
+  const timeouts: DecisionTimeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
+  const acts = activitiesFor(timeouts);
+  const record: DecisionRecord = {
+    id: input.decisionId,
+    service: input.service,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    trigger: input.trigger,
+    dryRun: input.dryRun ?? false,
+    stage: 'starting',
+    compensation: [],
+    timings: { startedAt: new Date().toISOString() },
+    startedAt: new Date().toISOString(),
+  };
+  let context: DecisionContext | undefined;
+  let answer: { kind: 'approved' | 'rejected'; req: ApprovalRequest } | undefined;
+
+  // Handlers first: an update arriving before they exist would be rejected.
+  setHandler(currentStepQuery, () => record.stage);
+  setHandler(decisionRecordQuery, () => record);
+  const validateApprover = (req: ApprovalRequest) => {
+    if (record.stage !== 'approval' || record.approval?.mode !== 'manual' || answer) {
+      throw new Error(`decision ${record.id} is not waiting for approval (stage: ${record.stage})`);
+    }
+    const approvers = context?.approval.approvers ?? [];
+    if (!req?.identity || !approvers.includes(req.identity)) {
+      throw new Error(`"${req?.identity ?? ''}" may not approve decisions of ${record.service}; approvers: ${approvers.join(', ') || '(none configured)'}`);
+    }
+  };
+  const answerWith = (kind: 'approved' | 'rejected') => (req: ApprovalRequest) => {
+    answer = { kind, req };
+    record.approval = { ...record.approval!, decision: kind, decidedBy: req.identity, comment: req.comment, at: new Date().toISOString() };
+    return record;
+  };
+  setHandler(approveUpdate, answerWith('approved'), { validator: validateApprover });
+  setHandler(rejectUpdate, answerWith('rejected'), { validator: validateApprover });
+
+  const enter = (stage: DecisionStage) => {
+    record.stage = stage;
+    record.timings[stage] = new Date().toISOString();
+    upsertSearchAttributes([{ key: SA_STAGE, value: stage }]);
+  };
+  const finish = (outcome: DecisionOutcome, reason: string) => {
+    record.outcome = outcome;
+    record.reason = reason;
+  };
+  // Undo steps, newest first; each is registered *before* its step runs, because an apply can half-succeed.
+  const undo: Array<{ step: string; run: () => Promise<string> }> = [];
+  let provisioningStarted = false;
+
+  try {
+    context = await acts.quick.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
+    enter('forecast');
+    record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
+    enter('plan');
+    const plan: PlanSummary = await acts.quick.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
+    record.plan = plan;
+    upsertSearchAttributes([{ key: SA_DIRECTION, value: plan.direction }]);
+    upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
+    if (plan.direction === 'none') {
+      finish('no-change', `the fleet already has the planned ${plan.to} instances`);
+      return await close();
+    }
+
+    enter('policy');
+    const { policy, approval } = await acts.quick.checkPolicy({ context, plan, now: Date.now() });
+    record.policy = policy;
+    if (!policy.allowed) {
+      finish('policy-rejected', policy.checks.filter((c) => !c.passed).map((c) => `${c.rule}: ${c.message}`).join('; '));
+      return await close();
+    }
+
+    enter('budget');
+    const budget = await acts.quick.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun });
+    record.budget = budget;
+    if (!budget.allowed) {
+      finish('budget-rejected', budget.message);
+      return await close();
+    }
+    if (budget.reserved) {
+      undo.unshift({
+        step: 'release budget',
+        run: async () => {
+          await acts.quick.releaseBudget({ decisionId: input.decisionId });
+          record.budget = { ...record.budget!, released: true };
+          return `reservation of ${budget.projectedMonthly.toFixed(2)}/month released`;
+        },
+      });
+    }
+
+    if (record.dryRun) {
+      const preview = await acts.quick.previewCapacity({ decisionId: input.decisionId, service: input.service, plan });
+      record.provisioning = { provisioner: context.provisioner, changed: false, summary: `preview: ${preview.summary}` };
+      finish('dry-run', `dry run: ${preview.summary}; nothing changed`);
+      return await close();
+    }
+
+    enter('approval');
+    if (approval.auto) {
+      record.approval = { mode: 'auto', reasons: ['inside the auto-approve bounds'], decision: 'approved', decidedBy: 'policy:auto-approve' };
+    } else {
+      record.approval = { mode: 'manual', reasons: approval.reasons };
+      upsertSearchAttributes([{ key: SA_STAGE, value: 'awaiting-approval' }]);
+      const answered = await condition(() => answer !== undefined, ms(context.approval.timeoutSeconds));
+      if (!answered) {
+        record.approval = { ...record.approval, decision: 'timeout' };
+        await releaseReservation();
+        finish('approval-timeout', `no approver answered within ${context.approval.timeoutSeconds}s`);
+        return await close();
+      }
+      if (answer!.kind === 'rejected') {
+        await releaseReservation();
+        finish('approval-rejected', `rejected by ${answer!.req.identity}${answer!.req.comment ? `: ${answer!.req.comment}` : ''}`);
+        return await close();
+      }
+    }
+
+    enter('provision');
+    const before = context.current;
+    undo.unshift({
+      step: 'rollback capacity',
+      run: async () => {
+        const reached = await acts.infra.rollbackCapacity({ service: input.service, previous: before });
+        return `fleet back to ${reached.total} instances`;
+      },
+    });
+    provisioningStarted = true;
+    record.provisioning = await acts.infra.applyCapacity({ decisionId: input.decisionId, service: input.service, plan });
+
+    enter('verify');
+    const verification = await acts.verify.verifyCapacity({ decisionId: input.decisionId, service: input.service, plan });
+    record.verification = verification;
+    if (!verification.ok) {
+      throw ApplicationFailure.nonRetryable(`verification failed: ${verification.reasons.join('; ')}`, 'VerificationFailed');
+    }
+
+    enter('commit');
+    await acts.quick.commitBudget({ decisionId: input.decisionId });
+    finish('committed', `${plan.from} → ${plan.to} instances applied and verified`);
+    return await close();
+  } catch (err) {
+    record.error = rootMessage(err);
+    const cancelled = isCancellation(err);
+    if (undo.length > 0) {
+      enter('compensate');
+      const failures = await compensate();
+      if (failures > 0) finish('compensation-failed', `${record.error}; compensation failed in ${failures} step(s): needs an operator`);
+      else if (cancelled) finish('cancelled', `cancelled; ${provisioningStarted ? 'capacity rolled back' : 'reservation released'}`);
+      else finish(provisioningStarted ? 'rolled-back' : 'failed', `${record.error}; ${provisioningStarted ? 'rolled back to the previous capacity' : 'nothing was changed'}`);
+    } else {
+      finish(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled before any change' : `${record.error}; nothing was changed`);
+    }
+    return await CancellationScope.nonCancellable(close);
+  }
+
+  async function releaseReservation() {
+    const i = undo.findIndex((u) => u.step === 'release budget');
+    if (i >= 0) {
+      const [step] = undo.splice(i, 1);
+      record.compensation.push({ step: step.step, ok: true, message: await step.run() });
+    }
+  }
+
+  /** Runs every undo, newest first, even after cancellation; a failed undo is recorded, not rethrown. */
+  async function compensate(): Promise<number> {
+    let failures = 0;
+    await CancellationScope.nonCancellable(async () => {
+      for (const step of undo.splice(0)) {
+        try {
+          record.compensation.push({ step: step.step, ok: true, message: await step.run() });
+        } catch (e) {
+          failures++;
+          log.error('compensation step failed', { step: step.step, error: rootMessage(e) });
+          record.compensation.push({ step: step.step, ok: false, message: rootMessage(e) });
+        }
+      }
+    });
+    return failures;
+  }
+
+  /** Writes the record to the ledger once and marks the workflow with its outcome. */
+  async function close(): Promise<DecisionRecord> {
+    enter('record');
+    record.finishedAt = new Date().toISOString();
+    record.timings.finishedAt = record.finishedAt;
+    await CancellationScope.nonCancellable(() => acts.quick.recordDecision(record));
+    record.stage = 'done';
+    upsertSearchAttributes([
+      { key: SA_STAGE, value: 'done' },
+      { key: SA_OUTCOME, value: record.outcome ?? 'failed' },
+    ]);
+    await condition(allHandlersFinished);
+    return record;
+  }
+}
