@@ -1,4 +1,4 @@
-import { getService, loadConfig, LoadedConfig } from '../config/load';
+import { getService, loadConfig, LoadedConfig, resolveStateRoot } from '../config/load';
 import type { ServiceConfig } from '../config/schema';
 import { createMetricsSource } from '../metrics';
 import type { MetricsSource } from '../metrics/contract';
@@ -51,7 +51,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       const svc = deps.service(service);
       return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics);
     },
-    ledger: () => new DecisionLedger(config().stateRoot),
+    ledger: () => new DecisionLedger(resolveStateRoot(opts.configPath)),
     budget: () => new BudgetLedger(config().stateRoot),
   };
   return deps;

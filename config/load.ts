@@ -65,6 +65,26 @@ export function loadConfig(path?: string): LoadedConfig {
   return parseConfig(text, file);
 }
 
+/**
+ * The state directory even when the config is invalid: the audit ledger must still record the
+ * decision that failed because of the bad config.
+ */
+export function resolveStateRoot(path?: string): string {
+  const file = resolveConfigPath(path);
+  try {
+    return loadConfig(file).stateRoot;
+  } catch {
+    let stateDir = '.kinetic';
+    try {
+      const raw = parseYaml(readFileSync(file, 'utf8')) as { stateDir?: unknown } | null;
+      if (raw && typeof raw.stateDir === 'string' && raw.stateDir) stateDir = raw.stateDir;
+    } catch {
+      /* unreadable: use the default */
+    }
+    return resolve(dirname(file), stateDir);
+  }
+}
+
 export class UnknownServiceError extends Error {
   constructor(service: string, known: string[]) {
     super(`unknown service "${service}"; kinetic.yaml defines: ${known.join(', ') || '(none)'}`);

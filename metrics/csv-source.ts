@@ -26,7 +26,8 @@ export function readCsvValues(opts: CsvSourceOptions): { values: number[]; times
   } catch (e) {
     throw new MetricsInputError(`metrics.path ${opts.path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path in kinetic.yaml`);
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop(); // trailing newlines only
   if (lines.length < 2) throw new MetricsInputError(`${opts.path}: no data rows; the file needs a header and at least 2 rows`);
   const header = splitCsvLine(lines[0]);
   const vi = header.indexOf(opts.valueColumn);

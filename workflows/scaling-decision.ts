@@ -273,7 +273,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('record');
     record.finishedAt = new Date().toISOString();
     record.timings.finishedAt = record.finishedAt;
-    await CancellationScope.nonCancellable(() => acts.quick.recordDecision(record));
+    try {
+      await CancellationScope.nonCancellable(() => acts.quick.recordDecision(record));
+    } catch (e) {
+      // The decision itself is over; say the audit write failed rather than fail the workflow.
+      log.error('audit ledger write failed', { error: rootMessage(e) });
+      record.reason = `${record.reason ?? ''}; audit ledger write failed: ${rootMessage(e)}`;
+    }
     record.stage = 'done';
     upsertSearchAttributes([
       { key: SA_STAGE, value: 'done' },

@@ -1,0 +1,69 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../../config/tools';
+import { FaultInjectingProvisioner } from '../../provisioners/fault-injecting';
+import { DecisionLedger } from '../../store/ledger';
+import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { connectTestTemporal, TestTemporal } from '../helpers/temporal';
+
+let t: TestTemporal;
+const children: ChildProcess[] = [];
+beforeAll(async () => {
+  t = await connectTestTemporal();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await t?.close();
+});
+
+function startWorkerProcess(configPath: string): Promise<ChildProcess> {
+  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TASK_QUEUE: t.taskQueue,
+      KINETIC_CONFIG: configPath,
+      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker-ready') && resolve(child));
+    child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+  });
+}
+
+describe('durability', () => {
+  it('a worker SIGKILLed mid-provisioning: a new worker finishes the decision exactly once', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({
+      web: serviceConfig(sb.csv('web', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, applyDelayMs: 3000 } }),
+    });
+    const fleet = new FaultInjectingProvisioner(
+      { stateRoot: sb.stateRoot, initialInstances: 2 },
+      { failApplyAfterPartial: false, failVerify: false, applyDelayMs: 0 },
+    );
+    const first = await startWorkerProcess(sb.configPath);
+    const started = await t.kinetic.startDecision('web', {
+      timeouts: { stepSeconds: 10, forecastSeconds: 20, provisionSeconds: 30, heartbeatSeconds: 2, verifySeconds: 10 },
+    });
+    const deadline = Date.now() + 30_000;
+    while (!fleet.readFleet('web').applyStarted.includes(started.decisionId)) {
+      if (Date.now() > deadline) throw new Error('apply never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect(fleet.readFleet('web').history).toEqual([]); // killed before the change landed
+
+    await startWorkerProcess(sb.configPath);
+    const rec = await t.kinetic.waitForDecision(started.decisionId);
+    expect(rec.outcome).toBe('committed');
+    const after = fleet.readFleet('web');
+    expect(after.tiers).toEqual({ default: 6 });
+    expect(after.history.filter((h) => h.kind === 'apply')).toHaveLength(1);
+    expect(new DecisionLedger(sb.stateRoot).all().filter((r) => r.id === started.decisionId)).toHaveLength(1);
+  });
+});
