@@ -28,7 +28,8 @@ export function resolveConfigPath(explicit?: string): string {
 function formatZodError(file: string, err: ZodError): string {
   const lines = err.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(top level)';
-    return `  - ${path}: ${issue.message}`;
+    const message = issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required (a $1)');
+    return `  - ${path}: ${message}`;
   });
   return `${file}: invalid configuration\n${lines.join('\n')}\nSee README.md "Configuration" for every field.`;
 }

@@ -17,9 +17,7 @@ const duration = z
     }
   });
 
-const serviceName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes, starting with a letter (max 63)');
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 const csvMetrics = z
   .object({
@@ -152,7 +150,15 @@ export const configSchema = z
     taskQueue: z.string().min(1).default('kinetic-decisions'),
     /** Where ledgers, budgets and provisioner state live (relative to kinetic.yaml). */
     stateDir: z.string().min(1).default('.kinetic'),
-    services: z.record(serviceName, serviceSchema).refine((r) => Object.keys(r).length > 0, 'define at least one service'),
+    services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
+      if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
+      for (const name of Object.keys(r)) {
+        if (!SERVICE_NAME.test(name)) {
+          // Names become workflow ids, stack names and search-attribute values.
+          ctx.addIssue({ code: 'custom', path: [name], message: 'service names use lowercase letters, digits and dashes, starting with a letter (max 63)' });
+        }
+      }
+    }),
   })
   .strict();
 

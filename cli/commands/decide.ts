@@ -1,0 +1,66 @@
+import { getService, loadConfig } from '../../config/load';
+import { connectClient, KineticClient } from '../../client';
+import type { DecisionRecord } from '../../workflows/decision-types';
+import { CliCommand } from '../command';
+import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
+import { explainDecision } from '../explain';
+
+export const command: CliCommand = {
+  name: 'decide',
+  summary: 'run one scaling decision for a service (forecast → … → commit or compensate)',
+  usage: `Usage: kinetic decide --service NAME [--dry-run] [--target N] [--no-wait] [--json] [--config FILE]
+
+Starts the decision saga for one service and, by default, follows it to the end, printing each
+step. --dry-run computes and previews everything and changes nothing. --target N plans exactly N
+instances (still checked by policy, budget and approval). If the decision needs a person, the
+command prints the \`kinetic approve\` line to run. Only one decision per service runs at a time:
+a second one waits for the first. Exit code 0 when the decision completed (whatever its outcome),
+1 when it failed, 2 for bad usage or config.`,
+  async run(argv) {
+    const { values } = parseFlags(
+      argv,
+      { ...CONFIG_FLAG, service: { type: 'string', short: 's' }, 'dry-run': { type: 'boolean' }, target: { type: 'string' }, 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } },
+      'decide',
+    );
+    const service = requireFlag(values.service as string | undefined, '--service', 'decide');
+    const cfg = loadConfig(values.config as string | undefined);
+    getService(cfg, service); // unknown service: say so before anything starts
+    const kinetic = new KineticClient(await connectClient(), cfg.taskQueue);
+    const started = await kinetic.startDecision(service, {
+      dryRun: Boolean(values['dry-run']),
+      targetOverride: intFlag(values.target as string | undefined, '--target', 'decide', 0),
+      trigger: { kind: 'manual', by: process.env.USER ?? 'cli' },
+    });
+    if (!values.json) console.log(`decision ${started.decisionId} started (workflow ${started.workflowId}, run ${started.runId})`);
+    if (values['no-wait']) {
+      if (values.json) console.log(JSON.stringify(started));
+      return 0;
+    }
+    const record = await follow(kinetic, started.decisionId, !values.json);
+    console.log(values.json ? JSON.stringify(record) : `\n${explainDecision(record)}`);
+    return record.outcome === 'failed' || record.outcome === 'compensation-failed' ? 1 : 0;
+  },
+};
+
+/** Polls the live record, printing each new stage, until the decision closes. */
+async function follow(kinetic: KineticClient, id: string, print: boolean): Promise<DecisionRecord> {
+  let lastStage = '';
+  let hinted = false;
+  const done = kinetic.waitForDecision(id);
+  let finished: DecisionRecord | undefined;
+  void done.then((r) => (finished = r)).catch(() => undefined);
+  while (!finished) {
+    const rec = await kinetic.getDecision(id).catch(() => undefined);
+    if (print && rec && rec.stage !== lastStage) {
+      lastStage = rec.stage;
+      console.log(`  step: ${rec.stage}`);
+      if (rec.stage === 'approval' && rec.approval?.mode === 'manual' && !hinted) {
+        hinted = true;
+        console.log(`  needs approval: ${rec.approval.reasons.join('; ')}`);
+        console.log(`  run: kinetic approve ${id} --as <approver>   (or: kinetic reject ${id} --as <approver> --reason "...")`);
+      }
+    }
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);
+  }
+  return done;
+}

@@ -1,0 +1,64 @@
+import type { DecisionRecord } from '../workflows/decision-types';
+
+/** A decision in plain words: what was forecast, what was planned, each verdict and why. */
+export function explainDecision(r: DecisionRecord): string {
+  const lines: string[] = [];
+  const when = r.finishedAt ? `${r.startedAt} → ${r.finishedAt}` : `started ${r.startedAt}, now at "${r.stage}"`;
+  lines.push(`Decision ${r.id} for service "${r.service}" (${when})`);
+  lines.push(`Triggered by ${r.trigger.kind}${r.trigger.by ? ` (${r.trigger.by})` : ''}${r.dryRun ? ' as a dry run' : ''}.`);
+  lines.push(`Outcome: ${r.outcome ?? 'still running'}${r.reason ? ` — ${r.reason}` : ''}`);
+  lines.push('');
+  if (r.forecast) {
+    const f = r.forecast;
+    lines.push(
+      `1. Forecast: ${f.historyPoints} points of ${f.metric} (every ${f.stepSeconds}s, last ${f.lastObserved.toFixed(2)}), model ${f.model}.` +
+        ` For steps ${f.fromStep}–${f.toStep - 1} ahead the peak is P50 ${f.peakP50.toFixed(2)}, P90 ${f.peakP90.toFixed(2)}, P99 ${f.peakP99.toFixed(2)}` +
+        `${f.coldStart ? ' (cold start: little history, wide interval)' : ''}.`,
+    );
+    for (const n of f.notes) lines.push(`   note: ${n}`);
+  } else lines.push('1. Forecast: not reached.');
+  if (r.plan) {
+    const p = r.plan;
+    lines.push(`2. Plan: ${p.from} → ${p.to} instances (${p.direction === 'none' ? 'no change' : `scale-${p.direction}`}). ${p.reason}.`);
+    for (const [tier, t] of Object.entries(p.tiers)) lines.push(`   tier ${tier}: ${t.from} → ${t.to}`);
+    lines.push(`   cost: ${p.hourlyCostBefore.toFixed(2)}/h → ${p.hourlyCostAfter.toFixed(2)}/h`);
+  } else lines.push('2. Plan: not reached.');
+  if (r.policy) {
+    lines.push(`3. Policy: ${r.policy.allowed ? 'allowed' : 'REJECTED'}.`);
+    for (const c of r.policy.checks) lines.push(`   [${c.passed ? 'ok' : 'FAIL'}] ${c.rule}: ${c.message}`);
+  } else lines.push('3. Policy: not reached.');
+  if (r.budget) {
+    const b = r.budget;
+    lines.push(`4. Budget: ${b.allowed ? 'allowed' : 'REJECTED'}. ${b.message}.` + (b.reserved ? ` Reservation ${b.released ? 'held, then released' : 'held'}.` : ''));
+  } else lines.push('4. Budget: not reached.');
+  if (r.approval) {
+    const a = r.approval;
+    const who = a.decidedBy ? ` by ${a.decidedBy}${a.at ? ` at ${a.at}` : ''}` : '';
+    lines.push(`5. Approval (${a.mode}): ${a.decision ?? 'waiting'}${who}. ${a.reasons.join('; ')}${a.comment ? ` Comment: "${a.comment}".` : ''}`);
+  } else lines.push('5. Approval: not reached.');
+  if (r.provisioning) {
+    const p = r.provisioning;
+    lines.push(`6. Provisioning via ${p.provisioner}: ${p.summary}${p.changed ? '' : ' (no change made)'}.`);
+  } else lines.push('6. Provisioning: not reached.');
+  if (r.verification) {
+    const v = r.verification;
+    lines.push(`7. Verification: ${v.ok ? 'passed' : 'FAILED'} (${v.healthy}/${v.expected} healthy)${v.reasons.length ? `: ${v.reasons.join('; ')}` : ''}.`);
+  } else lines.push('7. Verification: not reached.');
+  if (r.compensation.length) {
+    lines.push('8. Compensation (newest step first):');
+    for (const c of r.compensation) lines.push(`   [${c.ok ? 'ok' : 'FAIL'}] ${c.step}: ${c.message}`);
+  } else lines.push(`8. Compensation: ${r.outcome === 'committed' ? 'not needed' : 'none'}.`);
+  if (r.error) lines.push(`Error: ${r.error}`);
+  return lines.join('\n');
+}
+
+/** One row per decision for `kinetic status` and the demo summary. */
+export function decisionRow(r: DecisionRecord): string[] {
+  return [r.id, r.service, r.plan?.direction ?? '-', r.outcome ?? r.stage, r.plan ? `${r.plan.from}` : '-', r.plan ? `${r.plan.to}` : '-', r.approval?.decidedBy ?? '-'];
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
