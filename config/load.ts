@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
@@ -51,8 +51,26 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   return { ...cfg, file, stateRoot: resolve(base, cfg.stateDir) };
 }
 
+/** Parsed configs by file, reused while the file is unchanged (every activity reads the config). */
+const cache = new Map<string, { key: string; config: LoadedConfig }>();
+
 export function loadConfig(path?: string): LoadedConfig {
   const file = resolveConfigPath(path);
+  let key = '';
+  try {
+    const st = statSync(file);
+    key = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    const hit = cache.get(file);
+    if (hit && hit.key === key) return structuredClone(hit.config);
+  } catch {
+    /* reported by the read below */
+  }
+  const config = readAndParse(file);
+  if (key) cache.set(file, { key, config: structuredClone(config) });
+  return config;
+}
+
+function readAndParse(file: string): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

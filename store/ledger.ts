@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DecisionRecord } from '../workflows/decision-types';
 import { withFileLock } from './file-lock';
@@ -7,6 +7,8 @@ import { withFileLock } from './file-lock';
  * The audit ledger: one JSON line per finished decision. Appending is idempotent by decision id,
  * so an activity retry never writes a second line.
  */
+const parsed = new Map<string, { key: string; records: DecisionRecord[] }>();
+
 export class DecisionLedger {
   readonly file: string;
   constructor(stateRoot: string) {
@@ -25,6 +27,11 @@ export class DecisionLedger {
 
   all(): DecisionRecord[] {
     if (!existsSync(this.file)) return [];
+    // Parsed once per file version: activities read the ledger on every decision.
+    const st = statSync(this.file);
+    const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const hit = parsed.get(this.file);
+    if (hit && hit.key === key) return hit.records;
     const out: DecisionRecord[] = [];
     readFileSync(this.file, 'utf8')
       .split('\n')
@@ -37,6 +44,7 @@ export class DecisionLedger {
           process.emitWarning(`${this.file}:${i + 1}: unreadable ledger line skipped`);
         }
       });
+    parsed.set(this.file, { key, records: out });
     return out;
   }
 

@@ -12,6 +12,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -59,6 +60,8 @@ function activitiesFor(t: DecisionTimeouts) {
   };
   return {
     quick: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.stepSeconds), retry }),
+    // Pure computations (plan, policy): local activities skip the task-queue round trip.
+    pure: proxyLocalActivities<DecisionActivities>({ startToCloseTimeout: ms(t.stepSeconds), retry }),
     forecast: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.forecastSeconds), retry: { ...retry, maximumAttempts: 3 } }),
     infra: proxyActivities<DecisionActivities>({
       startToCloseTimeout: ms(t.provisionSeconds),
@@ -143,7 +146,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('forecast');
     record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
     enter('plan');
-    const plan: PlanSummary = await acts.quick.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
+    const plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
     record.plan = plan;
     upsertSearchAttributes([{ key: SA_DIRECTION, value: plan.direction }]);
     upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
@@ -153,7 +156,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('policy');
-    const { policy, approval } = await acts.quick.checkPolicy({ context, plan, now: Date.now() });
+    const { policy, approval } = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
     record.policy = policy;
     if (!policy.allowed) {
       finish('policy-rejected', policy.checks.filter((c) => !c.passed).map((c) => `${c.rule}: ${c.message}`).join('; '));
