@@ -38,7 +38,9 @@ function onPath(name) {
   return undefined;
 }
 
+/** KINETIC_GO picks a Go toolchain explicitly; otherwise PATH, then the usual install places. */
 function goBinary() {
+  if (process.env.KINETIC_GO) return fs.existsSync(process.env.KINETIC_GO) ? process.env.KINETIC_GO : undefined;
   return onPath('go') || ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
 }
 
