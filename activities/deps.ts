@@ -42,7 +42,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       let p = provisioners.get(key);
       if (!p) {
         p = opts.provisioner?.(service, svc, cfg.stateRoot) ??
-          createProvisioner(svc.provisioner, { stateRoot: cfg.stateRoot, minInstances: svc.minInstances });
+          createProvisioner(svc.provisioner, { service, stateRoot: cfg.stateRoot, minInstances: svc.minInstances });
         provisioners.set(key, p);
       }
       return p;

@@ -69,7 +69,9 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     'server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort),
     '--db-filename', dbFile, '--log-level', 'warn', ...SEARCH_ATTRIBUTE_FLAGS,
   ];
-  const child = spawn(toolPath('temporal'), args, { stdio: ['ignore', out, out] });
+  // Own process group: a Ctrl-C in the terminal must not kill the server before running
+  // decisions are wound down; stop() ends it.
+  const child = spawn(toolPath('temporal'), args, { stdio: ['ignore', out, out], detached: true });
   let exited = false;
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 60_000;

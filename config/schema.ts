@@ -73,10 +73,15 @@ const provisioner = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('pulumi-local'),
-      basePort: z.number().int().min(1024).max(65000).default(18080),
-      command: z.array(z.string()).optional(),
+      /** First member port; the pool's load balancer listens on basePort - 1. */
+      basePort: z.number().int().min(1025).max(65000).optional(),
+      /** argv of one member (default: the bundled examples/sample-service). */
+      command: z.array(z.string()).min(1).optional(),
+      /** Extra environment of members, e.g. { SAMPLE_CPU_MS: "10" }. */
+      env: z.record(z.string(), z.string()).optional(),
       healthPath: z.string().default('/healthz'),
-      initialInstances: z.number().int().min(0).optional(),
+      /** Run a round-robin load balancer in front of the pool (default true). */
+      loadBalancer: z.boolean().default(true),
     })
     .strict(),
 ]);
@@ -96,6 +101,40 @@ const approval = z
     approvers: z.array(z.string().min(1)).default([]),
     /** A decision waiting longer than this is rejected. */
     timeout: duration.default(3600),
+  })
+  .strict();
+
+/**
+ * Learning and control loop per service (issue 7). All optional: a service without `learning:`
+ * gets these defaults.
+ */
+const learning = z
+  .object({
+    /** Models the loop forecasts with and retraining fits (names from models/registry.ts). */
+    models: z.array(z.string().min(1)).min(1).default(['naive', 'seasonalNaive', 'ewma', 'ets']),
+    /** Longest history retraining reads (it uses whatever exists up to this). */
+    historyWindow: duration.default(90 * 86400),
+    /** Fewer points than this → retraining ends with "not enough history". */
+    minHistoryPoints: z.number().int().min(4).default(48),
+    /** Most recent points held back to compare champion and challenger. */
+    holdoutPoints: z.number().int().min(1).default(24),
+    /** A challenger is promoted only if its holdout MASE is lower by this fraction (0.05 = 5%). */
+    promotionMargin: z.number().min(0).max(1).default(0.02),
+    /** Reweighting: cost of one unit under-forecast relative to one unit over-forecast. */
+    underForecastPenalty: z.number().min(1).default(3),
+    /** Reweighting: Hedge learning rate (per evaluated prediction, loss scaled by demand level). */
+    learningRate: z.number().positive().default(0.5),
+    /** Reweighting: no model's weight falls below this (then weights are renormalised). */
+    weightFloor: z.number().min(0).max(0.5).default(0.02),
+    loop: z
+      .object({
+        /** act: start decisions; forecast-only: record what it would do, provision nothing. */
+        mode: z.enum(['act', 'forecast-only']).default('act'),
+        /** Time between loop iterations (default: the service's decisionInterval). */
+        interval: duration.optional(),
+      })
+      .strict()
+      .default({ mode: 'act' }),
   })
   .strict();
 
@@ -135,6 +174,8 @@ export const serviceSchema = z
       .strict(),
     pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict(),
     provisioner: provisioner.default({ type: 'dry-run' }),
+    /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
+    learning: learning.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -143,6 +184,31 @@ export const serviceSchema = z
     }
   });
 
+/** Temporal Schedules for the periodic learning workflows (issue 7). */
+const scheduleSpec = z
+  .object({
+    /** Cron expressions (UTC), e.g. "15 2 * * *"; or use `every`. */
+    cron: z.array(z.string().min(1)).optional(),
+    /** A fixed interval, e.g. "1h". */
+    every: duration.optional(),
+    paused: z.boolean().default(false),
+  })
+  .strict();
+
+const schedules = z
+  .object({
+    retrain: scheduleSpec.default({ cron: ['15 2 * * *'], paused: false }),
+    reweight: scheduleSpec.default({ every: 3600, paused: false }),
+    budgetReport: scheduleSpec.default({ cron: ['30 0 * * *'], paused: false }),
+    /** Missed runs (server or workers down) are started if they are at most this late. */
+    catchupWindow: duration.default(3600),
+    /** skip: a run still going blocks the next; bufferOne: queue one. */
+    overlap: z.enum(['skip', 'bufferOne']).default('skip'),
+    /** Create/update the schedules when a worker starts. */
+    applyOnWorkerStart: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1),
@@ -150,6 +216,8 @@ export const configSchema = z
     taskQueue: z.string().min(1).default('kinetic-decisions'),
     /** Where ledgers, budgets and provisioner state live (relative to kinetic.yaml). */
     stateDir: z.string().min(1).default('.kinetic'),
+    /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
+    schedules: schedules.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
       for (const name of Object.keys(r)) {
@@ -166,3 +234,7 @@ export type KineticConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type ProvisionerConfig = ServiceConfig['provisioner'];
 export type MetricsConfig = ServiceConfig['metrics'];
+export type LearningConfig = z.infer<typeof learning>;
+export type SchedulesConfig = z.infer<typeof schedules>;
+export const learningSchema = learning;
+export const schedulesSchema = schedules;

@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import type { ProvisionerConfig } from '../config/schema';
 import type { Provisioner } from './contract';
 import { DryRunProvisioner } from './dry-run';
 import { FaultInjectingProvisioner } from './fault-injecting';
+import { createPulumiLocalProvisioner } from './pulumi-local';
 
 /** Builds the provisioner a service's config names. New kinds register here. */
 export interface ProvisionerEnv {
+  service: string;
   stateRoot: string;
   minInstances: number;
 }
@@ -28,6 +31,22 @@ registerProvisioner('fault-injecting', (cfg, env) => {
     { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances },
     { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs },
   );
+});
+
+registerProvisioner('pulumi-local', (cfg, env) => {
+  if (cfg.type !== 'pulumi-local') throw new Error('bad factory');
+  return createPulumiLocalProvisioner({
+    rootDir: join(env.stateRoot, 'pulumi'),
+    services: {
+      [env.service]: {
+        basePort: cfg.basePort,
+        command: cfg.command,
+        env: cfg.env,
+        healthPath: cfg.healthPath,
+        ...(cfg.loadBalancer ? {} : { loadBalancer: false as const }),
+      },
+    },
+  });
 });
 
 export function createProvisioner(cfg: ProvisionerConfig, env: ProvisionerEnv): Provisioner {

@@ -27,6 +27,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import YAML from 'yaml';
 import {
   ConcurrentUpdateError,
   LocalWorkspace,
@@ -34,6 +36,7 @@ import {
   type EngineEvent,
   type OutputMap,
   type Stack,
+  type UpdateSummary,
 } from '@pulumi/pulumi/automation';
 import {
   noopProvisionContext,
@@ -46,8 +49,9 @@ import {
   type TierReplicas,
   type VerifyResult,
 } from './contract';
+import { ProvisionError } from './errors';
 import { cliEnv, ensureShim, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
-import { clearStaleLocks, listStackLocks, pidAlive, type StackLock } from './pulumi-local/locks';
+import { clearStaleLocks, listStackLocks, parseLockError, pidAlive, type StackLock } from './pulumi-local/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
 import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
 
@@ -96,7 +100,11 @@ export interface PulumiLocalOptions {
   services?: Record<string, LocalServiceOptions>;
   /** Settings shared by all services (merged under `services[name]`). */
   defaults?: LocalServiceOptions;
-  /** Run `up --refresh` so dead members are noticed in state before the update (default true). */
+  /**
+   * Run `up --refresh` (default false). Not needed for correctness: the LocalPool `diff`/`update`
+   * check every recorded pid in /proc, so an `up` repairs dead members anyway; a refresh costs an
+   * extra engine pass (~2 s here).
+   */
   refreshOnApply?: boolean;
   /** Max time to wait for a live stack lock (default 600000 ms). */
   lockTimeoutMs?: number;
@@ -104,6 +112,8 @@ export interface PulumiLocalOptions {
   lockPollMs?: number;
   /** Verification deadline (default 15000 ms). */
   verifyTimeoutMs?: number;
+  /** Heartbeat at least this often while an engine operation runs, besides one per engine event (default 5000 ms; 0 = events only). */
+  heartbeatIntervalMs?: number;
   /** Engine parallelism (default: Pulumi's). */
   parallel?: number;
   /** Diagnostic log sink (default: none). Receives lock handling and summary lines. */
@@ -114,7 +124,8 @@ export interface PulumiLocalOptions {
 
 /** Counters and timings of the last operations, for tests and benchmarks. */
 export interface PulumiLocalStats {
-  lastOp?: { op: string; service: string; ms: number; engineEvents: number };
+  /** Last engine operation; `phases` splits an apply (ms): stack, previous, config, up (engine + result). */
+  lastOp?: { op: string; service: string; ms: number; engineEvents: number; phases?: Record<string, number> };
   staleLocksCleared: number;
   lockWaits: number;
   lockWaitMs: number;
@@ -220,6 +231,15 @@ function changesOf(summary: Record<string, number> | undefined): number {
     .reduce((a, [, v]) => a + (v ?? 0), 0);
 }
 
+interface Checkpoint {
+  checkpoint?: {
+    latest?: {
+      resources?: Array<{ type: string; outputs?: Record<string, unknown> }>;
+      pending_operations?: unknown[];
+    };
+  };
+}
+
 interface JournalEntry {
   decisionId: string;
   previous: CapacityState;
@@ -229,10 +249,11 @@ interface JournalEntry {
 export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): PulumiLocalProvisioner {
   const paths = resolvePaths(options);
   const projectName = options.projectName ?? 'kinetic-local';
-  const refreshOnApply = options.refreshOnApply ?? true;
+  const refreshOnApply = options.refreshOnApply ?? false;
   const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
   const lockPollMs = options.lockPollMs ?? 250;
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 15_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const log = options.log ?? (() => undefined);
   const stats: PulumiLocalStats = { staleLocksCleared: 0, lockWaits: 0, lockWaitMs: 0, orphansReaped: 0 };
   const stacks = new Map<string, Promise<Stack>>();
@@ -263,7 +284,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   }
 
   function checkService(service: string): void {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(service)) throw new Error(`invalid service name for a stack: ${JSON.stringify(service)}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(service)) throw new ProvisionError(`invalid service name for a stack: ${JSON.stringify(service)}`, false);
   }
 
   async function workspaceOpts(service: string) {
@@ -290,7 +311,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       p = (async () => {
         const opts = await workspaceOpts(service);
         const stack = await LocalWorkspace.createOrSelectStack({ projectName, stackName: service, program: serviceProgram() }, opts);
-        return stack;
+        return fastReads(stack);
       })();
       p.catch(() => stacks.delete(service));
       stacks.set(service, p);
@@ -298,13 +319,59 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     return p;
   }
 
+  /**
+   * After every `up`/`refresh`/`destroy` the Automation API runs `pulumi stack output` twice
+   * (masked and plain) and `pulumi stack history --page-size 1`: three CLI starts, ~1 s each here
+   * (binary start + passphrase key derivation). The DIY backend has the same data in files, so this
+   * stack reads outputs from the checkpoint (our outputs hold no secrets) and the summary from the
+   * newest `<stack>-<ns>.history.json`; both fall back to the CLI when the file is missing or
+   * unreadable (or an output is a secret).
+   */
+  function fastReads(stack: Stack): Stack {
+    const ws = stack.workspace as LocalWorkspace;
+    const outputsViaCli = ws.stackOutputs.bind(ws);
+    ws.stackOutputs = async (stackName: string) => checkpointOutputs(stackName) ?? outputsViaCli(stackName);
+    const infoViaCli = stack.info.bind(stack);
+    stack.info = async (showSecrets?: boolean) => latestHistory(stack.name) ?? infoViaCli(showSecrets);
+    return stack;
+  }
+
+  /** The newest update record of the DIY backend, shaped like `stack history --json` entries. */
+  function latestHistory(service: string): UpdateSummary | undefined {
+    try {
+      const dir = path.join(paths.backendDir, '.pulumi', 'history', projectName, service);
+      const newest = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.history.json'))
+        .map((f) => ({ f, ns: BigInt(/-(\d+)\.history\.json$/.exec(f)?.[1] ?? '0') }))
+        .sort((a, b) => (a.ns < b.ns ? 1 : a.ns > b.ns ? -1 : 0))[0];
+      if (!newest) return undefined;
+      const h = JSON.parse(fs.readFileSync(path.join(dir, newest.f), 'utf8')) as Record<string, unknown>;
+      if (typeof h.kind !== 'string' || typeof h.result !== 'string') return undefined;
+      const config: Record<string, { value: string; secret: boolean }> = {};
+      for (const [k, v] of Object.entries((h.config ?? {}) as Record<string, unknown>)) {
+        config[k] = { value: typeof v === 'string' ? v : JSON.stringify(v), secret: typeof v === 'object' && v !== null };
+      }
+      return {
+        ...(h as object),
+        config,
+        startTime: new Date(Number(h.startTime) * 1000),
+        endTime: h.endTime ? new Date(Number(h.endTime) * 1000) : undefined,
+      } as UpdateSummary;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The stack if it exists, without creating it. */
   async function findStack(service: string): Promise<Stack | undefined> {
     checkService(service);
     if (stacks.has(service)) return getStack(service);
+    const base = path.join(paths.backendDir, '.pulumi', 'stacks', projectName, service);
+    if (!fs.existsSync(`${base}.json`) && !fs.existsSync(`${base}.json.gz`)) return undefined;
     try {
       const opts = await workspaceOpts(service);
-      const stack = await LocalWorkspace.selectStack({ projectName, stackName: service, program: serviceProgram() }, opts);
+      const stack = fastReads(await LocalWorkspace.selectStack({ projectName, stackName: service, program: serviceProgram() }, opts));
       stacks.set(service, Promise.resolve(stack));
       return stack;
     } catch (err) {
@@ -343,18 +410,45 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
         log(`[pulumi-local] ${service}: stack locked by ${live.map((l) => `pid ${l.pid}@${l.hostname}`).join(', ')}; waiting`);
       }
       if (Date.now() - started > lockTimeoutMs) {
-        throw new Error(`stack ${service} still locked after ${lockTimeoutMs} ms by ${live.map((l) => `pid ${l.pid}@${l.hostname} (${l.file})`).join(', ')}`);
+        throw new ProvisionError(
+          `stack ${service} still locked after ${lockTimeoutMs} ms by ${live.map((l) => `pid ${l.pid}@${l.hostname} (${l.file})`).join(', ')}`,
+          true,
+        );
       }
       ctx.heartbeat({ op: 'waiting-for-lock', service, holders: live.map((l) => ({ pid: l.pid, host: l.hostname, since: l.timestamp })) });
       await sleep(lockPollMs, ctx.signal);
     }
   }
 
-  /** Kill processes of the pool dir that the stack does not know about (left by a killed create). */
-  function reapOrphans(service: string, view: StackOutputsView): number {
+  /** The DIY checkpoint of a stack, parsed; undefined when missing. */
+  function readCheckpoint(service: string): Checkpoint | undefined {
+    const base = path.join(paths.backendDir, '.pulumi', 'stacks', projectName, service);
+    let raw: Buffer;
+    if (fs.existsSync(`${base}.json`)) raw = fs.readFileSync(`${base}.json`);
+    else if (fs.existsSync(`${base}.json.gz`)) raw = zlib.gunzipSync(fs.readFileSync(`${base}.json.gz`));
+    else return undefined;
+    return JSON.parse(raw.toString('utf8')) as Checkpoint;
+  }
+
+  function pendingOperations(service: string): number {
+    try {
+      return readCheckpoint(service)?.checkpoint?.latest?.pending_operations?.length ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Kills processes of the pool dir that no LocalPool/LocalLoadBalancer resource state knows: members
+   * started by an update or create whose CLI was killed before it could record them.
+   */
+  function reapOrphans(service: string): number {
     const known = new Set<number>();
-    for (const pool of Object.values(view.pools)) for (const m of pool.members ?? []) known.add(m.pid);
-    if (view.loadBalancer?.pid) known.add(view.loadBalancer.pid);
+    for (const r of readCheckpoint(service)?.checkpoint?.latest?.resources ?? []) {
+      const o = r.outputs ?? {};
+      if (r.type.endsWith(':LocalPool')) for (const m of (o.members as PoolMember[] | undefined) ?? []) known.add(m.pid);
+      if (r.type.endsWith(':LocalLoadBalancer') && typeof o.pid === 'number') known.add(o.pid);
+    }
     let n = 0;
     for (const pid of processesOfPoolDir(spec(service).stateDir)) {
       if (known.has(pid)) continue;
@@ -377,20 +471,30 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     for (;;) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       const cleared = await awaitLocks(service, ctx);
-      if (cleared) {
-        // A dead holder may have left pending operations (e.g. a create that never finished).
+      const pending = pendingOperations(service);
+      if (cleared || pending > 0) {
+        // A dead holder may have left pending operations (a create or update that never finished)
+        // and processes that no state records.
+        log(`[pulumi-local] ${service}: repairing after an interrupted operation (${pending} pending operation(s))`);
         await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: options.onOutput });
-        reapOrphans(service, viewOutputs(await stack.outputs()));
+        reapOrphans(service);
       }
+      // Engine events can be sparse (a member booting for seconds): keep heartbeating meanwhile.
+      const started = Date.now();
+      const timer =
+        heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service, stage: 'running', elapsedMs: Date.now() - started }), heartbeatIntervalMs) : undefined;
       try {
         return await run(stack);
       } catch (err) {
         if (err instanceof ConcurrentUpdateError && Date.now() < deadline) {
-          log(`[pulumi-local] ${service}: ${op} hit a stack lock; retrying`);
+          const holders = parseLockError(err.message).map((h) => `pid ${h.pid}@${h.hostname}`);
+          log(`[pulumi-local] ${service}: ${op} hit a stack lock (${holders.join(', ') || 'holder unknown'}); retrying`);
           await sleep(lockPollMs, ctx.signal);
           continue;
         }
         throw err;
+      } finally {
+        if (timer) clearInterval(timer);
       }
     }
   }
@@ -452,7 +556,31 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     };
   }
 
+  /**
+   * Stack outputs read straight from the DIY checkpoint (`<backend>/.pulumi/stacks/<project>/<stack>.json`):
+   * every CLI call costs ~1 s (binary start + passphrase key derivation), and our outputs hold no
+   * secrets. Undefined when the file is missing or unreadable (the caller falls back to the CLI).
+   */
+  function checkpointOutputs(service: string): OutputMap | undefined {
+    try {
+      const doc = readCheckpoint(service);
+      if (!doc) return undefined;
+      const root = doc.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack');
+      if (!root) return doc.checkpoint ? {} : undefined;
+      const out: OutputMap = {};
+      for (const [k, v] of Object.entries(root.outputs ?? {})) {
+        if (JSON.stringify(v).includes('4dabf18193072939515e22adb298388d')) return undefined; // a secret: use the CLI
+        out[k] = { value: v, secret: false };
+      }
+      return out;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function outputsView(service: string): Promise<StackOutputsView> {
+    const fast = checkpointOutputs(service);
+    if (fast) return viewOutputs(fast);
     const stack = await findStack(service);
     if (!stack) return { exists: false, decisionId: '', pools: {}, loadBalancer: null };
     return viewOutputs(await stack.outputs());
@@ -461,12 +589,24 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   function validatePlan(plan: CapacityPlan): void {
     checkService(plan.service);
     for (const [tier, n] of Object.entries(plan.tiers)) {
-      if (!/^[A-Za-z0-9._-]+$/.test(tier)) throw new Error(`invalid tier name ${JSON.stringify(tier)}`);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`invalid replicas for tier ${tier}: ${n}`);
+      if (!/^[A-Za-z0-9._-]+$/.test(tier)) throw new ProvisionError(`invalid tier name ${JSON.stringify(tier)}`, false);
+      if (!Number.isInteger(n) || n < 0 || n > 500) throw new ProvisionError(`invalid replicas for tier ${tier}: ${n}`, false);
     }
   }
 
+  /** Writes the config record; skipped when `Pulumi.<stack>.yaml` already holds these values. */
   async function setConfig(stack: Stack, service: string, tiers: TierReplicas, decisionId: string): Promise<void> {
+    const want: Record<string, string> = {
+      'kinetic:tiers': JSON.stringify(tiers),
+      'kinetic:spec': JSON.stringify(spec(service)),
+      'kinetic:decisionId': decisionId,
+    };
+    try {
+      const doc = YAML.parse(fs.readFileSync(path.join(workDir(service), `Pulumi.${service}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
+      if (Object.entries(want).every(([k, v]) => doc?.config?.[k] === v)) return;
+    } catch {
+      // no stack settings file yet
+    }
     await stack.setAllConfig({
       'kinetic:tiers': { value: JSON.stringify(tiers) },
       'kinetic:spec': { value: JSON.stringify(spec(service)) },
@@ -483,7 +623,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       s.refresh({ onEvent: eventHandler(service, 'refresh', ctx, counter), signal: ctx.signal, onOutput: options.onOutput }),
     );
     stats.lastOp = { op: 'refresh', service, ms: Date.now() - t0, engineEvents: counter.n };
-    return stateOf(service, viewOutputs(await stack.outputs()), true);
+    return stateOf(service, viewOutputs(checkpointOutputs(service) ?? (await stack.outputs())), true);
   }
 
   const provisioner: PulumiLocalProvisioner = {
@@ -507,27 +647,17 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     async preview(plan) {
       validatePlan(plan);
       const before = await outputsView(plan.service);
-      const stack = await getStack(plan.service);
-      const prevConfig = await stack.getAllConfig();
-      await setConfig(stack, plan.service, plan.tiers, plan.decisionId);
-      try {
-        const program = serviceProgram({ tiers: plan.tiers, spec: spec(plan.service), decisionId: plan.decisionId });
-        const res = await locked(plan.service, 'preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
-        const changes = changesOf(res.changeSummary as Record<string, number>);
-        const from = stateOf(plan.service, before, false).tiers;
-        const tiers = [...new Set([...Object.keys(from), ...Object.keys(plan.tiers)])].sort();
-        const moves = tiers.filter((t) => (from[t] ?? 0) !== (plan.tiers[t] ?? 0)).map((t) => `${t} ${from[t] ?? 0}→${plan.tiers[t] ?? 0}`);
-        return {
-          changes,
-          summary: changes === 0 ? `no changes (${plan.service})` : `${plan.service}: ${moves.join(', ') || 'repair drift'}; engine: ${JSON.stringify(res.changeSummary)}`,
-        };
-      } finally {
-        // Preview must not leave its config behind for a later `up`.
-        if (Object.keys(prevConfig).length > 0) {
-          await stack.removeAllConfig(['kinetic:tiers', 'kinetic:spec', 'kinetic:decisionId']);
-          await stack.setAllConfig(prevConfig);
-        }
-      }
+      // The plan travels in the program closure: a dry run leaves the stack config untouched.
+      const program = serviceProgram({ tiers: plan.tiers, spec: spec(plan.service), decisionId: plan.decisionId });
+      const res = await locked(plan.service, 'preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
+      const changes = changesOf(res.changeSummary as Record<string, number>);
+      const from = stateOf(plan.service, before, false).tiers;
+      const tiers = [...new Set([...Object.keys(from), ...Object.keys(plan.tiers)])].sort();
+      const moves = tiers.filter((t) => (from[t] ?? 0) !== (plan.tiers[t] ?? 0)).map((t) => `${t} ${from[t] ?? 0}→${plan.tiers[t] ?? 0}`);
+      return {
+        changes,
+        summary: changes === 0 ? `no changes (${plan.service})` : `${plan.service}: ${moves.join(', ') || 'repair drift'}; engine: ${JSON.stringify(res.changeSummary)}`,
+      };
     },
 
     async apply(plan, ctx = noopProvisionContext) {
@@ -535,40 +665,57 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       const service = plan.service;
       const t0 = Date.now();
-      const stack = await getStack(service);
-      // previous: journaled per decision so that a retried activity still returns the state from
-      // before its first attempt.
-      const journal = readJournal(service);
-      let entry = journal.find((j) => j.decisionId === plan.decisionId);
-      if (!entry) {
-        const before = viewOutputs(await stack.outputs());
-        entry = { decisionId: plan.decisionId, previous: stateOf(service, before, false), at: new Date().toISOString() };
-        writeJournal(service, [...journal, entry]);
-      }
-      await setConfig(stack, service, plan.tiers, plan.decisionId);
+      const phases: Record<string, number> = {};
+      let lap = t0;
+      const mark = (name: string) => {
+        const now = Date.now();
+        phases[name] = now - lap;
+        lap = now;
+      };
+      await getStack(service);
+      mark('stack');
       const counter = { n: 0 };
       ctx.heartbeat({ op: 'up', service, stage: 'starting' });
       const program = serviceProgram({ tiers: plan.tiers, spec: spec(service), decisionId: plan.decisionId });
-      const res = await locked(service, 'up', ctx, (s) =>
-        s.up({
+      let previous: CapacityState | undefined;
+      const res = await locked(service, 'up', ctx, async (s) => {
+        // Runs once no live lock is held, so `previous` is the state this update really starts
+        // from. It is journaled per decision: a retried activity gets the state from before its
+        // first attempt, not the state that attempt produced.
+        const journal = readJournal(service);
+        let entry = journal.find((j) => j.decisionId === plan.decisionId);
+        if (!entry) {
+          const before = viewOutputs(checkpointOutputs(service) ?? (await s.outputs()));
+          entry = { decisionId: plan.decisionId, previous: stateOf(service, before, false), at: new Date().toISOString() };
+          writeJournal(service, [...journal, entry]);
+        }
+        previous = entry.previous;
+        mark('previous');
+        await setConfig(s, service, plan.tiers, plan.decisionId);
+        mark('config');
+        // The Automation API only reacts to an abort *event* once the CLI runs: check before.
+        if (ctx.signal?.aborted) throw abortError(ctx.signal);
+        return s.up({
           program,
           refresh: refreshOnApply,
           onEvent: eventHandler(service, 'up', ctx, counter),
           onOutput: options.onOutput,
           signal: ctx.signal,
           parallel: options.parallel,
-        }),
-      );
+        });
+      });
+      mark('up');
       const ms = Date.now() - t0;
-      stats.lastOp = { op: 'up', service, ms, engineEvents: counter.n };
+      stats.lastOp = { op: 'up', service, ms, engineEvents: counter.n, phases };
       const applied = stateOf(service, viewOutputs(res.outputs), true);
       const changes = changesOf(res.summary.resourceChanges as Record<string, number> | undefined);
       const changed = changes > 0;
-      const summary = `${service}: ${JSON.stringify(entry.previous.tiers)} → ${JSON.stringify(applied.tiers)}; engine ${JSON.stringify(
+      const before = previous as CapacityState;
+      const summary = `${service}: ${JSON.stringify(before.tiers)} → ${JSON.stringify(applied.tiers)}; engine ${JSON.stringify(
         res.summary.resourceChanges ?? {},
       )} in ${ms} ms`;
       log(`[pulumi-local] apply ${plan.decisionId}: ${summary}`);
-      return { applied, previous: entry.previous, changed, summary } satisfies ApplyResult;
+      return { applied, previous: before, changed, summary } satisfies ApplyResult;
     },
 
     async rollback(previous, ctx = noopProvisionContext) {

@@ -7,6 +7,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
+import { ProvisionError } from '../errors';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -126,7 +127,7 @@ export function pulumiCommand(paths: PulumiPaths): Promise<PulumiCommand> {
   if (!p) {
     p = (async () => {
       if (!fs.existsSync(paths.pulumiBin)) {
-        throw new Error(`Pulumi CLI not found at ${paths.pulumiBin} (set KINETIC_PULUMI_BIN or run npm run toolchain)`);
+        throw new ProvisionError(`Pulumi CLI not found at ${paths.pulumiBin} (set KINETIC_PULUMI_BIN or run npm run toolchain)`, false);
       }
       let root: string;
       if (path.basename(paths.pulumiBin) === 'pulumi' && path.basename(path.dirname(paths.pulumiBin)) === 'bin') {
