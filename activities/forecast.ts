@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { MetricsInputError } from '../metrics/contract';
-import { seasonalNaiveBaseline } from '../models/baseline';
+import { autoForecast } from '../models';
 import { planningWindow } from '../planning/capacity';
 import type { ForecastSummary } from '../workflows/decision-types';
 import type { ActivityDeps } from './deps';
@@ -25,11 +25,22 @@ export function forecastActivities(deps: ActivityDeps) {
       }
       Context.current().heartbeat('fitting');
       const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
-      const model = await seasonalNaiveBaseline.fit(series.values, { seasons: svc.seasons, stepSeconds: step });
-      const fc = model.forecast(window.horizon);
+      const result = await autoForecast(series.values, {
+        horizon: window.horizon,
+        seasons: svc.seasons.length ? svc.seasons : undefined,
+        stepSeconds: step,
+        models: svc.forecast.models,
+        mode: svc.forecast.mode,
+      });
+      const fc = result.forecast;
       const peak = (q: number[]) => Math.max(...q.slice(window.fromStep, window.toStep));
+      const weights = result.weights
+        .filter((w) => w.weight > 0)
+        .sort((a, b) => b.weight - a.weight)
+        .map((w) => `${w.model} ${w.weight.toFixed(2)}`);
       return {
-        model: model.describe(),
+        model: `${svc.forecast.mode} ensemble (${weights.join(', ')})`,
+        weights: result.weights.map((w) => ({ model: w.model, weight: w.weight, reason: w.reason })),
         metric: svc.metrics.metric,
         stepSeconds: step,
         historyPoints: series.values.length,

@@ -29,6 +29,7 @@ function writeConfig(dir: string, services: number): string {
   writeFileSync(csv, ['value', ...Array.from({ length: 60 }, (_, i) => (i % 2 ? 55 : 45))].join('\n'));
   const svc = (i: number) => ({
     metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 60 },
+    seasons: [2],
     capacityPerInstance: 10, targetUtilization: 1, minInstances: 1, maxInstances: 40,
     leadTime: '2m', decisionInterval: '1m', cooldown: '0s', scaleInStabilization: '0s', maxStepChange: 40,
     approval: { autoApprove: { maxStepChange: 40 } }, budget: { monthly: 1e9 }, pricing: { hourlyPerInstance: 0.1 },

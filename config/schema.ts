@@ -174,6 +174,15 @@ export const serviceSchema = z
       .strict(),
     pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict(),
     provisioner: provisioner.default({ type: 'dry-run' }),
+    /** The decision's forecast: an ensemble of these models (names from models/registry.ts). */
+    forecast: z
+      .object({
+        models: z.array(z.enum(['naive', 'seasonalNaive', 'ewma', 'ets', 'sarima', 'prophet', 'gru'])).min(1).default(['naive', 'seasonalNaive', 'ewma', 'ets']),
+        /** weighted: by recent accuracy; consensus: median of the best three (critical services). */
+        mode: z.enum(['weighted', 'consensus']).default('weighted'),
+      })
+      .strict()
+      .default({ models: ['naive', 'seasonalNaive', 'ewma', 'ets'], mode: 'weighted' }),
     /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
     learning: learning.optional(),
   })

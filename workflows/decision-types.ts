@@ -67,7 +67,10 @@ export interface DecisionInput {
 }
 
 export interface ForecastSummary {
+  /** The ensemble and its members' weights, in words. */
   model: string;
+  /** Each member's weight and why (recent out-of-sample error). */
+  weights?: Array<{ model: string; weight: number; reason: string }>;
   metric: string;
   stepSeconds: number;
   historyPoints: number;

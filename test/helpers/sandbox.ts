@@ -35,6 +35,8 @@ export function createSandbox(prefix = 'kinetic-test-'): Sandbox {
 export function serviceConfig(csvPath: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     metrics: { source: 'csv', path: csvPath, stepSeconds: 60, historyPoints: 100 },
+    // A short explicit season keeps 30-point test series out of cold start (exact P90 on flat demand).
+    seasons: [5],
     capacityPerInstance: 10,
     targetUtilization: 1,
     minInstances: 1,
