@@ -37,7 +37,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['models/**/*.ts', 'planning/**/*.ts', 'sim/**/*.ts'],
+    files: ['models/**/*.ts', 'planning/**/*.ts', 'sim/**/*.ts', 'learning/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['@temporalio/*', '@pulumi/*'], message: 'The core is pure: no Temporal or Pulumi here.' }],

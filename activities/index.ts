@@ -3,6 +3,10 @@ import { contextActivities } from './context';
 import { createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
 import { forecastActivities } from './forecast';
+import { loopActivities } from './loop';
+import { budgetReportActivities } from './learning-budget-report';
+import { retrainActivities } from './retrain';
+import { reweightActivities } from './reweight';
 import { planActivities } from './plan';
 import { provisionActivities } from './provision';
 import { recordActivities } from './record';
@@ -17,6 +21,10 @@ export function createActivities(opts: DepsOptions = {}) {
     ...budgetActivities(deps),
     ...provisionActivities(deps),
     ...recordActivities(deps),
+    ...loopActivities(deps),
+    ...retrainActivities(deps),
+    ...reweightActivities(deps),
+    ...budgetReportActivities(deps),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { MetricsConfig } from '../config/schema';
 import { MetricsInputError, MetricsSource } from './contract';
 import { CsvMetricsSource } from './csv-source';
+import { PrometheusMetricsSource } from './prometheus-source';
 
 /** Builds the metrics source a service's config names. New kinds register here. */
 export type MetricsFactory = (cfg: MetricsConfig) => MetricsSource;
@@ -14,6 +15,11 @@ export function registerMetricsSource(source: string, factory: MetricsFactory): 
 registerMetricsSource('csv', (cfg) => {
   if (cfg.source !== 'csv') throw new Error('bad factory');
   return new CsvMetricsSource({ path: cfg.path, valueColumn: cfg.valueColumn, timeColumn: cfg.timeColumn, historyPoints: cfg.historyPoints });
+});
+
+registerMetricsSource('prometheus', (cfg) => {
+  if (cfg.source !== 'prometheus') throw new Error('bad factory');
+  return new PrometheusMetricsSource({ url: cfg.url, query: cfg.query });
 });
 
 export function createMetricsSource(cfg: MetricsConfig): MetricsSource {

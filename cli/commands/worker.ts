@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { resolveTemporalTarget } from '../../client/connection';
+import { applySchedulesOnWorkerStart } from '../../schedules';
 import { createKineticWorker } from '../../worker';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, parseFlags } from '../args';
@@ -20,6 +21,8 @@ SIGINT/SIGTERM drain in-flight tasks and exit.`,
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;
     const worker = await createKineticWorker({ connection, namespace: target.namespace, taskQueue, configPath: cfg.file });
+    // Retrain / reweight / budget-report schedules: created or updated idempotently on every start.
+    await applySchedulesOnWorkerStart({ configPath: cfg.file, taskQueue });
     process.once('SIGINT', () => worker.shutdown());
     process.once('SIGTERM', () => worker.shutdown());
     console.log(`worker polling ${taskQueue} on ${target.address} (namespace ${target.namespace}); services: ${Object.keys(cfg.services).join(', ')}`);

@@ -18,7 +18,9 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(configPath: string): Promise<ChildProcess> {
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
+    // No tsx wrapper process: SIGKILL must hit the worker itself, not a parent that leaves it orphaned.
+    cwd: REPO_ROOT,
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),

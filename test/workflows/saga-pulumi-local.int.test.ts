@@ -77,7 +77,9 @@ describe('saga through pulumi-local', () => {
     const { sb, poolDir, members } = poolSandbox('pool-c', 21301);
     const startWorker = () =>
       new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
+    // No tsx wrapper process: SIGKILL must hit the worker itself, not a parent that leaves it orphaned.
+    cwd: REPO_ROOT,
           env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: t.taskQueue, KINETIC_CONFIG: sb.configPath, WORKFLOW_BUNDLE: inject('workflowBundlePath') },
           stdio: ['ignore', 'pipe', 'inherit'],
         });

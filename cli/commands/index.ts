@@ -1,0 +1,20 @@
+import type { CliCommand } from '../command';
+import { command as approve } from './approve';
+import { command as backtest } from './backtest';
+import { command as decide } from './decide';
+import { command as demo } from './demo';
+import { command as devServer } from './dev-server';
+import { command as explain } from './explain';
+import { command as forecast } from './forecast';
+import { command as loadProfile } from './load-profile';
+import { command as loop } from './loop';
+import { command as m4 } from './m4';
+import { command as models } from './models';
+import { command as reject } from './reject';
+import { command as schedules } from './schedules';
+import { command as simulate } from './simulate';
+import { command as status } from './status';
+import { command as worker } from './worker';
+
+/** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
+export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

@@ -1,0 +1,83 @@
+import { MetricGap, MetricSeries, MetricsInputError, MetricsSource } from './contract';
+
+/**
+ * Prometheus HTTP API: `/api/v1/query_range`. The configured PromQL may name the service as
+ * `$service` (replaced before the call). Several result series (e.g. one per pod) are summed —
+ * demand is the service's total. Steps Prometheus has no sample for are NaN and listed as gaps.
+ */
+
+export interface PrometheusSourceOptions {
+  url: string;
+  query: string;
+  timeoutMs?: number;
+}
+
+interface QueryRangeResponse {
+  status: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+}
+
+/** Prometheus refuses queries of more than 11,000 points per series. */
+const MAX_POINTS_PER_QUERY = 10_000;
+
+export class PrometheusMetricsSource implements MetricsSource {
+  readonly kind = 'prometheus';
+  constructor(private readonly opts: PrometheusSourceOptions) {}
+
+  async range(service: string, _metric: string, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries> {
+    // Align to the step grid so consecutive reads see the same timestamps.
+    const startS = Math.ceil(start.getTime() / 1000 / stepSeconds) * stepSeconds;
+    const endS = Math.floor(end.getTime() / 1000 / stepSeconds) * stepSeconds;
+    if (endS < startS) return { start: startS * 1000, stepSeconds, values: [], gaps: [] };
+    const query = this.opts.query.replace(/\$service\b/g, service);
+    const n = Math.floor((endS - startS) / stepSeconds) + 1;
+    const values = new Array<number>(n).fill(NaN);
+    // Prometheus refuses more than 11,000 points per series in one query: ask in chunks.
+    for (let from = 0; from < n; from += MAX_POINTS_PER_QUERY) {
+      const to = Math.min(n, from + MAX_POINTS_PER_QUERY) - 1;
+      const result = await this.queryRange(query, startS + from * stepSeconds, startS + to * stepSeconds, stepSeconds);
+      for (const series of result) {
+        for (const [ts, raw] of series.values) {
+          const i = Math.round((ts - startS) / stepSeconds);
+          const v = Number(raw);
+          if (i < 0 || i >= n || !Number.isFinite(v)) continue;
+          values[i] = Number.isFinite(values[i]) ? values[i] + v : v;
+        }
+      }
+    }
+    return { start: startS * 1000, stepSeconds, values, gaps: gapsOf(values) };
+  }
+
+  private async queryRange(query: string, startS: number, endS: number, stepSeconds: number) {
+    const url = new URL('api/v1/query_range', this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`);
+    url.search = new URLSearchParams({ query, start: String(startS), end: String(endS), step: `${stepSeconds}s` }).toString();
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) });
+    } catch (e) {
+      // Network trouble is retryable: a plain Error.
+      throw new Error(`prometheus ${this.opts.url}: ${(e as Error).message}`);
+    }
+    const body = (await res.json().catch(() => undefined)) as QueryRangeResponse | undefined;
+    if (!res.ok || !body || body.status !== 'success' || !body.data) {
+      const msg = `prometheus ${this.opts.url}: query_range "${query}" failed (HTTP ${res.status}${body?.error ? `: ${body.errorType} ${body.error}` : ''})`;
+      if (res.status === 400 || res.status === 422) throw new MetricsInputError(`${msg}; check metrics.query in kinetic.yaml`);
+      throw new Error(msg);
+    }
+    if (body.data.resultType !== 'matrix') throw new MetricsInputError(`prometheus: query "${query}" returned ${body.data.resultType}, not a range vector`);
+    return body.data.result;
+  }
+}
+
+export function gapsOf(values: readonly number[]): MetricGap[] {
+  const gaps: MetricGap[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) continue;
+    const last = gaps[gaps.length - 1];
+    if (last && last.index + last.length === i) last.length++;
+    else gaps.push({ index: i, length: 1 });
+  }
+  return gaps;
+}

@@ -1,0 +1,46 @@
+import { sortedQuantile } from './quantile';
+
+/**
+ * Quantiles of the last `capacity` values, kept sorted incrementally (binary insert + remove),
+ * so a policy can re-read a quantile every step of a 40,000-step trace cheaply.
+ */
+export class RollingQuantile {
+  private readonly fifo: number[] = [];
+  private head = 0;
+  private readonly sorted: number[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  push(v: number): void {
+    this.sorted.splice(this.lowerBound(v), 0, v);
+    this.fifo.push(v);
+    if (this.fifo.length - this.head > this.capacity) {
+      const old = this.fifo[this.head++];
+      this.sorted.splice(this.lowerBound(old), 1);
+      // Compact the queue now and then so it does not grow without bound.
+      if (this.head > 4096) {
+        this.fifo.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  quantile(p: number): number {
+    return sortedQuantile(this.sorted, p);
+  }
+
+  private lowerBound(v: number): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricSeries, MetricsSource } from '../../metrics/contract';
+import { PredictionStore } from '../../store/prediction-store';
+import { WeightsStore } from '../../store/weights-store';
+import { reweightEnsemble } from '../../workflows/reweight-ensemble';
+import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
+
+let t: TestTemporal;
+beforeAll(async () => {
+  t = await connectTestTemporal();
+});
+afterAll(async () => t?.close());
+
+const STEP = 60_000;
+/** Realised demand at time t: a saw-tooth around 100, known exactly at every step. */
+const demand = (t: number) => 100 + (Math.round(t / STEP) % 7) * 5;
+
+/** A metrics source that answers from `demand` on the step grid (like Prometheus would). */
+const truth: MetricsSource = {
+  kind: 'test',
+  async range(_s, _m, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries> {
+    const step = stepSeconds * 1000;
+    const first = Math.ceil(start.getTime() / step) * step;
+    const values: number[] = [];
+    for (let t = first; t <= end.getTime(); t += step) values.push(demand(t));
+    return { start: first, stepSeconds, values, gaps: [] };
+  },
+};
+
+describe('reweight', () => {
+  it('moves weight toward the model that was right, punishing under-forecasts harder', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
+    const preds = new PredictionStore(sb.stateRoot);
+    const now = Math.floor(Date.now() / STEP) * STEP;
+    // 20 past forecasts of 3 steps each: "right" was exact, "low" 15% under, "high" 15% over.
+    for (let k = 0; k < 20; k++) {
+      const madeAt = now - (40 - k) * STEP;
+      const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
+      const actual = targets.map(demand);
+      preds.append({
+        id: `p${k}`,
+        service: 'web',
+        madeAt,
+        stepSeconds: 60,
+        targets,
+        perModel: { right: actual, low: actual.map((v) => v * 0.85), high: actual.map((v) => v * 1.15) },
+        ensemble: actual,
+        weights: {},
+        weightsVersion: 0,
+        peakP90: Math.max(...actual),
+      });
+    }
+    const run = (id: string) =>
+      t.client.workflow.execute(reweightEnsemble, { workflowId: `${id}-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['web'] }] });
+    const [first, second] = await withWorker(t, { configPath: sb.configPath, metrics: () => truth }, async () => [await run('rw-1'), await run('rw-2')]);
+
+    const r = first.services[0] as { outcome: string; weights: Record<string, number>; observations: number; meanLoss: Record<string, number> };
+    expect(r.outcome).toBe('updated');
+    expect(r.observations).toBe(60);
+    expect(r.weights.right).toBeGreaterThan(0.6);
+    expect(r.weights.high).toBeGreaterThan(3 * r.weights.low); // same size of error, but under-forecasting costs 3×
+    expect(r.weights.low).toBeGreaterThanOrEqual(0.02 - 1e-12); // the floor keeps it alive
+    expect(r.meanLoss.low).toBeCloseTo(3 * r.meanLoss.high, 5);
+    expect(r.meanLoss.right).toBe(0);
+    // Nothing new came due: no second version, predictions are not counted twice.
+    expect(second.services[0]).toMatchObject({ outcome: 'no-new-data' });
+    const history = new WeightsStore(sb.stateRoot).history('web');
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ version: 1, observations: 60, params: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } });
+  });
+});

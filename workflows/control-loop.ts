@@ -1,0 +1,216 @@
+/**
+ * The per-service control loop: every interval it observes (metrics → ensemble forecast → plan,
+ * stored for reweighting) and, when the plan differs from the fleet, starts a `scalingDecision`
+ * child under the service's decision workflow id. Long-lived: it continues-as-new carrying its
+ * state, and signals pause, resume, change the interval or stop it. Deterministic only.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DecisionActivities } from '../activities';
+import type { LoopObservation } from '../activities/loop';
+import type { DecisionOutcome, DecisionTimeouts } from './decision-types';
+import { decisionWorkflowId, NON_RETRYABLE_TYPES, SA_DECISION_ID, SA_SERVICE, SA_STAGE } from './definitions';
+import { scalingDecision } from './scaling-decision';
+
+export type LoopMode = 'act' | 'forecast-only';
+
+export interface LoopEvent {
+  iteration: number;
+  at: string;
+  action: 'hold' | 'cooldown' | 'would-scale' | 'decision' | 'decision-busy' | 'error';
+  from?: number;
+  to?: number;
+  decisionId?: string;
+  outcome?: DecisionOutcome;
+  reason: string;
+}
+
+/** Everything the loop carries across continue-as-new. */
+export interface LoopState {
+  iteration: number;
+  paused: boolean;
+  stopRequested: boolean;
+  /** Set by the setInterval signal; overrides input and config. */
+  intervalSeconds?: number;
+  decisionsStarted: number;
+  /** Runs of this loop so far (1 + continue-as-new count). */
+  runs: number;
+  lastDecision?: { decisionId: string; outcome?: DecisionOutcome; at: string; from: number; to: number };
+  /** The newest events, oldest first (bounded so state stays small). */
+  recent: LoopEvent[];
+}
+
+export interface ControlLoopInput {
+  service: string;
+  /** Overrides learning.loop.mode from config. */
+  mode?: LoopMode;
+  /** Overrides learning.loop.interval / decisionInterval (tests use 1–2 s). */
+  intervalSeconds?: number;
+  /** Continue-as-new after this many iterations in one run (also when Temporal suggests it). */
+  iterationsPerRun?: number;
+  /** Stop (return) after this many iterations in total; unbounded when absent. */
+  maxIterations?: number;
+  /** Passed to every decision the loop starts. */
+  decisionTimeouts?: Partial<DecisionTimeouts>;
+  /** Activity start-to-close of one observation. */
+  observeTimeoutSeconds?: number;
+  state?: LoopState;
+}
+
+export interface LoopStatus extends LoopState {
+  service: string;
+  mode: LoopMode | 'config';
+  effectiveIntervalSeconds: number;
+  runId: string;
+  lastObservation?: LoopObservation;
+}
+
+export const pauseLoopSignal = defineSignal('pauseLoop');
+export const resumeLoopSignal = defineSignal('resumeLoop');
+export const stopLoopSignal = defineSignal('stopLoop');
+export const setLoopIntervalSignal = defineSignal<[number]>('setLoopInterval');
+export const loopStatusQuery = defineQuery<LoopStatus>('loopStatus');
+
+export function loopWorkflowId(service: string): string {
+  return `loop-${service}`;
+}
+
+const RECENT_EVENTS = 20;
+const DEFAULT_ITERATIONS_PER_RUN = 500;
+
+export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
+  const info = workflowInfo();
+  const state: LoopState = input.state ?? { iteration: 0, paused: false, stopRequested: false, decisionsStarted: 0, runs: 0, recent: [] };
+  state.runs++;
+  let wake = false;
+  let lastObservation: LoopObservation | undefined;
+  const interval = () => state.intervalSeconds ?? input.intervalSeconds ?? lastObservation?.configIntervalSeconds ?? 300;
+
+  setHandler(pauseLoopSignal, () => {
+    state.paused = true;
+    wake = true;
+  });
+  setHandler(resumeLoopSignal, () => {
+    state.paused = false;
+    wake = true;
+  });
+  setHandler(stopLoopSignal, () => {
+    state.stopRequested = true;
+    wake = true;
+  });
+  setHandler(setLoopIntervalSignal, (seconds: number) => {
+    if (Number.isFinite(seconds) && seconds > 0) {
+      state.intervalSeconds = seconds;
+      wake = true;
+    }
+  });
+  setHandler(loopStatusQuery, () => ({
+    ...state,
+    service: input.service,
+    mode: input.mode ?? lastObservation?.mode ?? 'config',
+    effectiveIntervalSeconds: interval(),
+    runId: info.runId,
+    lastObservation,
+  }));
+
+  const acts = proxyActivities<DecisionActivities>({
+    startToCloseTimeout: (input.observeTimeoutSeconds ?? 120) * 1000,
+    heartbeatTimeout: (input.observeTimeoutSeconds ?? 120) * 1000,
+    retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 10_000, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  });
+  const push = (e: LoopEvent) => {
+    state.recent.push(e);
+    if (state.recent.length > RECENT_EVENTS) state.recent.splice(0, state.recent.length - RECENT_EVENTS);
+  };
+
+  let iterationsThisRun = 0;
+  for (;;) {
+    if (state.stopRequested || (input.maxIterations !== undefined && state.iteration >= input.maxIterations)) break;
+    if (iterationsThisRun >= (input.iterationsPerRun ?? DEFAULT_ITERATIONS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof controlLoop>({ ...input, state });
+    }
+    if (state.paused) {
+      await condition(() => !state.paused || state.stopRequested);
+      continue;
+    }
+    const iteration = state.iteration;
+    const now = new Date().toISOString();
+    try {
+      // The id is unique per loop chain and iteration, so a retried activity stores nothing twice.
+      const obs = await acts.observeService({
+        service: input.service,
+        loopId: info.workflowId,
+        predictionId: `${info.workflowId}:${info.firstExecutionRunId}:${iteration}`,
+        mode: input.mode,
+      });
+      lastObservation = obs;
+      const p = obs.proposal;
+      if (p.action !== 'scale') push({ iteration, at: now, action: p.action, from: p.current, to: p.planned, reason: p.reason });
+      else if (p.mode === 'forecast-only') push({ iteration, at: now, action: 'would-scale', from: p.current, to: p.planned, reason: p.reason });
+      else await decide(iteration, obs);
+    } catch (e) {
+      log.warn('control loop iteration failed', { service: input.service, iteration, error: String(e) });
+      push({ iteration, at: now, action: 'error', reason: (e as Error).message ?? String(e) });
+    }
+    state.iteration++;
+    iterationsThisRun++;
+    if (input.maxIterations !== undefined && state.iteration >= input.maxIterations) break;
+    wake = false;
+    await condition(() => wake || state.stopRequested, interval() * 1000);
+  }
+  await condition(allHandlersFinished);
+  return state;
+
+  /** Starts the decision as a child under the service's decision id; if one is running, waits for it (up to an interval). */
+  async function decide(iteration: number, obs: LoopObservation): Promise<void> {
+    const p = obs.proposal;
+    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const decisionId = `${input.service}-${stamp}-${uuid4().slice(0, 4)}`;
+    const trigger = { kind: 'control-loop' as const, by: info.workflowId, note: `iteration ${iteration}: ${p.reason}` };
+    const giveUpAt = Date.now() + interval() * 1000;
+    for (;;) {
+      try {
+        const child = await startChild(scalingDecision, {
+          workflowId: decisionWorkflowId(input.service),
+          args: [{ decisionId, service: input.service, trigger, timeouts: input.decisionTimeouts }],
+          // A decision mid-provisioning must finish (or compensate) even if the loop is stopped.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: SA_SERVICE, value: input.service },
+            { key: SA_DECISION_ID, value: decisionId },
+            { key: SA_STAGE, value: 'starting' },
+          ],
+          memo: { decisionId, trigger },
+        });
+        state.decisionsStarted++;
+        state.lastDecision = { decisionId, at: new Date().toISOString(), from: p.current, to: p.planned };
+        const record = await child.result();
+        state.lastDecision.outcome = record.outcome;
+        push({ iteration, at: new Date().toISOString(), action: 'decision', decisionId, outcome: record.outcome, from: p.current, to: p.planned, reason: record.reason ?? p.reason });
+        return;
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+        if (Date.now() >= giveUpAt || state.stopRequested) {
+          push({ iteration, at: new Date().toISOString(), action: 'decision-busy', from: p.current, to: p.planned, reason: 'another decision for this service is still running; retrying next interval' });
+          return;
+        }
+        await sleep(Math.min(2000, interval() * 1000));
+      }
+    }
+  }
+}
