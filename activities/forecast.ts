@@ -23,7 +23,8 @@ export function forecastActivities(deps: ActivityDeps) {
       if (missing >= 0) {
         throw new MetricsInputError(`metrics for "${context.service}": value ${missing} of ${series.values.length} is missing (NaN); fill the gap or shorten the window`);
       }
-      Context.current().heartbeat('fitting');
+      const ctx = Context.current();
+      if (!ctx.info.isLocal) ctx.heartbeat('fitting'); // local activities cannot heartbeat
       const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
       const result = await autoForecast(series.values, {
         horizon: window.horizon,

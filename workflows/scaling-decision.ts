@@ -60,9 +60,11 @@ function activitiesFor(t: DecisionTimeouts) {
   };
   return {
     quick: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.stepSeconds), retry }),
-    // Pure computations (plan, policy): local activities skip the task-queue round trip.
+    // Short steps (plan, policy, budget ledger, audit record): local activities run inside the
+    // workflow task, skipping a task-queue round trip each; they still time out and retry.
     pure: proxyLocalActivities<DecisionActivities>({ startToCloseTimeout: ms(t.stepSeconds), retry }),
-    forecast: proxyActivities<DecisionActivities>({ startToCloseTimeout: ms(t.forecastSeconds), retry: { ...retry, maximumAttempts: 3 } }),
+    // Model fitting is CPU work in the worker: a local activity (a long one heartbeats the workflow task).
+    forecast: proxyLocalActivities<DecisionActivities>({ startToCloseTimeout: ms(t.forecastSeconds), retry: { ...retry, maximumAttempts: 3 } }),
     infra: proxyActivities<DecisionActivities>({
       startToCloseTimeout: ms(t.provisionSeconds),
       heartbeatTimeout: ms(t.heartbeatSeconds),
@@ -142,7 +144,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   let provisioningStarted = false;
 
   try {
-    context = await acts.quick.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
+    context = await acts.pure.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
     enter('forecast');
     record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
     enter('plan');
@@ -164,7 +166,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('budget');
-    const budget = await acts.quick.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun });
+    const budget = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun });
     record.budget = budget;
     if (!budget.allowed) {
       finish('budget-rejected', budget.message);
@@ -174,7 +176,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       undo.unshift({
         step: 'release budget',
         run: async () => {
-          await acts.quick.releaseBudget({ decisionId: input.decisionId });
+          await acts.pure.releaseBudget({ decisionId: input.decisionId });
           record.budget = { ...record.budget!, released: true };
           return `reservation of ${budget.projectedMonthly.toFixed(2)}/month released`;
         },
@@ -228,7 +230,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('commit');
-    await acts.quick.commitBudget({ decisionId: input.decisionId });
+    await acts.pure.commitBudget({ decisionId: input.decisionId });
     finish('committed', `${plan.from} → ${plan.to} instances applied and verified`);
     return await close();
   } catch (err) {
@@ -277,7 +279,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     record.finishedAt = new Date().toISOString();
     record.timings.finishedAt = record.finishedAt;
     try {
-      await CancellationScope.nonCancellable(() => acts.quick.recordDecision(record));
+      await CancellationScope.nonCancellable(() => acts.pure.recordDecision(record));
     } catch (e) {
       // The decision itself is over; say the audit write failed rather than fail the workflow.
       log.error('audit ledger write failed', { error: rootMessage(e) });
