@@ -1,6 +1,6 @@
 /**
  * bench:learning — does online reweighting help after a regime change, and does champion/challenger
- * ever promote a worse model?  Run: `npx tsx bench/learning.ts [--json]` (results in BENCHMARKS.learning.md).
+ * ever promote a worse model?  Run: `npx tsx bench/learning.ts [--json]` (results in BENCHMARKS.md).
  *
  * Trace: two real NAB series spliced at a known point (AWS RDS CPU with a strong daily cycle, then a
  * heavily loaded EC2 instance's CPU), 5-minute steps. At every step each model forecasts h steps

@@ -6,7 +6,7 @@
  *
  * Each round applies 2 → 8 → 2 → 2 (the last one a no-op: the fixed cost of an engine run) on one
  * stack; the first create (0→2) is measured separately. `--refresh` runs `up --refresh`.
- * `--write` rewrites BENCHMARKS.pulumi.md at the repo root with the table. State goes to a temp
+ * `--write` rewrites bench/results/pulumi-up.md (summarised in BENCHMARKS.md) with the table. State goes to a temp
  * dir that is removed at the end; every process is stopped (destroy), leftovers are killed.
  */
 import * as fs from 'node:fs';
@@ -131,7 +131,7 @@ Raw samples (apply ms): ${samples.map((s) => `${s.step} ${s.applyMs}`).join(', '
 - The numbers depend heavily on the machine's load: the load average above was measured at the
   end of the run; on the same machine with less contention a no-op \`up\` took ~2.8 s and 2→4 ~3.1 s.
 `;
-      fs.writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.pulumi.md'), doc);
+      fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'results', 'pulumi-up.md'), doc);
     }
   } finally {
     try {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scaling`: predictive vs reactive on the real traces of ../shared/data (issue 6
- * targets), written to BENCHMARKS.scaling.md. Capacity is set so the scored peak needs 20
+ * targets), written to bench/results/scaling.md (summarised in BENCHMARKS.md). Capacity is set so the scored peak needs 20
  * instances. Usage: tsx bench/scaling.ts [--data-dir DIR] [--out FILE] [--only NAME] [--forecaster NAME]
  */
 import { writeFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const { values: flags } = parseArgs({
     options: {
       'data-dir': { type: 'string', default: join(__dirname, '..', '..', 'shared', 'data') },
-      out: { type: 'string', default: join(__dirname, '..', 'BENCHMARKS.scaling.md') },
+      out: { type: 'string', default: join(__dirname, 'results', 'scaling.md') },
       only: { type: 'string' },
       forecaster: { type: 'string' },
       'no-write': { type: 'boolean' },
