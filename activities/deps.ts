@@ -48,8 +48,9 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       return p;
     },
     metrics(service) {
-      const svc = deps.service(service);
-      return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics);
+      const cfg = config();
+      const svc = getService(cfg, service);
+      return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
     },
     ledger: () => new DecisionLedger(resolveStateRoot(opts.configPath)),
     budget: () => new BudgetLedger(config().stateRoot),

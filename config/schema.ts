@@ -48,6 +48,8 @@ const prometheusMetrics = z
 const localPoolMetrics = z
   .object({
     source: z.literal('local-pool'),
+    /** The pool's balancer (lists the members); default http://127.0.0.1:<provisioner.basePort - 1>. */
+    url: z.url().optional(),
     metric: z.string().min(1).default('requests_per_second'),
     stepSeconds: z.number().int().positive().default(5),
     historyPoints: z.number().int().min(2).default(120),

@@ -1,10 +1,18 @@
-import type { MetricsConfig } from '../config/schema';
+import { join } from 'node:path';
+import type { MetricsConfig, ServiceConfig } from '../config/schema';
 import { MetricsInputError, MetricsSource } from './contract';
 import { CsvMetricsSource } from './csv-source';
+import { LocalPoolMetricsSource } from './local-pool-source';
 import { PrometheusMetricsSource } from './prometheus-source';
 
 /** Builds the metrics source a service's config names. New kinds register here. */
-export type MetricsFactory = (cfg: MetricsConfig) => MetricsSource;
+export interface MetricsContext {
+  service: string;
+  serviceConfig: ServiceConfig;
+  stateRoot: string;
+}
+
+export type MetricsFactory = (cfg: MetricsConfig, ctx?: MetricsContext) => MetricsSource;
 
 const factories = new Map<string, MetricsFactory>();
 
@@ -22,10 +30,27 @@ registerMetricsSource('prometheus', (cfg) => {
   return new PrometheusMetricsSource({ url: cfg.url, query: cfg.query });
 });
 
-export function createMetricsSource(cfg: MetricsConfig): MetricsSource {
+registerMetricsSource('local-pool', (cfg, ctx) => {
+  if (cfg.source !== 'local-pool' || !ctx) throw new Error('bad factory');
+  const prov = ctx.serviceConfig.provisioner;
+  const basePort = prov.type === 'pulumi-local' ? prov.basePort : undefined;
+  const lbUrl = cfg.url ?? (basePort ? `http://127.0.0.1:${basePort - 1}` : undefined);
+  if (!lbUrl) {
+    throw new MetricsInputError(`services.${ctx.service}.metrics.url: required for source local-pool unless provisioner is pulumi-local with a basePort`);
+  }
+  return new LocalPoolMetricsSource({
+    service: ctx.service,
+    lbUrl: lbUrl.replace(/\/$/, ''),
+    historyFile: join(ctx.stateRoot, 'metrics', `${ctx.service}-rps.csv`),
+    stepSeconds: cfg.stepSeconds,
+    historyPoints: cfg.historyPoints,
+  });
+});
+
+export function createMetricsSource(cfg: MetricsConfig, ctx?: MetricsContext): MetricsSource {
   const factory = factories.get(cfg.source);
   if (!factory) {
     throw new MetricsInputError(`metrics.source "${cfg.source}" is not available in this build; use one of: ${[...factories.keys()].join(', ')}`);
   }
-  return factory(cfg);
+  return factory(cfg, ctx);
 }

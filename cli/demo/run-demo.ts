@@ -11,7 +11,7 @@ import { decisionWorkflowId } from '../../workflows/definitions';
 import { createKineticWorker } from '../../worker';
 import { EmbeddedServer, startEmbeddedServer, temporalReachable } from '../embedded-server';
 import { decisionRow, table } from '../explain';
-import { startPoolScraper } from './scraper';
+import { startPoolScraper } from '../../metrics/pool-scraper';
 import { demoLoadRps } from './trace';
 
 export const DEMO_CONFIG = join(REPO_ROOT, 'demo', 'kinetic.yaml');

@@ -35,10 +35,11 @@ export interface PoolScraper {
   stop(): void;
 }
 
-export function startPoolScraper(opts: { lbUrl: string; csvPath: string; column: string; intervalMs: number; seedRows?: number }): PoolScraper {
-  writeFileSync(opts.csvPath, `${opts.column}\n` + '0\n'.repeat(opts.seedRows ?? 0));
+export function startPoolScraper(opts: { lbUrl: string; csvPath: string; column: string; intervalMs: number; append?: boolean }): PoolScraper {
+  if (!opts.append) writeFileSync(opts.csvPath, `${opts.column}\n`);
   const last = new Map<number, number>();
   let lastAt = Date.now();
+  let primed = false;
   const state = { lastRate: 0 };
   const tick = async () => {
     try {
@@ -52,7 +53,9 @@ export function startPoolScraper(opts: { lbUrl: string; csvPath: string; column:
       const now = Date.now();
       state.lastRate = delta / ((now - lastAt) / 1000);
       lastAt = now;
-      appendFileSync(opts.csvPath, `${state.lastRate.toFixed(2)}\n`);
+      // The first tick only learns the counters (members may have served requests for hours).
+      if (primed) appendFileSync(opts.csvPath, `${state.lastRate.toFixed(2)}\n`);
+      primed = true;
     } catch {
       // The balancer restarts with the pool; the next tick catches up.
     }
