@@ -2,7 +2,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { FitOptions, FittedModel, Forecast, Forecaster, SerializedModel } from './contract';
 import { validateSeries } from './validate';
 import { assembleForecast, checkHorizon, mean, seriesScale, sortedFinite } from './optim/intervals';
-import { gruForward, GruWeights, mulberry32 } from './optim/gru-forward';
+import { gruForward, GruWeights } from './optim/gru-forward';
+import { mulberry32 } from './random';
 
 /**
  * A small GRU on @tensorflow/tfjs (pure JS, CPU backend set explicitly).

@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { expectSaneForecast as expectSane, rng } from './synthetic';
 import { prophetForecaster } from '../../models/prophet';
-import { Forecast, QUANTILE_LEVELS } from '../../models/contract';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function expectSane(f: Forecast, horizon: number): void {
-  expect(f.point).toHaveLength(horizon);
-  for (let h = 0; h < horizon; h++) {
-    expect(Number.isFinite(f.point[h])).toBe(true);
-    expect(f.point[h]).toBeGreaterThanOrEqual(0);
-    let prev = 0;
-    for (const level of QUANTILE_LEVELS) {
-      const v = f.quantiles[level][h];
-      expect(Number.isFinite(v)).toBe(true);
-      expect(v).toBeGreaterThanOrEqual(prev);
-      prev = v;
-    }
-  }
-}
 
 const hourly = { stepSeconds: 3600 };
 const day = 24;

@@ -1,13 +1,26 @@
 /** Seeded synthetic series for the model tests (mulberry32 + Box–Muller: reproducible noise). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+import { expect } from 'vitest';
+import { Forecast, QUANTILE_LEVELS } from '../../models/contract';
+import { mulberry32 } from '../../models/random';
+
+export const rng = mulberry32;
+
+/** Every forecast: right length, finite, non-negative, quantiles ordered P05 ≤ … ≤ P99 at each step. */
+export function expectSaneForecast(f: Forecast, horizon: number): void {
+  expect(f.point).toHaveLength(horizon);
+  for (const level of QUANTILE_LEVELS) expect(f.quantiles[level]).toHaveLength(horizon);
+  for (let h = 0; h < horizon; h++) {
+    expect(Number.isFinite(f.point[h])).toBe(true);
+    expect(f.point[h]).toBeGreaterThanOrEqual(0);
+    let prev = -Infinity;
+    for (const level of QUANTILE_LEVELS) {
+      const v = f.quantiles[level][h];
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeGreaterThanOrEqual(prev);
+      prev = v;
+    }
+  }
 }
 
 export function gaussian(seed: number): () => number {
