@@ -56,6 +56,12 @@ class SeasonalNaiveModel implements FittedModel {
       quantiles[level] = point.map((p, h) => Math.max(0, p + q * Math.sqrt(1 + Math.floor(h / season))));
     }
     quantiles.p50 = point.slice();
+    // The median is the point forecast; if the residuals are skewed enough that it crosses another
+    // level, re-sort each step so P05 ≤ P50 ≤ … ≤ P99 always holds.
+    for (let h = 0; h < horizon; h++) {
+      const sorted = QUANTILE_LEVELS.map((l) => quantiles[l][h]).sort((a, b) => a - b);
+      QUANTILE_LEVELS.forEach((l, i) => (quantiles[l][h] = sorted[i]));
+    }
     return { model: this.name, horizon, point, quantiles, coldStart, notes: coldStart ? ['cold start: naive'] : [] };
   }
 
