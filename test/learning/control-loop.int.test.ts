@@ -16,7 +16,7 @@ import {
 } from '../../workflows/control-loop';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
-import { killWorker, startWorkerProcess, workerRunningActivity } from './worker-process';
+import { killWorker, startWorkerProcess, workerRunningActivity } from '../helpers/worker-process';
 
 let t: TestTemporal;
 const children: ChildProcess[] = [];

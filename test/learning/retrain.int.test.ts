@@ -4,7 +4,7 @@ import { FileModelStore } from '../../store/model-store';
 import { retrainEnsemble } from '../../workflows/retrain-ensemble';
 import { createSandbox, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
-import { killWorker, startWorkerProcess, workerRunningActivity } from './worker-process';
+import { killWorker, startWorkerProcess, workerRunningActivity } from '../helpers/worker-process';
 
 let t: TestTemporal;
 const children: ChildProcess[] = [];

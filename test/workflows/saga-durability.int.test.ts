@@ -1,11 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../config/tools';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjectingProvisioner } from '../../provisioners/fault-injecting';
 import { DecisionLedger } from '../../store/ledger';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 let t: TestTemporal;
 const children: ChildProcess[] = [];
@@ -17,26 +16,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function startWorkerProcess(configPath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
-    // No tsx wrapper process: SIGKILL must hit the worker itself, not a parent that leaves it orphaned.
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: t.taskQueue,
-      KINETIC_CONFIG: configPath,
-      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker-ready') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
-}
-
 describe('durability', () => {
   it('a worker SIGKILLed mid-provisioning: a new worker finishes the decision exactly once', async () => {
     const sb = createSandbox();
@@ -47,7 +26,7 @@ describe('durability', () => {
       { stateRoot: sb.stateRoot, initialInstances: 2 },
       { failApplyAfterPartial: false, failVerify: false, applyDelayMs: 0 },
     );
-    const first = await startWorkerProcess(sb.configPath);
+    const first = await startWorkerProcess(t.taskQueue, sb.configPath, children);
     const started = await t.kinetic.startDecision('web', {
       timeouts: { stepSeconds: 10, forecastSeconds: 20, provisionSeconds: 30, heartbeatSeconds: 2, verifySeconds: 10 },
     });
@@ -60,7 +39,7 @@ describe('durability', () => {
     await new Promise((r) => first.once('exit', r));
     expect(fleet.readFleet('web').history).toEqual([]); // killed before the change landed
 
-    await startWorkerProcess(sb.configPath);
+    await startWorkerProcess(t.taskQueue, sb.configPath, children);
     const rec = await t.kinetic.waitForDecision(started.decisionId);
     expect(rec.outcome).toBe('committed');
     const after = fleet.readFleet('web');

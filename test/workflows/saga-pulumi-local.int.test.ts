@@ -1,12 +1,12 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../config/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../../provisioners/pulumi-local';
 import { BudgetLedger } from '../../store/budget-ledger';
 import { DecisionLedger } from '../../store/ledger';
 import { createSandbox, flat, Sandbox, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 /**
  * The saga through the real Pulumi engine and real processes (issue 3): scale-out, failed
@@ -75,18 +75,7 @@ describe('saga through pulumi-local', () => {
 
   it('a worker SIGKILLed during `pulumi up`: the decision completes once, no lock, no orphans', async () => {
     const { sb, poolDir, members } = poolSandbox('pool-c', 21301);
-    const startWorker = () =>
-      new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
-    // No tsx wrapper process: SIGKILL must hit the worker itself, not a parent that leaves it orphaned.
-    cwd: REPO_ROOT,
-          env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: t.taskQueue, KINETIC_CONFIG: sb.configPath, WORKFLOW_BUNDLE: inject('workflowBundlePath') },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        children.push(child);
-        child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker-ready') && resolve(child));
-        child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-      });
+    const startWorker = () => startWorkerProcess(t.taskQueue, sb.configPath, children);
     const first = await startWorker();
     const s = await t.kinetic.startDecision('pool-c', { timeouts: { ...TIMEOUTS, heartbeatSeconds: 5 } });
     // Kill as soon as `pulumi up` for this stack is running.

@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../../config/tools';
  * tsx as a loader (the `tsx` CLI is a wrapper whose death leaves the real worker running).
  */
 export function startWorkerProcess(taskQueue: string, configPath: string, track: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/learning/fixtures/worker-main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, KINETIC_CONFIG: configPath, WORKFLOW_BUNDLE: inject('workflowBundlePath') },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -29,7 +29,7 @@ export async function killWorker(child: ChildProcess): Promise<void> {
 
 /**
  * Waits until `activityType` runs (and heartbeated) in `workflowId`, and returns the pid of the
- * worker process running it (from the identity `learning-test-worker-<pid>`).
+ * worker process running it (from the identity `test-worker-<pid>`).
  */
 export async function workerRunningActivity(
   describe: () => Promise<{ raw: { pendingActivities?: Array<{ activityType?: { name?: string | null } | null; lastWorkerIdentity?: string | null; heartbeatDetails?: unknown }> | null } }>,
@@ -40,7 +40,7 @@ export async function workerRunningActivity(
   for (;;) {
     const d = await describe().catch(() => undefined);
     const a = d?.raw.pendingActivities?.find((x) => x.activityType?.name === activityType && x.heartbeatDetails && x.lastWorkerIdentity);
-    const pid = a ? Number(/learning-test-worker-(\d+)/.exec(a.lastWorkerIdentity ?? '')?.[1]) : NaN;
+    const pid = a ? Number(/test-worker-(\d+)/.exec(a.lastWorkerIdentity ?? '')?.[1]) : NaN;
     if (Number.isInteger(pid)) return pid;
     if (Date.now() > deadline) throw new Error(`${activityType} never started`);
     await new Promise((r) => setTimeout(r, 100));
