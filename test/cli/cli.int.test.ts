@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../config/tools';
 import { createKineticWorker } from '../../worker';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { kinetic } from '../helpers/cli';
 import { connectTestTemporal, TestTemporal } from '../helpers/temporal';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin', 'kinetic.js');
 
 let t: TestTemporal;
 beforeAll(async () => {
@@ -18,17 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function kinetic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('kinetic CLI against the dev server', () => {
   it('decide → approve / reject → status → explain, with clear errors for bad usage', async () => {

@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../config/tools';
 import { createKineticWorker } from '../../worker';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { kinetic } from '../helpers/cli';
 import { connectTestTemporal, TestTemporal } from '../helpers/temporal';
 
 /** `kinetic loop`, `schedules` and `models` through the real binary against the dev server. */
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin', 'kinetic.js');
 
 let t: TestTemporal;
 beforeAll(async () => {
@@ -19,15 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function kinetic(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('learning commands', () => {
   it('loop start → status → pause → resume → stop; schedules apply/list; models list', async () => {
