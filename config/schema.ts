@@ -195,6 +195,24 @@ export const serviceSchema = z
     }
   });
 
+/** Model versions: files under `<stateDir>/models` or an S3-compatible bucket (AWS S3, MinIO, …). */
+const modelStore = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('file') }).strict(),
+  z
+    .object({
+      type: z.literal('s3'),
+      bucket: z.string().min(3),
+      /** Key prefix inside the bucket, e.g. "kinetic/models/". */
+      prefix: z.string().default('kinetic/models/'),
+      region: z.string().min(1).default('us-east-1'),
+      /** Custom endpoint for S3-compatible stores (MinIO, Ceph); omit for AWS S3. */
+      endpoint: z.url().optional(),
+      /** Path-style addressing (most S3-compatible servers need it). */
+      forcePathStyle: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
 /** Temporal Schedules for the periodic learning workflows (issue 7). */
 const scheduleSpec = z
   .object({
@@ -227,6 +245,8 @@ export const configSchema = z
     taskQueue: z.string().min(1).default('kinetic-decisions'),
     /** Where ledgers, budgets and provisioner state live (relative to kinetic.yaml). */
     stateDir: z.string().min(1).default('.kinetic'),
+    /** Where model versions live: files under stateDir (default) or an S3-compatible bucket. */
+    modelStore: modelStore.default({ type: 'file' }),
     /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
     schedules: schedules.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
@@ -247,5 +267,6 @@ export type ProvisionerConfig = ServiceConfig['provisioner'];
 export type MetricsConfig = ServiceConfig['metrics'];
 export type LearningConfig = z.infer<typeof learning>;
 export type SchedulesConfig = z.infer<typeof schedules>;
+export type ModelStoreConfig = z.infer<typeof modelStore>;
 export const learningSchema = learning;
 export const schedulesSchema = schedules;
