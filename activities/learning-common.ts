@@ -51,7 +51,7 @@ export async function forecastPerModel(
   for (const name of models) {
     try {
       const f = getForecaster(name);
-      const champ = opts.store?.champion(opts.service, name);
+      const champ = await opts.store?.champion(opts.service, name);
       if (champ) {
         const fitted = f.deserialize(champ.artifact);
         if (fitted.forecastFrom) {

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { combine, equalWeights } from '../learning/hedge';
 import { MetricsInputError } from '../metrics/contract';
 import { instancesNeeded, planningWindow } from '../planning/capacity';
-import { openModelStore } from '../store/model-store';
+import { createModelStore } from '../store/model-store';
 import { LoopProposal, PredictionStore } from '../store/prediction-store';
 import { WeightsStore } from '../store/weights-store';
 import type { ActivityDeps } from './deps';
@@ -47,7 +47,7 @@ export function loopActivities(deps: ActivityDeps) {
         stepSeconds: step,
         horizon: window.horizon,
         service: input.service,
-        store: openModelStore(cfg.stateRoot),
+        store: createModelStore(cfg.modelStore, cfg.stateRoot),
       });
       const names = Object.keys(forecasts);
       if (names.length === 0) throw new MetricsInputError(`no model could forecast "${input.service}": ${JSON.stringify(failed)}`);

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { holdoutMase, judgeChallenger } from '../learning/champion';
 import type { FitOptions } from '../models/contract';
 import { getForecaster } from '../models/registry';
-import { ModelVersion, openModelStore } from '../store/model-store';
+import { createModelStore, ModelVersion } from '../store/model-store';
 import type { ActivityDeps } from './deps';
 import { currentCodeVersion, learningOf, readHistory, usableValues } from './learning-common';
 
@@ -36,7 +36,10 @@ export interface PromotionVerdict {
 
 /** Activities of the retrain workflow: plan the window, fit + score one model, judge champion vs challenger. */
 export function retrainActivities(deps: ActivityDeps) {
-  const store = () => openModelStore(deps.config().stateRoot);
+  const store = () => {
+    const cfg = deps.config();
+    return createModelStore(cfg.modelStore, cfg.stateRoot);
+  };
   return {
     async listLearningServices(): Promise<string[]> {
       return Object.keys(deps.config().services);
@@ -80,7 +83,7 @@ export function retrainActivities(deps: ActivityDeps) {
     }): Promise<RetrainedModel> {
       const ctx = Context.current();
       const s = store();
-      const done = s.get(input.service, input.versionId);
+      const done = await s.get(input.service, input.versionId);
       if (done) return summary(done);
       const step = async (phase: string) => {
         ctx.heartbeat({ phase, attempt: ctx.info.attempt });
@@ -108,7 +111,7 @@ export function retrainActivities(deps: ActivityDeps) {
       const challengerScore = holdoutMase(actual, challenger.forecast(h).point, train, scaleSeason);
 
       await step('score-champion');
-      const champ = s.champion(input.service, input.model);
+      const champ = await s.champion(input.service, input.model);
       let championScore: number | undefined;
       if (champ) {
         const fitted = forecaster.deserialize(champ.artifact);
@@ -144,20 +147,20 @@ export function retrainActivities(deps: ActivityDeps) {
         },
         artifact: full.serialize(),
       };
-      s.put(version);
-      return summary(s.get(input.service, input.versionId) ?? version);
+      await s.put(version);
+      return summary((await s.get(input.service, input.versionId)) ?? version);
     },
 
     /** Promotes the candidate if it beats the champion by the margin, else marks it rejected. Idempotent. */
     async judgeRetrainedModel(input: { service: string; versionId: string; margin: number; by: string }): Promise<PromotionVerdict> {
       const s = store();
-      const v = s.get(input.service, input.versionId);
+      const v = await s.get(input.service, input.versionId);
       if (!v) throw new Error(`model version ${input.versionId} of ${input.service} is missing`);
       if (v.status !== 'candidate') return { versionId: v.id, model: v.model, promoted: v.status === 'champion' || v.status === 'retired', reason: v.verdict ?? v.status };
       const sc = v.lineage.scores;
       const verdict = judgeChallenger(num(sc.holdoutMase), sc.championVersion ? num(sc.championHoldoutMase) : undefined, input.margin);
-      if (verdict.promote) s.promote(input.service, v.id, input.by, verdict.reason);
-      else s.reject(input.service, v.id, verdict.reason);
+      if (verdict.promote) await s.promote(input.service, v.id, input.by, verdict.reason);
+      else await s.reject(input.service, v.id, verdict.reason);
       return { versionId: v.id, model: v.model, promoted: verdict.promote, reason: verdict.reason };
     },
   };

@@ -1,10 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withFileLock } from './file-lock';
 
 /**
  * Every forecast the control loop makes, one JSON line each, so reweighting can later compare it
  * with what really happened. Appends are idempotent by id (an activity retry writes nothing new).
+ * `compact` drops what reweighting has consumed and no longer needs, so the file stops growing.
  */
 
 export interface LoopProposal {
@@ -57,17 +58,50 @@ export class PredictionStore {
   }
 
   forService(service: string): PredictionRecord[] {
+    return this.read(this.file(service)).records;
+  }
+
+  /**
+   * Drops the records that are both evaluated (madeAt ≤ `evaluatedThrough`, the reweight cursor)
+   * and older than `keepAfter` (epoch ms); unevaluated ones stay whatever their age. Runs under the
+   * append lock and replaces the file by rename, so a concurrent append is never lost and a crash
+   * leaves the old or the new file, never half of one. Idempotent: nothing to drop, nothing written.
+   */
+  compact(service: string, opts: { evaluatedThrough: number; keepAfter: number }): CompactionResult {
     const file = this.file(service);
-    if (!existsSync(file)) return [];
-    const out: PredictionRecord[] = [];
+    if (!existsSync(file)) return { kept: 0, dropped: 0, unreadable: 0 };
+    return withFileLock(`${file}.lock`, () => {
+      const { records, unreadable } = this.read(file);
+      const keep = records.filter((r) => !(r.madeAt <= opts.evaluatedThrough && r.madeAt < opts.keepAfter));
+      const dropped = records.length - keep.length;
+      if (dropped > 0 || unreadable > 0) {
+        const tmp = `${file}.${process.pid}.compact.tmp`;
+        writeFileSync(tmp, keep.map((r) => JSON.stringify(r) + '\n').join(''));
+        renameSync(tmp, file);
+      }
+      return { kept: keep.length, dropped, unreadable };
+    });
+  }
+
+  private read(file: string): { records: PredictionRecord[]; unreadable: number } {
+    if (!existsSync(file)) return { records: [], unreadable: 0 };
+    const records: PredictionRecord[] = [];
+    let unreadable = 0;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
-        out.push(JSON.parse(line) as PredictionRecord);
+        records.push(JSON.parse(line) as PredictionRecord);
       } catch {
-        /* a torn last line after a crash: skip it, keep the rest */
+        unreadable++; // a torn last line after a crash: skip it, keep the rest
       }
     }
-    return out;
+    return { records, unreadable };
   }
+}
+
+export interface CompactionResult {
+  kept: number;
+  dropped: number;
+  /** Torn lines (a crash mid-append) removed by the rewrite. */
+  unreadable: number;
 }

@@ -20,7 +20,16 @@ export interface WeightsVersion {
   meanLoss: Record<string, number>;
   /** Scaling outcomes seen in the same window (from predictions' plans vs realised demand, and the audit ledger). */
   outcomes?: { underProvisionedSteps: number; wastefulSteps: number; decisionsCommitted: number; decisionsRolledBack: number };
-  params?: { learningRate: number; underForecastPenalty: number; weightFloor: number };
+  /** Exp3 rounds from decision outcomes of predictions that had no realised demand. */
+  outcomeLearning?: {
+    rounds: number;
+    /** Outcomes by kind: under-provisioned, over-provisioned, adequate. */
+    kinds: Record<string, number>;
+    /** How often each model was drawn, and its mean reward when drawn. */
+    played: Record<string, number>;
+    meanReward: Record<string, number>;
+  };
+  params?: { learningRate: number; underForecastPenalty: number; weightFloor: number; exploration?: number };
   reason: string;
 }
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load';
-import { openModelStore } from '../../store/model-store';
+import { createModelStore } from '../../store/model-store';
 import { WeightsStore } from '../../store/weights-store';
 import { CliCommand, UserError } from '../command';
 import { CONFIG_FLAG, parseFlags, requireFlag } from '../args';
@@ -26,11 +26,11 @@ written by the reweight workflow.`,
     );
     const [sub, service, arg] = positionals;
     const cfg = loadConfig(values.config as string | undefined);
-    const store = openModelStore(cfg.stateRoot);
+    const store = createModelStore(cfg.modelStore, cfg.stateRoot);
     const svc = requireFlag(service, 'SERVICE', 'models');
     switch (sub) {
       case 'list': {
-        const versions = store.list(svc, values.model as string | undefined);
+        const versions = await store.list(svc, values.model as string | undefined);
         if (values.json) {
           console.log(JSON.stringify(versions.map(({ artifact: _a, ...v }) => v)));
           return 0;
@@ -52,7 +52,7 @@ written by the reweight workflow.`,
         return 0;
       }
       case 'show': {
-        const v = store.get(svc, requireFlag(arg, 'VERSION', 'models show'));
+        const v = await store.get(svc, requireFlag(arg, 'VERSION', 'models show'));
         if (!v) throw new UserError(`no version ${arg} of ${svc}; see \`kinetic models list ${svc}\``);
         if (values.json) console.log(JSON.stringify(v));
         else {
@@ -63,13 +63,13 @@ written by the reweight workflow.`,
       }
       case 'promote': {
         const who = requireFlag(values.as as string | undefined, '--as', 'models promote');
-        const v = store.promote(svc, requireFlag(arg, 'VERSION', 'models promote'), `cli:${who}`, (values.reason as string | undefined) ?? 'promoted by hand');
+        const v = await store.promote(svc, requireFlag(arg, 'VERSION', 'models promote'), `cli:${who}`, (values.reason as string | undefined) ?? 'promoted by hand');
         console.log(`${v.id} is now the ${v.model} champion of ${svc}`);
         return 0;
       }
       case 'rollback': {
         const who = requireFlag(values.as as string | undefined, '--as', 'models rollback');
-        const v = store.rollback(svc, requireFlag(arg, 'MODEL', 'models rollback'), `cli:${who}`);
+        const v = await store.rollback(svc, requireFlag(arg, 'MODEL', 'models rollback'), `cli:${who}`);
         console.log(`${v.id} is the ${v.model} champion of ${svc} again`);
         return 0;
       }

@@ -50,28 +50,28 @@ describe('retrain with champion/challenger', () => {
       const tiny = r1.services.find((s) => s.service === 'tiny')!;
       expect(tiny).toMatchObject({ outcome: 'not-enough-history', models: [] });
       expect(tiny.reason).toMatch(/not enough history: 20 points of the 48 needed/);
-      const v1 = store.champion('api', 'seasonalNaive')!;
+      const v1 = (await store.champion('api', 'seasonalNaive'))!;
 
       write([24]); // the season is configured: a much better challenger
       const r2 = await retrain('retrain-2', { models: ['seasonalNaive'] });
       const better = r2.services.find((s) => s.service === 'api')!.models[0];
       expect(better.promoted).toBe(true);
       expect(better.holdoutMase!).toBeLessThan(0.95 * better.championHoldoutMase!);
-      const v2 = store.champion('api', 'seasonalNaive')!;
+      const v2 = (await store.champion('api', 'seasonalNaive'))!;
       expect(v2.id).toBe(better.versionId);
-      expect(store.get('api', v1.id)!.status).toBe('retired');
+      expect((await store.get('api', v1.id))!.status).toBe('retired');
 
       write([]); // a regression: the challenger is worse on the holdout and must stay out
       const r3 = await retrain('retrain-3', { models: ['seasonalNaive'] });
       const worse = r3.services.find((s) => s.service === 'api')!.models[0];
       expect(worse.promoted).toBe(false);
       expect(worse.holdoutMase!).toBeGreaterThan(worse.championHoldoutMase!);
-      expect(store.champion('api', 'seasonalNaive')!.id).toBe(v2.id);
-      expect(store.get('api', worse.versionId!)!.status).toBe('rejected');
+      expect((await store.champion('api', 'seasonalNaive'))!.id).toBe(v2.id);
+      expect((await store.get('api', worse.versionId!))!.status).toBe('rejected');
     });
 
     // Lineage on every version: window, parameters, scores, code version.
-    const versions = store.list('api', 'seasonalNaive');
+    const versions = await store.list('api', 'seasonalNaive');
     expect(versions).toHaveLength(3);
     for (const v of versions) {
       expect(v.lineage.dataWindow.points).toBe(240);
@@ -80,7 +80,7 @@ describe('retrain with champion/challenger', () => {
       expect(v.lineage.parameters.description).toBeTruthy();
       expect(v.lineage.workflowId).toMatch(/^retrain-/);
     }
-    expect(store.promotions('api').map((p) => p.model)).toEqual(['seasonalNaive', 'ewma', 'seasonalNaive']);
+    expect((await store.promotions('api')).map((p) => p.model)).toEqual(['seasonalNaive', 'ewma', 'seasonalNaive']);
   });
 
   it('a retrain activity whose worker is SIGKILLed mid-way is retried and stores one version', async () => {
@@ -103,6 +103,6 @@ describe('retrain with champion/challenger', () => {
     const history = await handle.fetchHistory();
     const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(Math.max(...attempts.map(Number))).toBeGreaterThanOrEqual(2); // the killed attempt was retried
-    expect(new FileModelStore(sb.stateRoot).list('api')).toHaveLength(1);
+    expect(await new FileModelStore(sb.stateRoot).list('api')).toHaveLength(1);
   });
 });
