@@ -1,0 +1,358 @@
+/**
+ * Provisioner `pulumi-aws`: changes EC2 Auto Scaling Groups through the Pulumi Automation API.
+ *
+ * - One stack per service (stack name = service), project `kinetic-aws`, inline program
+ *   `pulumi/aws` (per region a provider; per region × compute type a launch template and an ASG
+ *   whose MixedInstancesPolicy carries the committed / on-demand / spot split of the plan).
+ * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi-local/env.ts): `file://` backend
+ *   under `<rootDir>/state`, work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
+ *   CLI, no downloads. The `pulumi-resource-aws` plugin must be installed beforehand; without it
+ *   every engine operation fails at once with a non-retryable error that says how.
+ * - `apply` writes `kinetic:tiers` + `kinetic:decisionId` to the stack config and runs `up` with
+ *   heartbeats and the abort signal. A plan already applied (same decision, same tiers in the
+ *   outputs) returns `changed: false` without an engine run; `previous` is journaled per decision.
+ * - `verify` reads InService + Healthy counts per group through `@aws-sdk/client-auto-scaling`
+ *   (one client per region, from `autoScaling`); `current` reads the last applied tiers from the
+ *   stack checkpoint (zero tiers for a new stack). Neither needs the plugin nor the CLI.
+ *
+ * Usage:
+ *   const p = createPulumiAwsProvisioner({ rootDir: '.kinetic/aws', spec });
+ *   const r = await p.apply({ decisionId: 'd1', service: 'web', tiers: { 'cpu/us-east-1/spot': 3 }, total: 3 });
+ *   const v = await p.verify(plan); if (!v.ok) await p.rollback(r.previous);
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ConcurrentUpdateError, LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
+import {
+  noopProvisionContext,
+  sumTiers,
+  type ApplyResult,
+  type CapacityPlan,
+  type CapacityState,
+  type ProvisionContext,
+  type Provisioner,
+  type TierReplicas,
+  type VerifyResult,
+} from './contract';
+import { ProvisionError } from './errors';
+import { cliEnv, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
+import { clearStaleLocks, listStackLocks, parseLockError } from './pulumi-local/locks';
+import { requireAwsPlugin } from './pulumi-aws/plugin';
+import { checkpointOutputs, pendingOperations, readCheckpoint, readJournal, writeJournal } from './pulumi-aws/stack-files';
+import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
+import { groupTiers, type TierGroup } from '../pulumi/aws/tiers';
+import { waitForInService, type GroupStatus } from '../cloud/aws/asg-status';
+
+/** Region → client; tests point clients at a recorded server. */
+export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
+
+export interface PulumiAwsOptions {
+  /** Root of everything written: `state/` (backend), `work/<service>/`, `passphrase`. */
+  rootDir: string;
+  spec: AwsServiceSpec;
+  autoScaling?: AutoScalingClientFactory;
+  /** Repository root (default: resolved from this file). */
+  repoRoot?: string;
+  /** Pulumi CLI (default `$KINETIC_PULUMI_BIN` or `<repo>/.tools/bin/pulumi`). */
+  pulumiBin?: string;
+  /** PULUMI_HOME, where `plugins/resource-aws-v<version>` is looked up (default `<repo>/.kinetic/pulumi/home`). */
+  pulumiHome?: string;
+  /** Pulumi project name (default `kinetic-aws`). */
+  projectName?: string;
+  /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
+  verifyTimeoutMs?: number;
+  /** DescribeAutoScalingGroups poll interval while verifying (default 15000 ms). */
+  verifyPollMs?: number;
+  /** Max time to wait for a live stack lock (default 600000 ms). */
+  lockTimeoutMs?: number;
+  /** Poll interval while waiting for a lock (default 1000 ms). */
+  lockPollMs?: number;
+  /** Heartbeat at least this often while an engine operation runs (default 5000 ms; 0 = events only). */
+  heartbeatIntervalMs?: number;
+  log?: (line: string) => void;
+  onOutput?: (text: string) => void;
+}
+
+export interface PulumiAwsProvisioner extends Provisioner {
+  readonly kind: 'pulumi-aws';
+  readonly paths: PulumiPaths;
+  /** The groups a plan maps to (validated against the spec). */
+  groups(plan: CapacityPlan): TierGroup[];
+  /** `pulumi destroy` of the service stack (deletes its groups and templates) and removal of the stack. */
+  destroy(service: string, ctx?: ProvisionContext): Promise<void>;
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('cancelled'), { name: 'AbortError' });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError(signal!));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function changesOf(summary: Record<string, number> | undefined): number {
+  return Object.entries(summary ?? {})
+    .filter(([k]) => k !== 'same')
+    .reduce((a, [, v]) => a + (v ?? 0), 0);
+}
+
+/**
+ * The program module loads `@pulumi/aws` (~0.7 s here): only processes that run the engine pay for
+ * it, not every worker or CLI that merely verifies or reads the current state.
+ */
+function programModule(): Promise<typeof import('../pulumi/aws/program')> {
+  return import('../pulumi/aws/program');
+}
+
+function sameTiers(a: TierReplicas, b: TierReplicas): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0)) && Object.keys(a).length === Object.keys(b).length;
+}
+
+export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAwsProvisioner {
+  let spec: AwsServiceSpec;
+  try {
+    spec = validateAwsSpec(options.spec);
+  } catch (err) {
+    throw new ProvisionError((err as Error).message, false);
+  }
+  const paths = resolvePaths(options);
+  const projectName = options.projectName ?? 'kinetic-aws';
+  const verifyTimeoutMs = options.verifyTimeoutMs ?? 600_000;
+  const verifyPollMs = options.verifyPollMs ?? 15_000;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
+  const lockPollMs = options.lockPollMs ?? 1_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
+  const log = options.log ?? (() => undefined);
+  const clients = new Map<string, AutoScalingClient>();
+  const autoScaling = (region: string) => {
+    let c = clients.get(region);
+    if (!c) {
+      c = options.autoScaling ? options.autoScaling(region) : new AutoScalingClient({ region });
+      clients.set(region, c);
+    }
+    return c;
+  };
+  let stackPromise: Promise<Stack> | undefined;
+
+  const workDir = path.join(paths.workRoot, spec.service);
+  const journalFile = path.join(workDir, 'decisions.json');
+  const checkpoint = () => readCheckpoint(paths.backendDir, projectName, spec.service);
+
+  function checkService(service: string): void {
+    if (service !== spec.service) {
+      throw new ProvisionError(`pulumi-aws was configured for service "${spec.service}" but was asked about "${service}"; create one provisioner per service`, false);
+    }
+  }
+
+  function groupsOf(plan: CapacityPlan): TierGroup[] {
+    checkService(plan.service);
+    try {
+      return groupTiers(spec, plan.tiers);
+    } catch (err) {
+      if (err instanceof AwsSpecError) throw new ProvisionError(err.message, false);
+      throw err;
+    }
+  }
+
+  function ensurePlugin(): void {
+    const env = cliEnv(paths);
+    requireAwsPlugin({ pulumiHome: paths.pulumiHome, pulumiBin: paths.pulumiBin, pathEnv: env.PATH });
+  }
+
+  function getStack(): Promise<Stack> {
+    if (!stackPromise) {
+      stackPromise = (async () => {
+        fs.mkdirSync(workDir, { recursive: true });
+        fs.mkdirSync(paths.backendDir, { recursive: true });
+        fs.mkdirSync(paths.pulumiHome, { recursive: true });
+        return LocalWorkspace.createOrSelectStack(
+          { projectName, stackName: spec.service, program: (await programModule()).tieredAsgProgramFromConfig(spec) },
+          {
+            workDir,
+            pulumiHome: paths.pulumiHome,
+            pulumiCommand: await pulumiCommand(paths),
+            envVars: cliEnv(paths),
+            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: `file://${paths.backendDir}` } },
+          },
+        );
+      })();
+      stackPromise.catch(() => (stackPromise = undefined));
+    }
+    return stackPromise;
+  }
+
+  /** State from the stack outputs: the tiers of the last applied plan. */
+  function stateFromOutputs(outputs: Record<string, unknown> | undefined): CapacityState {
+    const tiers = { ...((outputs?.tiers ?? {}) as TierReplicas) };
+    return {
+      service: spec.service,
+      tiers,
+      total: sumTiers(tiers),
+      details: {
+        provisioner: 'pulumi-aws',
+        stackExists: outputs !== undefined,
+        decisionId: String(outputs?.decisionId ?? ''),
+        asgNames: outputs?.asgNames ?? {},
+        groups: outputs?.groups ?? {},
+      },
+    };
+  }
+
+  /** Runs one engine operation: clears dead holders' locks, waits for live ones, retries lock conflicts. */
+  async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
+    ensurePlugin();
+    const stack = await getStack();
+    const deadline = Date.now() + lockTimeoutMs;
+    for (;;) {
+      if (ctx.signal?.aborted) throw abortError(ctx.signal);
+      const cleared = clearStaleLocks(paths.backendDir, projectName, spec.service);
+      for (const l of cleared) log(`[pulumi-aws] ${spec.service}: cleared stale lock of dead pid ${l.pid}@${l.hostname}`);
+      const live = listStackLocks(paths.backendDir, projectName, spec.service).filter((l) => l.alive);
+      if (live.length > 0) {
+        if (Date.now() > deadline) throw new ProvisionError(`stack ${spec.service} still locked after ${lockTimeoutMs} ms by ${live.map((l) => `pid ${l.pid}@${l.hostname}`).join(', ')}`, true);
+        ctx.heartbeat({ op: 'waiting-for-lock', service: spec.service, holders: live.map((l) => `${l.pid}@${l.hostname}`) });
+        await sleep(lockPollMs, ctx.signal);
+        continue;
+      }
+      if (cleared.length > 0 || pendingOperations(checkpoint()) > 0) {
+        // A killed CLI may have left creates the state does not know the outcome of.
+        await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: options.onOutput });
+      }
+      const started = Date.now();
+      const timer = heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: spec.service, elapsedMs: Date.now() - started }), heartbeatIntervalMs) : undefined;
+      try {
+        return await run(stack);
+      } catch (err) {
+        if (err instanceof ConcurrentUpdateError && Date.now() < deadline) {
+          log(`[pulumi-aws] ${spec.service}: ${op} hit a lock (${parseLockError(err.message).map((h) => `pid ${h.pid}@${h.hostname}`).join(', ')}); retrying`);
+          await sleep(lockPollMs, ctx.signal);
+          continue;
+        }
+        throw err;
+      } finally {
+        if (timer) clearInterval(timer);
+      }
+    }
+  }
+
+  function onEvent(op: string, ctx: ProvisionContext) {
+    return (e: EngineEvent) => {
+      const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
+      ctx.heartbeat({ op, service: spec.service, seq: e.sequence, resource: meta ? `${meta.op} ${meta.urn.split('::').pop()}` : undefined });
+    };
+  }
+
+  const provisioner: PulumiAwsProvisioner = {
+    kind: 'pulumi-aws',
+    paths,
+
+    groups: groupsOf,
+
+    async current(service) {
+      checkService(service);
+      return stateFromOutputs(checkpointOutputs(checkpoint()));
+    },
+
+    async preview(plan) {
+      groupsOf(plan);
+      ensurePlugin();
+      const program = (await programModule()).tieredAsgProgram(spec, plan.tiers, plan.decisionId);
+      const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
+      const changes = changesOf(res.changeSummary as Record<string, number>);
+      const from = stateFromOutputs(checkpointOutputs(checkpoint())).tiers;
+      return {
+        changes,
+        summary: changes === 0 ? `no changes (${spec.service})` : `${spec.service}: ${JSON.stringify(from)} → ${JSON.stringify(plan.tiers)}; engine ${JSON.stringify(res.changeSummary)}`,
+      };
+    },
+
+    async apply(plan, ctx = noopProvisionContext) {
+      groupsOf(plan);
+      ensurePlugin();
+      if (ctx.signal?.aborted) throw abortError(ctx.signal);
+      const t0 = Date.now();
+      const program = (await programModule()).tieredAsgProgram(spec, plan.tiers, plan.decisionId);
+      let previous: CapacityState | undefined;
+      const outcome = await locked('up', ctx, async (s) => {
+        const journal = readJournal(journalFile);
+        let entry = journal.find((j) => j.decisionId === plan.decisionId);
+        const before = stateFromOutputs(checkpointOutputs(checkpoint()));
+        if (!entry) {
+          entry = { decisionId: plan.decisionId, previous: before, at: new Date().toISOString() };
+          writeJournal(journalFile, [...journal, entry]);
+        }
+        previous = entry.previous;
+        if (before.details?.decisionId === plan.decisionId && sameTiers(before.tiers, plan.tiers)) return undefined; // a retry after success
+        await s.setAllConfig({ 'kinetic:tiers': { value: JSON.stringify(plan.tiers) }, 'kinetic:decisionId': { value: plan.decisionId } });
+        if (ctx.signal?.aborted) throw abortError(ctx.signal);
+        ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
+        return s.up({ program, onEvent: onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
+      });
+      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(checkpointOutputs(checkpoint()));
+      const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;
+      const summary = `${spec.service}: ${JSON.stringify(previous!.tiers)} → ${JSON.stringify(applied.tiers)}; ${
+        outcome ? `engine ${JSON.stringify(outcome.summary.resourceChanges ?? {})}` : 'already applied'
+      } in ${Date.now() - t0} ms`;
+      log(`[pulumi-aws] apply ${plan.decisionId}: ${summary}`);
+      return { applied, previous: previous!, changed, summary } satisfies ApplyResult;
+    },
+
+    async rollback(previous, ctx = noopProvisionContext) {
+      const plan: CapacityPlan = {
+        decisionId: `rollback:${String(previous.details?.decisionId ?? '')}:${JSON.stringify(previous.tiers)}`,
+        service: previous.service,
+        tiers: previous.tiers,
+        total: sumTiers(previous.tiers),
+      };
+      return (await provisioner.apply(plan, ctx)).applied;
+    },
+
+    async verify(plan, ctx = noopProvisionContext) {
+      const groups = groupsOf(plan);
+      const byRegion = new Map<string, Record<string, number>>();
+      for (const g of groups) byRegion.set(g.region, { ...byRegion.get(g.region), [g.asgName]: g.desired });
+      const results = await Promise.all(
+        [...byRegion].map(async ([region, expected]) => {
+          const r = await waitForInService(autoScaling(region), expected, {
+            timeoutMs: verifyTimeoutMs,
+            pollMs: verifyPollMs,
+            signal: ctx.signal,
+            heartbeat: (d) => ctx.heartbeat({ region, ...(d as object) }),
+          });
+          return { region, ...r };
+        }),
+      );
+      const reasons = results.flatMap((r) => r.reasons.map((line) => `${r.region}: ${line}`));
+      const healthy = results.reduce((a, r) => a + r.healthy, 0);
+      const expected = groups.reduce((a, g) => a + g.desired, 0);
+      const statuses: Record<string, GroupStatus> = {};
+      for (const r of results) for (const [name, s] of Object.entries(r.groups)) statuses[`${r.region}/${name}`] = s;
+      log(`[pulumi-aws] verify ${plan.decisionId}: ${healthy}/${expected} InService${reasons.length ? `; ${reasons.join('; ')}` : ''}`);
+      return { ok: reasons.length === 0, expected, healthy, reasons, groups: statuses } satisfies VerifyResult & { groups: Record<string, GroupStatus> };
+    },
+
+    async destroy(service, ctx = noopProvisionContext) {
+      checkService(service);
+      if (!checkpoint()) return;
+      await locked('destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
+      const stack = await getStack();
+      await stack.workspace.removeStack(spec.service);
+      stackPromise = undefined;
+      fs.rmSync(journalFile, { force: true });
+    },
+  };
+  return provisioner;
+}
