@@ -1,4 +1,6 @@
 import type { ActivityDeps } from './deps';
+import { leadTime } from '../planning/lead-time';
+import { policyConfig, tieredSpec } from './planning-spec';
 import type { DecisionContext } from './types';
 
 /** Reads the service's config, current capacity and decision history into one snapshot. */
@@ -10,6 +12,14 @@ export function contextActivities(deps: ActivityDeps) {
       const history = deps.ledger().forService(input.service).filter((r) => r.id !== input.decisionId);
       const committed = history.filter((r) => r.outcome === 'committed' && r.finishedAt);
       const last = committed[committed.length - 1];
+      const lastScaleIn = committed.filter((r) => r.plan?.direction === 'in').pop();
+      const applied = [...committed].reverse().find((r) => r.plan?.templateVersion !== undefined)?.plan?.templateVersion;
+      const templates = svc.templates;
+      const bootSamples = committed
+        .filter((r) => r.plan?.direction === 'out' && r.timings.provision && r.timings.commit)
+        .map((r) => (Date.parse(r.timings.commit) - Date.parse(r.timings.provision)) / 1000);
+      const lead = leadTime(svc.leadTime, bootSamples, svc.capacity?.leadTimeFrom === 'measured');
+      const active = svc.activeTemplate ?? templates?.[templates.length - 1]?.version;
       const maxWindow = Math.max(svc.scaleInStabilization, svc.cooldown) * 1000;
       const recentRecommendations = history
         .filter((r) => r.plan && !r.dryRun && r.finishedAt)
@@ -23,12 +33,13 @@ export function contextActivities(deps: ActivityDeps) {
         targetUtilization: svc.targetUtilization,
         minInstances: svc.minInstances,
         maxInstances: svc.maxInstances,
-        leadSeconds: svc.leadTime,
+        leadSeconds: lead.seconds,
+        leadNote: lead.note,
         intervalSeconds: svc.decisionInterval,
         cooldownSeconds: svc.cooldown,
         scaleInStabilizationSeconds: svc.scaleInStabilization,
         maxStepChange: svc.maxStepChange,
-        hourlyPerInstance: svc.pricing.hourlyPerInstance,
+        hourlyPerInstance: svc.pricing?.hourlyPerInstance ?? 0,
         budgetPool: svc.budget.pool ?? input.service,
         monthlyBudget: svc.budget.monthly,
         approval: {
@@ -40,6 +51,11 @@ export function contextActivities(deps: ActivityDeps) {
         lastCommittedAt: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,
         lastCommittedId: last?.id,
         recentRecommendations,
+        lastScaleInAt: lastScaleIn?.finishedAt ? Date.parse(lastScaleIn.finishedAt) : undefined,
+        tiered: tieredSpec(deps.config(), input.service, svc),
+        policy: policyConfig(svc),
+        budget: { onExceed: svc.budget.onExceed, project: svc.budget.project, tags: svc.budget.tags ?? {} },
+        template: templates && active !== undefined ? { templates, active, applied } : undefined,
       };
     },
   };

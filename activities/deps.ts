@@ -38,11 +38,17 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       const cfg = config();
       const svc = getService(cfg, service);
       // Cache per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused.
-      const key = `${service}:${JSON.stringify(svc.provisioner)}:${cfg.stateRoot}`;
+      const key = `${service}:${JSON.stringify(svc.provisioner)}:${svc.activeTemplate ?? ''}:${cfg.stateRoot}`;
       let p = provisioners.get(key);
       if (!p) {
         p = opts.provisioner?.(service, svc, cfg.stateRoot) ??
-          createProvisioner(svc.provisioner, { service, stateRoot: cfg.stateRoot, minInstances: svc.minInstances });
+          createProvisioner(svc.provisioner, {
+            service,
+            stateRoot: cfg.stateRoot,
+            minInstances: svc.minInstances,
+            initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [`${p.computeType}/${p.region}/${p.pricing}`, p.min])) : undefined,
+            serviceConfig: svc,
+          });
         provisioners.set(key, p);
       }
       return p;

@@ -52,7 +52,7 @@ export function forecastActivities(deps: ActivityDeps) {
         peakP90: peak(fc.quantiles.p90),
         peakP99: peak(fc.quantiles.p99),
         coldStart: fc.coldStart ?? false,
-        notes: fc.notes ?? [],
+        notes: [...(context.leadNote ? [context.leadNote] : []), ...(fc.notes ?? [])],
       };
     },
   };

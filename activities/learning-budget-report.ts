@@ -1,13 +1,19 @@
-import { join } from 'node:path';
-import { projectedMonthlyCost } from '../planning/budget';
+import { alertsToFire, spendByNode } from '../planning/budget-hierarchy';
+import { monthOf } from '../planning/chargeback';
 import { writeJsonAtomic } from '../store/json-file';
+import { deliverBudgetAlerts } from './budget-alerts';
+import { budgetReportFile, buildBudgetReport, BudgetReportRow } from './budget-report';
 import type { ActivityDeps } from './deps';
+import { budgetTree } from './planning-spec';
 
-/** A day's spend summary per budget pool, from the budget ledger (the full budget engine is another issue). */
+/** What the scheduled budget report returns (shown in the Temporal UI as the workflow result). */
 export interface BudgetReport {
   date: string;
+  month: string;
   file: string;
-  pools: Record<string, { limit: number; committedMonthly: number; reservedMonthly: number; services: string[]; utilisation: number }>;
+  nodes: BudgetReportRow[];
+  /** Alerts this run fired (thresholds crossed without a decision, e.g. by reservations). */
+  alertsFired: string[];
 }
 
 export function budgetReportActivities(deps: ActivityDeps) {
@@ -15,22 +21,22 @@ export function budgetReportActivities(deps: ActivityDeps) {
     /** Writes `<stateRoot>/ledger/budget-report-<date>.json`; rewriting the same day is harmless. */
     async writeBudgetReport(input: { at: string }): Promise<BudgetReport> {
       const cfg = deps.config();
-      const snap = deps.budget().snapshot();
-      const date = input.at.slice(0, 10);
-      const pools: BudgetReport['pools'] = {};
-      for (const [name, svc] of Object.entries(cfg.services)) {
-        const pool = svc.budget.pool ?? name;
-        const p = (pools[pool] ??= { limit: svc.budget.monthly, committedMonthly: 0, reservedMonthly: 0, services: [], utilisation: 0 });
-        p.services.push(name);
-        p.limit = Math.min(p.limit, svc.budget.monthly);
-        // A service never decided yet runs at its initial size at the configured price.
-        p.committedMonthly += snap.committed[name]?.monthly ?? projectedMonthlyCost(svc.minInstances, svc.pricing.hourlyPerInstance);
+      const budget = deps.budget();
+      const now = Date.parse(input.at);
+      const month = monthOf(now);
+      const tree = budgetTree(cfg);
+      let alertsFired: string[] = [];
+      if (tree) {
+        const due = alertsToFire(tree, spendByNode(tree, budget.spend()), month, budget.firedAlertKeys(), cfg.budgets?.alerts.thresholds);
+        const fired = budget.recordAlerts(due.map((a) => ({ ...a, firedAt: input.at })));
+        await deliverBudgetAlerts(fired, cfg.budgets?.alerts.webhook, budget);
+        alertsFired = fired.map((a) => a.message);
       }
-      for (const r of Object.values(snap.reservations)) if (pools[r.pool]) pools[r.pool].reservedMonthly += r.monthly;
-      for (const p of Object.values(pools)) p.utilisation = p.limit > 0 ? (p.committedMonthly + p.reservedMonthly) / p.limit : 0;
-      const file = join(cfg.stateRoot, 'ledger', `budget-report-${date}.json`);
-      writeJsonAtomic(file, { date, generatedAt: input.at, pools });
-      return { date, file, pools };
+      const report = buildBudgetReport(cfg, budget, deps.ledger(), month, now);
+      const date = input.at.slice(0, 10);
+      const file = budgetReportFile(cfg, date);
+      writeJsonAtomic(file, report);
+      return { date, month, file, nodes: report.nodes, alertsFired };
     },
   };
 }

@@ -1,5 +1,8 @@
 import type { CapacityPlan, CapacityState } from '../provisioners/contract';
+import type { TemplateConfig } from '../config/schema-planning';
 import type { Recommendation } from '../planning/policy';
+import type { PolicyConfig } from '../planning/policy-engine';
+import type { TieredSpec } from '../planning/tiered-plan';
 import type { PlanSummary } from '../workflows/decision-types';
 
 /** What the saga knows about a service when a decision starts (read once, recorded in history). */
@@ -12,6 +15,8 @@ export interface DecisionContext {
   minInstances: number;
   maxInstances: number;
   leadSeconds: number;
+  /** Where the lead time came from (configured or measured), for the forecast notes. */
+  leadNote?: string;
   intervalSeconds: number;
   cooldownSeconds: number;
   scaleInStabilizationSeconds: number;
@@ -29,10 +34,21 @@ export interface DecisionContext {
   lastCommittedAt?: number;
   lastCommittedId?: string;
   recentRecommendations: Recommendation[];
+  /** Epoch ms when the last committed scale-in (or scale-in stage) finished. */
+  lastScaleInAt?: number;
+  /** Tiered planning (pools configured); undefined for a single-pool service. */
+  tiered?: TieredSpec;
+  /** The policy engine's rules (classic fields plus the `policy:` block). */
+  policy: PolicyConfig;
+  budget: { onExceed: 'reject' | 'require-approval'; project?: string; tags: Record<string, string> };
+  /** Vertical scaling: the versioned templates, the one asked for and the one last applied. */
+  template?: { templates: TemplateConfig[]; active: number; applied?: number };
 }
 
 export function toCapacityPlan(decisionId: string, service: string, plan: PlanSummary): CapacityPlan {
   const tiers: Record<string, number> = {};
   for (const [tier, t] of Object.entries(plan.tiers)) tiers[tier] = t.to;
-  return { decisionId, service, tiers, total: plan.to };
+  const out: CapacityPlan = { decisionId, service, tiers, total: plan.to };
+  if (plan.templateVersion !== undefined) out.templateVersion = plan.templateVersion;
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../workflows/decision-types';
+import type { DecisionRecord, PlanSummary } from '../workflows/decision-types';
 
 /** A decision in plain words: what was forecast, what was planned, each verdict and why. */
 export function explainDecision(r: DecisionRecord): string {
@@ -17,19 +17,23 @@ export function explainDecision(r: DecisionRecord): string {
     );
     for (const n of f.notes) lines.push(`   note: ${n}`);
   } else lines.push('1. Forecast: not reached.');
-  if (r.plan) {
-    const p = r.plan;
-    lines.push(`2. Plan: ${p.from} → ${p.to} instances (${p.direction === 'none' ? 'no change' : `scale-${p.direction}`}). ${p.reason}.`);
-    for (const [tier, t] of Object.entries(p.tiers)) lines.push(`   tier ${tier}: ${t.from} → ${t.to}`);
-    lines.push(`   cost: ${p.hourlyCostBefore.toFixed(2)}/h → ${p.hourlyCostAfter.toFixed(2)}/h`);
-  } else lines.push('2. Plan: not reached.');
+  if (r.plan) lines.push(...explainPlan(r.plan));
+  else lines.push('2. Plan: not reached.');
   if (r.policy) {
     lines.push(`3. Policy: ${r.policy.allowed ? 'allowed' : 'REJECTED'}.`);
-    for (const c of r.policy.checks) lines.push(`   [${c.passed ? 'ok' : 'FAIL'}] ${c.rule}: ${c.message}`);
+    for (const c of r.policy.checks) lines.push(`   [${c.passed ? 'ok' : 'FAIL'}] ${c.id ?? c.rule}: ${c.message}`);
   } else lines.push('3. Policy: not reached.');
   if (r.budget) {
     const b = r.budget;
     lines.push(`4. Budget: ${b.allowed ? 'allowed' : 'REJECTED'}. ${b.message}.` + (b.reserved ? ` Reservation ${b.released ? 'held, then released' : 'held'}.` : ''));
+    for (const l of b.levels ?? []) lines.push(`   [${l.allowed ? 'ok' : 'OVER'}] ${l.id}: ${l.message}`);
+    for (const a of b.alerts ?? []) lines.push(`   alert: ${a}`);
+    for (const a of b.approvalReasons ?? []) lines.push(`   needs approval: ${a}`);
+    if (b.chargeback) {
+      const c = b.chargeback;
+      const sign = c.hourlyDelta >= 0 ? '+' : '';
+      lines.push(`   chargeback: ${sign}${c.hourlyDelta.toFixed(3)}/h (${sign}${c.monthlyDelta.toFixed(2)}/month) to ${c.path.join(' → ')}`);
+    }
   } else lines.push('4. Budget: not reached.');
   if (r.approval) {
     const a = r.approval;
@@ -50,6 +54,32 @@ export function explainDecision(r: DecisionRecord): string {
   } else lines.push(`8. Compensation: ${r.outcome === 'committed' ? 'not needed' : 'none'}.`);
   if (r.error) lines.push(`Error: ${r.error}`);
   return lines.join('\n');
+}
+
+/** Plan in plain words: need per compute type, buffer, allocation per tier, cost, hysteresis, stages. */
+function explainPlan(p: PlanSummary): string[] {
+  const lines = [`2. Plan: ${p.from} → ${p.to} instances (${p.direction === 'none' ? 'no change' : `scale-${p.direction}`}). ${p.reason}.`];
+  for (const n of p.needs ?? []) {
+    lines.push(`   need as ${n.computeType}: ${n.needed} instances (${n.bindingDimension} binds; P50 alone ${n.p50Instances.toFixed(2)}, buffer +${(n.bufferPct * 100).toFixed(0)}%): ${n.explanation}`);
+  }
+  if (p.allocation) {
+    const a = p.allocation;
+    lines.push(`   allocation ${a.status}, spot share ${(a.spotShare * 100).toFixed(0)}%:`);
+    for (const why of a.reasons) lines.push(`     - ${why}`);
+  }
+  const pools = new Map((p.allocation?.pools ?? []).map((x) => [x.poolId, x]));
+  for (const [tier, t] of Object.entries(p.tiers)) {
+    if (t.from === 0 && t.to === 0) continue;
+    const pool = pools.get(tier);
+    const types = pool ? Object.entries(pool.byInstanceType).filter(([, n]) => n > 0).map(([k, n]) => `${k}×${n}`).join(', ') : '';
+    lines.push(`   tier ${tier}: ${t.from} → ${t.to}${pool ? ` (${pool.hourlyCost.toFixed(3)}/h${types ? `; ${types}` : ''})` : ''}`);
+  }
+  lines.push(`   cost: ${p.hourlyCostBefore.toFixed(2)}/h → ${p.hourlyCostAfter.toFixed(2)}/h`);
+  if (p.hysteresis?.held) lines.push(`   hysteresis: ${p.hysteresis.reason}`);
+  if (p.staged) lines.push(`   staged scale-in: ${p.staged.message} (planned ${p.staged.plannedTo}; ${p.staged.remaining} more to remove after ${p.staged.observationSeconds}s of observation)`);
+  if (p.vertical) lines.push(`   vertical: ${p.vertical.summary}; rollback template v${p.vertical.rollbackVersion}`);
+  else if (p.templateVersion !== undefined) lines.push(`   template: v${p.templateVersion}`);
+  return lines;
 }
 
 /** One row per decision for `kinetic status` and the demo summary. */

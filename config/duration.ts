@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Durations in config are written as "90s", "5m", "2h", "1d" (or a number of seconds). */
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -22,3 +24,15 @@ export function formatDuration(seconds: number): string {
   if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
 }
+
+/** A config duration ("5m" or seconds), normalised to seconds; a bad value names the accepted forms. */
+export const durationSchema = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    try {
+      return parseDurationSeconds(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });

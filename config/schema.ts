@@ -1,21 +1,23 @@
 import { z } from 'zod';
-import { parseDurationSeconds } from './duration';
+import { parseCron } from '../planning/freeze-windows';
+import { durationSchema } from './duration';
+import {
+  allocationSchema,
+  budgetsSchema,
+  capacityModelSchema,
+  computeTypeSchema,
+  policySchema,
+  poolSchema,
+  pricingCatalogSchema,
+  templateSchema,
+} from './schema-planning';
 
 /**
  * kinetic.yaml schema. Every field is documented in README.md ("Configuration").
  * Durations are strings like "5m"; they are normalised to seconds here.
  */
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    try {
-      return parseDurationSeconds(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  });
+const duration = durationSchema;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -86,6 +88,35 @@ const provisioner = z.discriminatedUnion('type', [
       loadBalancer: z.boolean().default(true),
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('pulumi-aws'),
+      /** Per region: subnets (one per AZ), the AMI, optional security groups and key pair. */
+      regions: z.record(
+        z.string().min(1),
+        z
+          .object({
+            subnetIds: z.array(z.string().min(1)).min(1),
+            securityGroupIds: z.array(z.string().min(1)).optional(),
+            imageId: z.string().min(1),
+            keyName: z.string().min(1).optional(),
+          })
+          .strict(),
+      ),
+      /** Per compute type: launch details; instance types and group bounds come from computeTypes/templates and pools. */
+      launch: z
+        .record(
+          z.string().min(1),
+          z.object({ userData: z.string().optional(), minSize: z.number().int().min(0).optional(), maxSize: z.number().int().min(1).optional() }).strict(),
+        )
+        .default({}),
+      /** Share of a group that stays healthy during a rolling replacement (instance refresh). */
+      minHealthyPercentage: z.number().int().min(0).max(100).default(90),
+      /** How long verification waits for InService instances, and how often it asks. */
+      verifyTimeout: duration.default(600),
+      verifyPoll: duration.default(15),
+    })
+    .strict(),
 ]);
 
 const approval = z
@@ -128,6 +159,14 @@ const learning = z
     learningRate: z.number().positive().default(0.5),
     /** Reweighting: no model's weight falls below this (then weights are renormalised). */
     weightFloor: z.number().min(0).max(0.5).default(0.02),
+    /** Reweighting from decision outcomes only (Exp3): exploration rate γ, in (0, 1]. */
+    exploration: z.number().gt(0).max(1).default(0.1),
+    /**
+     * Evaluated predictions older than this are dropped from the prediction store after each
+     * reweight. Never less than the reweight lookback (forecast horizon + approval timeout +
+     * outcome window + reweight interval), which is also the default.
+     */
+    predictionRetention: duration.optional(),
     loop: z
       .object({
         /** act: start decisions; forecast-only: record what it would do, provision nothing. */
@@ -140,7 +179,7 @@ const learning = z
   })
   .strict();
 
-export const serviceSchema = z
+const serviceFields = z
   .object({
     description: z.string().optional(),
     metrics,
@@ -172,9 +211,25 @@ export const serviceSchema = z
         monthly: z.number().positive(),
         /** Services naming the same pool share its limit (default: the service's own pool). */
         pool: z.string().min(1).optional(),
+        /** The project (under top-level `budgets.projects`) this service's spend counts towards. */
+        project: z.string().min(1).optional(),
+        /** A decision that would exceed any budget level: reject it, or send it to a person. */
+        onExceed: z.enum(['reject', 'require-approval']).default('reject'),
+        /** Cost-attribution tags put on resources and decisions (e.g. cost-center). */
+        tags: z.record(z.string().min(1), z.string()).optional(),
       })
       .strict(),
-    pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict(),
+    /** Price of one instance; required for a service without `pools` (pools carry their own prices). */
+    pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict().optional(),
+    /** Tiered planning (issue 5); all optional. */
+    capacity: capacityModelSchema.optional(),
+    computeTypes: z.record(z.string().min(1), computeTypeSchema).optional(),
+    pools: z.array(poolSchema).min(1).optional(),
+    allocation: allocationSchema.optional(),
+    templates: z.array(templateSchema).min(1).optional(),
+    /** The template version the fleet should run; a change is planned as a rolling replacement. */
+    activeTemplate: z.number().int().min(1).optional(),
+    policy: policySchema.optional(),
     provisioner: provisioner.default({ type: 'dry-run' }),
     /** The decision's forecast: an ensemble of these models (names from models/registry.ts). */
     forecast: z
@@ -188,12 +243,60 @@ export const serviceSchema = z
     /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
     learning: learning.optional(),
   })
-  .strict()
-  .superRefine((s, ctx) => {
+  .strict();
+
+export const serviceSchema = serviceFields.superRefine((s, ctx) => {
     if (s.maxInstances < s.minInstances) {
       ctx.addIssue({ code: 'custom', path: ['maxInstances'], message: `must be >= minInstances (${s.minInstances})` });
     }
+    checkTiering(s, ctx);
   });
+
+/** Cross-field rules of tiered planning: every name a block uses must be declared elsewhere. */
+function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (!s.pools && !s.pricing) issue(['pricing', 'hourlyPerInstance'], 'required for a service without pools (e.g. pricing: { hourlyPerInstance: 0.17 })');
+  const types = Object.keys(s.computeTypes ?? {});
+  if (s.pools && types.length === 0) issue(['computeTypes'], 'pools need computeTypes (e.g. computeTypes: { cpu: { capacity: { requestsPerSecond: 100 }, instanceTypes: [c6i.xlarge] } })');
+  s.pools?.forEach((p, i) => {
+    if (types.length && !types.includes(p.computeType)) issue(['pools', i, 'computeType'], `"${p.computeType}" is not in computeTypes (${types.join(', ')})`);
+  });
+  const ids = new Set<string>();
+  s.pools?.forEach((p, i) => {
+    const id = `${p.computeType}/${p.region}/${p.pricing}`;
+    if (ids.has(id)) issue(['pools', i], `pool ${id} is declared twice`);
+    ids.add(id);
+  });
+  const regions = new Set((s.pools ?? []).map((p) => p.region));
+  for (const r of Object.keys(s.allocation?.regions ?? {})) {
+    if (!regions.has(r)) issue(['allocation', 'regions', r], `no pool is in region "${r}" (pools are in ${[...regions].join(', ') || 'no region'})`);
+  }
+  if (s.computeTypes && !s.pools) issue(['pools'], 'computeTypes need pools (which region and pricing each type runs in)');
+  if (s.provisioner.type === 'pulumi-aws') {
+    if (!s.pools) issue(['provisioner'], 'pulumi-aws plans tiered pools: declare computeTypes and pools');
+    for (const r of regions) if (!s.provisioner.regions[r]) issue(['provisioner', 'regions', r], `pools use region "${r}": give its subnetIds and imageId`);
+    for (const k of Object.keys(s.provisioner.launch)) if (!types.includes(k)) issue(['provisioner', 'launch', k], `"${k}" is not in computeTypes (${types.join(', ')})`);
+  }
+  if (s.pools && s.provisioner.type === 'pulumi-local') {
+    issue(['provisioner', 'type'], 'pulumi-local runs one local pool and cannot hold tiered pools; use dry-run, fault-injecting or pulumi-aws, or remove pools');
+  }
+  const versions = new Set<number>();
+  s.templates?.forEach((t, i) => {
+    if (versions.has(t.version)) issue(['templates', i, 'version'], `version ${t.version} is declared twice`);
+    versions.add(t.version);
+    if (types.length && !types.includes(t.computeType)) issue(['templates', i, 'computeType'], `"${t.computeType}" is not in computeTypes (${types.join(', ')})`);
+  });
+  s.policy?.freezeWindows.forEach((w, i) => {
+    try {
+      parseCron(w.cron);
+    } catch (e) {
+      issue(['policy', 'freezeWindows', i, 'cron'], (e as Error).message);
+    }
+  });
+  if (s.activeTemplate !== undefined && !versions.has(s.activeTemplate)) {
+    issue(['activeTemplate'], `no template has version ${s.activeTemplate} (declared: ${[...versions].join(', ') || 'none'})`);
+  }
+}
 
 /** Model versions: files under `<stateDir>/models` or an S3-compatible bucket (AWS S3, MinIO, …). */
 const modelStore = z.discriminatedUnion('type', [
@@ -247,6 +350,10 @@ export const configSchema = z
     stateDir: z.string().min(1).default('.kinetic'),
     /** Where model versions live: files under stateDir (default) or an S3-compatible bucket. */
     modelStore: modelStore.default({ type: 'file' }),
+    /** company → department → project budgets and alert routing (issue 5); optional. */
+    budgets: budgetsSchema.optional(),
+    /** The price catalog pools are priced from when they give no hourlyPrice. */
+    pricing: pricingCatalogSchema.optional(),
     /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
     schedules: schedules.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
@@ -259,7 +366,25 @@ export const configSchema = z
       }
     }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Budget hierarchy names must resolve: service → project → department.
+    const projects = c.budgets?.projects ?? {};
+    const departments = c.budgets?.departments ?? {};
+    for (const [name, p] of Object.entries(projects)) {
+      if (!departments[p.department]) {
+        ctx.addIssue({ code: 'custom', path: ['budgets', 'projects', name, 'department'], message: `"${p.department}" is not in budgets.departments (${Object.keys(departments).join(', ') || 'none declared'})` });
+      }
+    }
+    for (const [name, svc] of Object.entries(c.services)) {
+      const project = svc.budget.project;
+      if (project && !c.budgets) {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'budget', 'project'], message: 'a project needs a top-level budgets block (budgets: { company: { name, monthly }, projects: { … } })' });
+      } else if (project && !projects[project]) {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'budget', 'project'], message: `"${project}" is not in budgets.projects (${Object.keys(projects).join(', ') || 'none declared'})` });
+      }
+    }
+  });
 
 export type KineticConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;

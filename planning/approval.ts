@@ -14,7 +14,8 @@ export interface ApprovalRequirement {
 export function approvalRequirement(
   current: number,
   target: number,
-  hourlyPerInstance: number,
+  /** Hourly cost after minus before (negative for a scale-in). */
+  hourlyCostDelta: number,
   rules: AutoApproveRules,
 ): ApprovalRequirement {
   const reasons: string[] = [];
@@ -22,7 +23,7 @@ export function approvalRequirement(
   if (Math.abs(change) > rules.maxStepChange) {
     reasons.push(`change of ${change} is above the auto-approve limit of ${rules.maxStepChange}`);
   }
-  const costIncrease = change * hourlyPerInstance;
+  const costIncrease = hourlyCostDelta;
   if (costIncrease > rules.maxHourlyCostIncrease) {
     reasons.push(`cost increase of ${costIncrease.toFixed(2)}/h is above the auto-approve limit of ${rules.maxHourlyCostIncrease}/h`);
   }

@@ -171,7 +171,7 @@ function maxStepCheck(cfg: PolicyConfig, current: number, target: number): Omit<
   }
   if (limits.length === 0) return { rule: 'max-step', passed: true, message: `${what}; no max step configured` };
   if (problems.length === 0) return { rule: 'max-step', passed: true, message: `${what} is within the max step of ${limits.join(' and ')}` };
-  return { rule: 'max-step', passed: false, message: `${what} ${problems.join(' and ')}; split it or raise maxStep` };
+  return { rule: 'max-step', passed: false, message: `${what} ${problems.join(' and ')}; split it or raise maxStepChange (or policy.maxStepPercent)` };
 }
 
 function direction(current: TierCounts, planned: TierCounts): 'in' | 'out' | 'rebalance' | 'none' {

@@ -14,6 +14,8 @@ export interface CapacityPlan {
   tiers: TierReplicas;
   /** Sum of `tiers`. */
   total: number;
+  /** Instance template version to run (vertical scaling); provisioners that cannot change it ignore it. */
+  templateVersion?: number;
 }
 
 export interface CapacityState {

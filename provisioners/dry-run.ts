@@ -40,6 +40,8 @@ export interface FleetFile {
 export interface DryRunOptions {
   stateRoot: string;
   initialInstances: number;
+  /** Starting tiers of a tiered service (pool id → instances); default { default: initialInstances }. */
+  initialTiers?: TierReplicas;
   kind?: string;
 }
 
@@ -56,7 +58,7 @@ export class DryRunProvisioner implements Provisioner {
   readFleet(service: string): FleetFile {
     return readJson<FleetFile>(this.fleetFile(service), {
       service,
-      tiers: { default: this.opts.initialInstances },
+      tiers: this.opts.initialTiers ? { ...this.opts.initialTiers } : { default: this.opts.initialInstances },
       history: [],
       applyStarted: [],
     });
@@ -123,7 +125,9 @@ export class DryRunProvisioner implements Provisioner {
 
   async verify(plan: CapacityPlan): Promise<VerifyResult> {
     const cur = await this.current(plan.service);
-    const ok = cur.total === plan.total;
-    return { ok, expected: plan.total, healthy: cur.total, reasons: ok ? [] : [`fleet has ${cur.total}, plan wants ${plan.total}`] };
+    const off = Object.keys({ ...cur.tiers, ...plan.tiers }).filter((t) => (cur.tiers[t] ?? 0) !== (plan.tiers[t] ?? 0));
+    const ok = cur.total === plan.total && off.length === 0;
+    const reasons = ok ? [] : [`fleet has ${cur.total}, plan wants ${plan.total}`, ...off.map((t) => `tier ${t}: ${cur.tiers[t] ?? 0} instead of ${plan.tiers[t] ?? 0}`)];
+    return { ok, expected: plan.total, healthy: cur.total, reasons };
   }
 }

@@ -1,15 +1,21 @@
 import { join } from 'node:path';
-import type { ProvisionerConfig } from '../config/schema';
+import type { ProvisionerConfig, ServiceConfig } from '../config/schema';
 import type { Provisioner } from './contract';
 import { DryRunProvisioner } from './dry-run';
 import { FaultInjectingProvisioner } from './fault-injecting';
 import { createPulumiLocalProvisioner } from './pulumi-local';
+import { awsSpecFor } from './pulumi-aws-spec';
+import { createPulumiAwsProvisioner } from './pulumi-aws';
 
 /** Builds the provisioner a service's config names. New kinds register here. */
 export interface ProvisionerEnv {
   service: string;
   stateRoot: string;
   minInstances: number;
+  /** A tiered service's pools at their minimum (pool id → instances), the fleet's starting point. */
+  initialTiers?: Record<string, number>;
+  /** The service's whole config (provisioners that derive their spec from pools and templates). */
+  serviceConfig?: ServiceConfig;
 }
 
 export type ProvisionerFactory = (cfg: ProvisionerConfig, env: ProvisionerEnv) => Provisioner;
@@ -22,13 +28,14 @@ export function registerProvisioner(type: string, factory: ProvisionerFactory): 
 
 registerProvisioner('dry-run', (cfg, env) => {
   const initial = 'initialInstances' in cfg && cfg.initialInstances !== undefined ? cfg.initialInstances : env.minInstances;
-  return new DryRunProvisioner({ stateRoot: env.stateRoot, initialInstances: initial });
+  const tiers = 'initialInstances' in cfg && cfg.initialInstances !== undefined ? undefined : env.initialTiers;
+  return new DryRunProvisioner({ stateRoot: env.stateRoot, initialInstances: initial, initialTiers: tiers });
 });
 
 registerProvisioner('fault-injecting', (cfg, env) => {
   if (cfg.type !== 'fault-injecting') throw new Error('bad factory');
   return new FaultInjectingProvisioner(
-    { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances },
+    { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances, initialTiers: cfg.initialInstances === undefined ? env.initialTiers : undefined },
     { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs },
   );
 });
@@ -46,6 +53,16 @@ registerProvisioner('pulumi-local', (cfg, env) => {
         ...(cfg.loadBalancer ? {} : { loadBalancer: false as const }),
       },
     },
+  });
+});
+
+registerProvisioner('pulumi-aws', (cfg, env) => {
+  if (cfg.type !== 'pulumi-aws' || !env.serviceConfig) throw new Error('pulumi-aws needs the service config');
+  return createPulumiAwsProvisioner({
+    rootDir: join(env.stateRoot, 'pulumi-aws'),
+    spec: awsSpecFor(env.service, env.serviceConfig, cfg),
+    verifyTimeoutMs: cfg.verifyTimeout * 1000,
+    verifyPollMs: cfg.verifyPoll * 1000,
   });
 });
 

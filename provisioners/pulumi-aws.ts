@@ -43,6 +43,7 @@ import { checkpointOutputs, pendingOperations, readCheckpoint, readJournal, writ
 import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
 import { groupTiers, type TierGroup } from '../pulumi/aws/tiers';
 import { waitForInService, type GroupStatus } from '../cloud/aws/asg-status';
+import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
 
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
@@ -81,31 +82,6 @@ export interface PulumiAwsProvisioner extends Provisioner {
   groups(plan: CapacityPlan): TierGroup[];
   /** `pulumi destroy` of the service stack (deletes its groups and templates) and removal of the stack. */
   destroy(service: string, ctx?: ProvisionContext): Promise<void>;
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal!));
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function changesOf(summary: Record<string, number> | undefined): number {
-  return Object.entries(summary ?? {})
-    .filter(([k]) => k !== 'same')
-    .reduce((a, [, v]) => a + (v ?? 0), 0);
 }
 
 /**

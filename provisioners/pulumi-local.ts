@@ -54,6 +54,7 @@ import { cliEnv, ensureShim, pulumiCommand, resolvePaths, type PulumiPaths } fro
 import { clearStaleLocks, listStackLocks, parseLockError, pidAlive, type StackLock } from './pulumi-local/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
 import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
+import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -171,28 +172,6 @@ function fnv(s: string): number {
   return h;
 }
 
-function abortError(signal: AbortSignal | undefined): Error {
-  const reason = signal?.reason;
-  const err = reason instanceof Error ? reason : new Error(`cancelled${reason ? `: ${String(reason)}` : ''}`);
-  if (!(reason instanceof Error)) err.name = 'AbortError';
-  return err;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
@@ -222,13 +201,6 @@ export function processesOfPoolDir(poolDir: string): number[] {
     }
   }
   return pids;
-}
-
-function changesOf(summary: Record<string, number> | undefined): number {
-  if (!summary) return 0;
-  return Object.entries(summary)
-    .filter(([k]) => k !== 'same')
-    .reduce((a, [, v]) => a + (v ?? 0), 0);
 }
 
 interface Checkpoint {

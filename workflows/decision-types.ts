@@ -3,7 +3,6 @@
  * activities, the typed client and the CLI.
  */
 import type { CapacityState } from '../provisioners/contract';
-import type { RuleCheck } from '../planning/policy';
 
 export type DecisionStage =
   | 'starting'
@@ -25,6 +24,7 @@ export type DecisionOutcome =
   | 'dry-run'
   | 'policy-rejected'
   | 'budget-rejected'
+  | 'infeasible'
   | 'approval-rejected'
   | 'approval-timeout'
   | 'rolled-back'
@@ -97,6 +97,36 @@ export interface PlanSummary {
   hourlyCostBefore: number;
   hourlyCostAfter: number;
   reason: string;
+  /** Tiered planning: instances each compute type would need, and why. */
+  needs?: Array<{ computeType: string; needed: number; p50Instances: number; bufferPct: number; bindingDimension: string; explanation: string }>;
+  /** Tiered planning: SUCCESS (fits today's pools), PENDING (needs provisioning) or FAILURE. */
+  allocation?: {
+    status: 'SUCCESS' | 'PENDING' | 'FAILURE';
+    spotShare: number;
+    reasons: string[];
+    pools: Array<{ poolId: string; computeType: string; region: string; pricing: string; count: number; byInstanceType: Record<string, number>; hourlyCost: number }>;
+  };
+  hysteresis?: { held: boolean; reason: string };
+  /** The instance template version the plan runs (vertical scaling). */
+  templateVersion?: number;
+  vertical?: {
+    fromVersion: number;
+    toVersion: number;
+    instanceTypes: string[];
+    batches: number[];
+    rollbackVersion: number;
+    summary: string;
+  };
+  /** Set when the policy cut a scale-in to one stage: the planned target before the cut. */
+  staged?: { plannedTo: number; remaining: number; observationSeconds: number; message: string };
+}
+
+/** One policy rule's verdict: a stable id (built-in or from kinetic.yaml), its kind, and why. */
+export interface PolicyCheckSummary {
+  id?: string;
+  rule: string;
+  passed: boolean;
+  message: string;
 }
 
 export interface BudgetSummary {
@@ -108,6 +138,14 @@ export interface BudgetSummary {
   reserved: boolean;
   released: boolean;
   message: string;
+  /** Budget hierarchy: the verdict at each level (service → project → department → company). */
+  levels?: Array<{ id: string; level: string; limit: number; projected: number; pct: number; allowed: boolean; message: string }>;
+  /** Over a limit with `onExceed: require-approval`: why a person must approve. */
+  approvalReasons?: string[];
+  /** Alerts this decision fired (each fires once per node, threshold and month). */
+  alerts?: string[];
+  /** Who pays: the hourly cost change attributed to the service and its budget path. */
+  chargeback?: { hourlyDelta: number; monthlyDelta: number; path: string[]; tags: Record<string, string> };
 }
 
 export interface ApprovalSummary {
@@ -153,7 +191,7 @@ export interface DecisionRecord {
   reason?: string;
   forecast?: ForecastSummary;
   plan?: PlanSummary;
-  policy?: { allowed: boolean; checks: RuleCheck[] };
+  policy?: { allowed: boolean; checks: PolicyCheckSummary[] };
   budget?: BudgetSummary;
   approval?: ApprovalSummary;
   provisioning?: ProvisionSummary;

@@ -44,7 +44,7 @@ export const DEFAULT_TIMEOUTS: DecisionTimeouts = {
   forecastSeconds: 300,
   provisionSeconds: 1800,
   heartbeatSeconds: 60,
-  verifySeconds: 300,
+  verifySeconds: 900,
 };
 
 /** Seconds to the SDK's Duration (a number means milliseconds). */
@@ -148,22 +148,32 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('forecast');
     record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
     enter('plan');
-    const plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
+    let plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
     record.plan = plan;
     upsertSearchAttributes([{ key: SA_DIRECTION, value: plan.direction }]);
     upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
-    if (plan.direction === 'none') {
-      finish('no-change', `the fleet already has the planned ${plan.to} instances`);
+    if (plan.allocation?.status === 'FAILURE') {
+      log.warn('capacity allocation is infeasible', { service: input.service, reasons: plan.allocation.reasons });
+      finish('infeasible', `no allocation fits the pools: ${plan.allocation.reasons.join('; ')}`);
+      return await close();
+    }
+    if (plan.direction === 'none' && !plan.vertical) {
+      finish('no-change', plan.hysteresis?.held ? plan.hysteresis.reason : `the fleet already has the planned ${plan.to} instances`);
       return await close();
     }
 
     enter('policy');
-    const { policy, approval } = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
+    const checked = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
+    const { policy } = checked;
+    let { approval } = checked;
     record.policy = policy;
     if (!policy.allowed) {
-      finish('policy-rejected', policy.checks.filter((c) => !c.passed).map((c) => `${c.rule}: ${c.message}`).join('; '));
+      finish('policy-rejected', policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`).join('; '));
       return await close();
     }
+    // A staged scale-in applies one stage of the plan now. (Decisions started before staging
+    // existed have no plan in this result: keep theirs, so their histories still replay.)
+    record.plan = plan = checked.plan ?? plan;
 
     enter('budget');
     const budget = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun });
@@ -172,6 +182,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       finish('budget-rejected', budget.message);
       return await close();
     }
+    if (budget.approvalReasons?.length) approval = { auto: false, reasons: [...approval.reasons, ...budget.approvalReasons] };
     if (budget.reserved) {
       undo.unshift({
         step: 'release budget',

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { command as approve } from './approve';
 import { command as backtest } from './backtest';
+import { command as budget } from './budget';
 import { command as decide } from './decide';
 import { command as demo } from './demo';
 import { command as devServer } from './dev-server';
@@ -10,6 +11,7 @@ import { command as loadProfile } from './load-profile';
 import { command as loop } from './loop';
 import { command as m4 } from './m4';
 import { command as models } from './models';
+import { command as prices } from './prices';
 import { command as reject } from './reject';
 import { command as schedules } from './schedules';
 import { command as simulate } from './simulate';
@@ -17,4 +19,4 @@ import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

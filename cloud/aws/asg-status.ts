@@ -10,6 +10,7 @@ import {
   type AutoScalingGroup,
   type InstancesDistribution,
 } from '@aws-sdk/client-auto-scaling';
+import { abortError, sleep } from '../abortable-sleep';
 
 export interface GroupStatus {
   name: string;
@@ -106,25 +107,6 @@ export interface InServiceResult {
   reasons: string[];
   groups: Record<string, GroupStatus>;
   polls: number;
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal!));
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function shortfalls(expected: Record<string, number>, groups: Record<string, GroupStatus>): string[] {

@@ -9,7 +9,8 @@ export interface Sandbox {
   configPath: string;
   stateRoot: string;
   csv(name: string, values: Array<number | string>): string;
-  writeConfig(services: Record<string, Record<string, unknown>>): string;
+  /** Writes kinetic.yaml; `top` adds top-level blocks (budgets, pricing, schedules). */
+  writeConfig(services: Record<string, Record<string, unknown>>, top?: Record<string, unknown>): string;
 }
 
 export function createSandbox(prefix = 'kinetic-test-'): Sandbox {
@@ -23,8 +24,8 @@ export function createSandbox(prefix = 'kinetic-test-'): Sandbox {
       writeFileSync(file, ['value', ...values.map(String)].join('\n') + '\n');
       return file;
     },
-    writeConfig(services) {
-      writeFileSync(sandbox.configPath, stringify({ version: 1, stateDir: 'state', services }));
+    writeConfig(services, top = {}) {
+      writeFileSync(sandbox.configPath, stringify({ version: 1, stateDir: 'state', ...top, services }));
       return sandbox.configPath;
     },
   };

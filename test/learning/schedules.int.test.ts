@@ -91,6 +91,9 @@ describe('schedules', () => {
       }
     });
     const body = JSON.parse(readFileSync(report, 'utf8'));
-    expect(body.pools.web).toMatchObject({ services: ['web'], limit: 100000 });
+    // No budgets block: one row per service, its limit, and (never decided) the run-rate of minInstances (1 × 0.1/h).
+    const web = body.nodes.find((n: { id: string }) => n.id === 'service:web');
+    expect(web).toMatchObject({ level: 'service', limit: 100000 });
+    expect(web.committedMonthly).toBeCloseTo(1 * 0.1 * 730.5, 6);
   });
 });

@@ -52,9 +52,9 @@ describe('budget and approval', () => {
   it('auto-approves inside the bounds and explains every reason it cannot', () => {
     const rules = { maxStepChange: 2, maxHourlyCostIncrease: 0.15, allowScaleIn: false };
     expect(approvalRequirement(4, 5, 0.1, rules)).toEqual({ auto: true, reasons: [] });
-    const big = approvalRequirement(4, 8, 0.1, rules);
+    const big = approvalRequirement(4, 8, 0.4, rules);
     expect(big.auto).toBe(false);
     expect(big.reasons).toHaveLength(2);
-    expect(approvalRequirement(4, 3, 0.1, rules).reasons).toEqual(['scale-in needs a person (autoApprove.allowScaleIn is false)']);
+    expect(approvalRequirement(4, 3, -0.1, rules).reasons).toEqual(['scale-in needs a person (autoApprove.allowScaleIn is false)']);
   });
 });

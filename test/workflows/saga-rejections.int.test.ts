@@ -23,7 +23,7 @@ describe('policy and budget rejections are completed decisions with reasons', ()
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('policy-rejected');
-    expect(rec.reason).toMatch(/max-step: change of 13 exceeds the max step of 3/);
+    expect(rec.reason).toMatch(/max-step: change of 13 \(\+650%\) exceeds the max step of 3; split it or raise maxStepChange/);
     expect(rec.policy?.checks.find((c) => c.rule === 'max-step')?.passed).toBe(false);
     expect(rec.provisioning).toBeUndefined();
     expect(await fleetOf(sb.stateRoot, 'web')).toBe(2);

@@ -1,0 +1,225 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explainDecision } from '../../cli/explain';
+import { DryRunProvisioner } from '../../provisioners/dry-run';
+import { BudgetLedger } from '../../store/budget-ledger';
+import { kinetic } from '../helpers/cli';
+import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
+
+/**
+ * The saga with tiered planning: allocation over (compute type, region, pricing) pools, the policy
+ * engine (staged scale-in, freeze windows, vertical changes), the budget hierarchy with alerts.
+ */
+let t: TestTemporal;
+let hooks: Server;
+const received: Array<{ key: string; threshold: number }> = [];
+let hookUrl = '';
+
+beforeAll(async () => {
+  t = await connectTestTemporal();
+  hooks = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/alerts`;
+});
+afterAll(async () => {
+  await t?.close();
+  hooks?.close();
+});
+
+const POOLS = [
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'committed', min: 0, max: 2, hourlyPrice: 0.1 },
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'spot', max: 10, hourlyPrice: 0.06 },
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.17 },
+  { computeType: 'cpu', region: 'eu-west-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.19 },
+];
+
+function tiered(csv: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return serviceConfig(csv, {
+    capacity: { bufferQuantile: 'p90', buffer: { floor: 0.1, cap: 0.2 } },
+    computeTypes: { cpu: { capacity: { requestsPerSecond: 10 }, instanceTypes: ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'] } },
+    pools: POOLS,
+    allocation: { maxSpotShare: 0.5, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } },
+    budget: { monthly: 100000, project: 'shop' },
+    ...overrides,
+  });
+}
+
+const budgets = (projectMonthly: number, extra: Record<string, unknown> = {}) => ({
+  budgets: {
+    company: { name: 'acme', monthly: 100000 },
+    departments: { platform: { monthly: 50000 } },
+    projects: { shop: { monthly: projectMonthly, department: 'platform' } },
+    alerts: { webhook: hookUrl },
+    ...extra,
+  },
+});
+
+const decide = (service: string, targetOverride?: number) =>
+  t.kinetic.startDecision(service, { timeouts: FAST_TIMEOUTS, targetOverride }).then((s) => t.kinetic.waitForDecision(s.decisionId));
+
+describe('tiered planning in the saga', () => {
+  it('allocates across pools and regions, checks every budget level, fires each alert once and explains it all', async () => {
+    const sb = createSandbox();
+    // Flat 80 req/s, 10 per instance: P50 need 8, +10% buffer floor → 9 instances.
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80))) }, budgets(900));
+    received.length = 0;
+    const [first, second] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await decide('shop', 10)]);
+
+    expect(first.outcome).toBe('committed');
+    const plan = first.plan!;
+    expect(plan.to).toBe(9);
+    expect(plan.allocation?.status).toBe('PENDING');
+    const to = (id: string) => plan.tiers[id]?.to ?? 0;
+    expect(to('cpu/us-east-1/committed')).toBe(2); // committed capacity first
+    expect(to('cpu/eu-west-1/on-demand')).toBeGreaterThanOrEqual(1); // region minimum
+    expect(to('cpu/us-east-1/spot')).toBeLessThanOrEqual(Math.floor(0.5 * plan.to));
+    expect(Object.values(plan.tiers).reduce((a, x) => a + x.to, 0)).toBe(9);
+    // The fleet the provisioner holds is exactly the last plan's tiers.
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    for (const [id, x] of Object.entries(second.plan!.tiers)) expect(fleet.tiers[id] ?? 0).toBe(x.to);
+
+    const levels = first.budget!.levels!.map((l) => l.id);
+    expect(levels).toEqual(['service:shop', 'project:shop', 'department:platform', 'company:acme']);
+    expect(first.budget!.chargeback!.path).toEqual(levels);
+
+    // Each threshold fires once: the second (bigger) decision fires only thresholds not yet fired.
+    expect(second.outcome).toBe('committed');
+    const keys = received.map((a) => a.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => k.includes('project:shop'))).toEqual(
+      [0.8, 0.9, 0.95].filter((th) => second.plan!.hourlyCostAfter * 730.5 >= th * 900).map((th) => `${new Date().toISOString().slice(0, 7)}:project:shop:${th}`),
+    );
+    const stored = Object.keys(new BudgetLedger(sb.stateRoot).snapshot().alerts ?? {});
+    expect(stored.sort()).toEqual([...keys].sort());
+
+    const text = explainDecision(first);
+    expect(text).toMatch(/need as cpu: 9 instances \(requestsPerSecond binds/);
+    expect(text).toMatch(/allocation PENDING, spot share \d+%/);
+    expect(text).toMatch(/tier cpu\/us-east-1\/committed: 0 → 2/);
+    expect(text).toMatch(/\[ok\] project:shop: project shop: projected/);
+    expect(text).toMatch(/chargeback: \+[\d.]+\/h .* to service:shop → project:shop → department:platform → company:acme/);
+
+    const report = await kinetic(['budget', 'report', '--json', '--config', sb.configPath]);
+    expect(report.code).toBe(0);
+    const parsed = JSON.parse(report.stdout) as { nodes: Array<{ id: string; committedMonthly: number; alerts: string[] }>; decisions: unknown[] };
+    const project = parsed.nodes.find((n) => n.id === 'project:shop')!;
+    expect(project.committedMonthly).toBeCloseTo(second.plan!.hourlyCostAfter * 730.5, 6);
+    expect(project.alerts.length).toBe(keys.filter((k) => k.includes('project:shop')).length);
+    expect(parsed.decisions).toHaveLength(2);
+    const table = await kinetic(['budget', 'report', '--config', sb.configPath]);
+    expect(table.stdout).toMatch(/company:acme/);
+    expect(table.stdout).toMatch(/ {2}department:platform/);
+  });
+
+  it('sends an over-budget decision to a person when onExceed is require-approval, and releases the reservation on reject', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { budget: { monthly: 100000, project: 'shop', onExceed: 'require-approval' } }) }, budgets(100));
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
+      const waiting = await t.kinetic.getDecision(s.decisionId);
+      expect(waiting.approval?.reasons.join(' ')).toMatch(/budget: .*exceeds project shop/);
+      expect(new BudgetLedger(sb.stateRoot).reservationsOf(s.decisionId)).toBeTruthy();
+      await t.kinetic.reject(s.decisionId, 'alice@example.com', 'over the shop budget');
+      return t.kinetic.waitForDecision(s.decisionId);
+    });
+    expect(rec.outcome).toBe('approval-rejected');
+    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+  });
+
+  it('rejects an over-budget scale-out by default but lets a scale-in through', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80))) }, budgets(100));
+    const [out, inward] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await decide('shop', 0)]);
+    expect(out.outcome).toBe('budget-rejected');
+    expect(out.reason).toMatch(/exceeds project shop: projected [\d.]+\/month is \d+\.\d% of its budget of 100\.00/);
+    // The fleet is at the pools' minimums (0), so the "scale-in" to 0 is a no-change here.
+    expect(['no-change', 'committed']).toContain(inward.outcome);
+  });
+
+  it('stages a large scale-in and waits for the observation period before the next stage', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { policy: { stagedScaleIn: { stepPercent: 25, minStep: 1, observation: '1h' } } }) }, budgets(100000));
+    const [up, stage1, stage2] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 12), await decide('shop', 4), await decide('shop', 4)]);
+    expect(up.outcome).toBe('committed');
+    expect(stage1.outcome).toBe('committed');
+    expect(stage1.plan!.to).toBe(9); // 12 − ceil(25% × 12)
+    expect(stage1.plan!.staged).toMatchObject({ plannedTo: 4, remaining: 5 });
+    expect(stage2.outcome).toBe('policy-rejected');
+    expect(stage2.policy!.checks.find((c) => c.rule === 'staged-scale-in')).toMatchObject({ id: 'staged-scale-in', passed: false });
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    expect(fleet.total).toBe(9);
+  });
+
+  it('releases the reservation and restores every tier when verification fails', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
+    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(rec.outcome).toBe('rolled-back');
+    const budget = new BudgetLedger(sb.stateRoot).snapshot();
+    expect(budget.reservations).toEqual({});
+    expect(budget.committed).toEqual({});
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    expect(fleet.total).toBe(0);
+  });
+
+  it('ends as infeasible with the reason when the pools cannot hold the need, and a freeze window blocks scale-outs', async () => {
+    const sb = createSandbox();
+    const small = POOLS.map((p) => ({ ...p, max: 1 }));
+    sb.writeConfig(
+      {
+        full: tiered(sb.csv('full', flat(80)), { pools: small }),
+        frozen: tiered(sb.csv('frozen', flat(80)), { policy: { freezeWindows: [{ id: 'always', cron: '* * * * *', duration: '1h', blocks: 'scale-out', reason: 'change freeze' }] } }),
+      },
+      budgets(100000),
+    );
+    const [full, frozen] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('full'), await decide('frozen')]);
+    expect(full.outcome).toBe('infeasible');
+    expect(full.reason).toMatch(/no allocation fits the pools/);
+    expect(frozen.outcome).toBe('policy-rejected');
+    expect(frozen.reason).toMatch(/freeze:always/);
+  });
+
+  it('plans a template change as a rolling replacement that needs a person', async () => {
+    const sb = createSandbox();
+    const templates = [
+      { version: 1, computeType: 'cpu', instanceTypes: ['c6i.xlarge', 'c6a.xlarge'] },
+      { version: 2, computeType: 'cpu', instanceTypes: ['c7g.xlarge', 'c6g.xlarge'], note: 'Graviton' },
+    ];
+    const csv = sb.csv('shop', flat(80));
+    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
+    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(first.outcome).toBe('committed');
+    expect(first.plan!.templateVersion).toBe(1);
+    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 2 }) }, budgets(100000));
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
+      await t.kinetic.approve(s.decisionId, 'alice@example.com');
+      return t.kinetic.waitForDecision(s.decisionId);
+    });
+    expect(rec.outcome).toBe('committed');
+    expect(rec.plan!.direction).toBe('none');
+    expect(rec.plan!.vertical).toMatchObject({ fromVersion: 1, toVersion: 2, rollbackVersion: 1 });
+    expect(rec.approval!.reasons.join(' ')).toMatch(/approval:vertical-change: template v1 → v2/);
+    expect(explainDecision(rec)).toMatch(/vertical: template v1 → v2 .*rollback template v1/);
+  });
+});
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
