@@ -59,3 +59,22 @@ export function serviceConfig(csvPath: string, overrides: Record<string, unknown
 export function flat(level: number, n = 30): number[] {
   return Array.from({ length: n }, () => level);
 }
+
+/** Pools of a two-region tiered service: committed, spot and on-demand in us-east-1, on-demand in eu-west-1. */
+export const TEST_POOLS = [
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'committed', min: 0, max: 2, hourlyPrice: 0.1 },
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'spot', max: 10, hourlyPrice: 0.06 },
+  { computeType: 'cpu', region: 'us-east-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.17 },
+  { computeType: 'cpu', region: 'eu-west-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.19 },
+];
+
+/** A tiered service: one compute type (10 req/s per instance) over TEST_POOLS, 75/25 across regions. */
+export function tieredServiceConfig(csvPath: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return serviceConfig(csvPath, {
+    capacity: { bufferQuantile: 'p90', buffer: { floor: 0.1, cap: 0.2 } },
+    computeTypes: { cpu: { capacity: { requestsPerSecond: 10 }, instanceTypes: ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'] } },
+    pools: TEST_POOLS,
+    allocation: { maxSpotShare: 0.5, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } },
+    ...overrides,
+  });
+}

@@ -5,7 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, toolPath } from '../../config/tools';
-import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { createSandbox, flat, serviceConfig, TEST_POOLS, tieredServiceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
 /**
@@ -31,10 +31,12 @@ describe('replay', () => {
       approved: serviceConfig(sb.csv('approved', flat(55)), { approval }),
       faulty: serviceConfig(sb.csv('faulty', flat(55)), { provisioner: { type: 'fault-injecting', failVerify: true, initialInstances: 2 } }),
       broke: serviceConfig(sb.csv('broke', flat(55)), { budget: { monthly: 1 } }),
+      tiered: tieredServiceConfig(sb.csv('tiered', flat(80)), { policy: { stagedScaleIn: { stepPercent: 25, observation: '1h' } } }),
+      full: tieredServiceConfig(sb.csv('full', flat(80)), { pools: TEST_POOLS.map((p) => ({ ...p, max: 1 })) }),
     });
     const ids = await withWorker(t, { configPath: sb.configPath }, async () => {
       const started = await Promise.all(
-        ['happy', 'rejected', 'approved', 'faulty', 'broke'].map((s) => t.kinetic.startDecision(s, { timeouts: FAST_TIMEOUTS })),
+        ['happy', 'rejected', 'approved', 'faulty', 'broke', 'full'].map((s) => t.kinetic.startDecision(s, { timeouts: FAST_TIMEOUTS })),
       );
       const waiting = started[2].decisionId;
       for (let i = 0; i < 200; i++) {
@@ -44,7 +46,13 @@ describe('replay', () => {
       }
       await t.kinetic.approve(waiting, 'alice@example.com');
       const recs = await Promise.all(started.map((s) => t.kinetic.waitForDecision(s.decisionId)));
-      expect(recs.map((r) => r.outcome)).toEqual(['committed', 'policy-rejected', 'committed', 'rolled-back', 'budget-rejected']);
+      // A tiered scale-out to 12, then a staged scale-in (one stage of 25%).
+      for (const target of [12, 4]) {
+        const s = await t.kinetic.startDecision('tiered', { timeouts: FAST_TIMEOUTS, targetOverride: target });
+        recs.push(await t.kinetic.waitForDecision(s.decisionId));
+      }
+      expect(recs.map((r) => r.outcome)).toEqual(['committed', 'policy-rejected', 'committed', 'rolled-back', 'budget-rejected', 'infeasible', 'committed', 'committed']);
+      expect(recs[7].plan?.staged?.plannedTo).toBe(4);
       return recs.map((r) => ({ workflowId: r.workflowId, runId: r.runId, outcome: r.outcome! }));
     });
 
@@ -56,7 +64,7 @@ describe('replay', () => {
       // The CLI writes the canonical proto JSON that historyFromJSON reads back.
       for (const h of histories) {
         const json = execFileSync(toolPath('temporal'), ['workflow', 'show', '--address', inject('temporalAddress'), '-w', h.workflowId, '-r', h.runId, '--output', 'json']);
-        writeFileSync(join(FIXTURES, `${h.outcome}-${h.workflowId}.json`), json);
+        writeFileSync(join(FIXTURES, `${h.outcome}-${h.workflowId}-${h.runId.slice(-4)}.json`), json);
       }
     }
     const fixtures = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.json')) : [];

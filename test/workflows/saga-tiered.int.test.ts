@@ -5,7 +5,7 @@ import { explainDecision } from '../../cli/explain';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { BudgetLedger } from '../../store/budget-ledger';
 import { kinetic } from '../helpers/cli';
-import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
+import { createSandbox, flat, TEST_POOLS, tieredServiceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
 /**
@@ -35,23 +35,9 @@ afterAll(async () => {
   hooks?.close();
 });
 
-const POOLS = [
-  { computeType: 'cpu', region: 'us-east-1', pricing: 'committed', min: 0, max: 2, hourlyPrice: 0.1 },
-  { computeType: 'cpu', region: 'us-east-1', pricing: 'spot', max: 10, hourlyPrice: 0.06 },
-  { computeType: 'cpu', region: 'us-east-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.17 },
-  { computeType: 'cpu', region: 'eu-west-1', pricing: 'on-demand', max: 10, hourlyPrice: 0.19 },
-];
-
-function tiered(csv: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return serviceConfig(csv, {
-    capacity: { bufferQuantile: 'p90', buffer: { floor: 0.1, cap: 0.2 } },
-    computeTypes: { cpu: { capacity: { requestsPerSecond: 10 }, instanceTypes: ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'] } },
-    pools: POOLS,
-    allocation: { maxSpotShare: 0.5, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } },
-    budget: { monthly: 100000, project: 'shop' },
-    ...overrides,
-  });
-}
+const POOLS = TEST_POOLS;
+const tiered = (csv: string, overrides: Record<string, unknown> = {}) =>
+  tieredServiceConfig(csv, { budget: { monthly: 100000, project: 'shop' }, ...overrides });
 
 const budgets = (projectMonthly: number, extra: Record<string, unknown> = {}) => ({
   budgets: {
