@@ -22,6 +22,8 @@ export interface CapacityState {
   service: string;
   tiers: TierReplicas;
   total: number;
+  /** The instance template version the fleet runs, when the caller knows it (rollback of a vertical change). */
+  templateVersion?: number;
   /** Implementation details worth showing (pids, stack version, ASG names). */
   details?: Record<string, unknown>;
 }

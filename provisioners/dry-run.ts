@@ -30,6 +30,8 @@ export interface FleetChange {
 export interface FleetFile {
   service: string;
   tiers: TierReplicas;
+  /** Instance template version the fleet runs (vertical scaling), when plans name one. */
+  templateVersion?: number;
   /** Decision whose apply produced the current tiers (idempotency key). */
   lastDecisionId?: string;
   history: FleetChange[];
@@ -75,7 +77,9 @@ export class DryRunProvisioner implements Provisioner {
   }
 
   protected stateOf(f: FleetFile): CapacityState {
-    return { service: f.service, tiers: { ...f.tiers }, total: sumTiers(f.tiers) };
+    const state: CapacityState = { service: f.service, tiers: { ...f.tiers }, total: sumTiers(f.tiers) };
+    if (f.templateVersion !== undefined) state.templateVersion = f.templateVersion;
+    return state;
   }
 
   async current(service: string): Promise<CapacityState> {
@@ -107,6 +111,7 @@ export class DryRunProvisioner implements Provisioner {
       const previousTiers = partial ? partial.from : { ...f.tiers };
       f.history.push({ decisionId: plan.decisionId, kind: 'apply', from: previousTiers, to: { ...plan.tiers }, at: new Date().toISOString() });
       f.tiers = { ...plan.tiers };
+      if (plan.templateVersion !== undefined) f.templateVersion = plan.templateVersion;
       f.lastDecisionId = plan.decisionId;
       const previous: CapacityState = { service: plan.service, tiers: previousTiers, total: sumTiers(previousTiers) };
       return { applied: this.stateOf(f), previous, changed: true, summary: `${previous.total} → ${plan.total} instances` };
@@ -119,6 +124,7 @@ export class DryRunProvisioner implements Provisioner {
         f.history.push({ decisionId: f.lastDecisionId ?? '', kind: 'rollback', from: { ...f.tiers }, to: { ...previous.tiers }, at: new Date().toISOString() });
         f.tiers = { ...previous.tiers };
       }
+      if (previous.templateVersion !== undefined) f.templateVersion = previous.templateVersion;
       return this.stateOf(f);
     });
   }

@@ -61,6 +61,7 @@ registerProvisioner('pulumi-aws', (cfg, env) => {
   return createPulumiAwsProvisioner({
     rootDir: join(env.stateRoot, 'pulumi-aws'),
     spec: awsSpecFor(env.service, env.serviceConfig, cfg),
+    specForTemplate: (version) => awsSpecFor(env.service, env.serviceConfig!, cfg, version),
     verifyTimeoutMs: cfg.verifyTimeout * 1000,
     verifyPollMs: cfg.verifyPoll * 1000,
   });

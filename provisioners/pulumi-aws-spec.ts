@@ -5,12 +5,16 @@ type AwsConfig = Extract<ProvisionerConfig, { type: 'pulumi-aws' }>;
 
 /**
  * The AWS program's spec from kinetic.yaml, so nothing is said twice: instance types come from the
- * active template (vertical scaling) or the compute type, group bounds from the pools, cost tags
+ * active (or the given) template version (vertical scaling) or the compute type, group bounds from the pools, cost tags
  * from the budget block.
  */
-export function awsSpecFor(service: string, svc: ServiceConfig, cfg: AwsConfig): AwsServiceSpec {
+export function awsSpecFor(service: string, svc: ServiceConfig, cfg: AwsConfig, templateVersion?: number): AwsServiceSpec {
   const computeTypes: AwsServiceSpec['computeTypes'] = {};
-  const active = svc.templates?.find((t) => t.version === svc.activeTemplate) ?? svc.templates?.[svc.templates.length - 1];
+  const version = templateVersion ?? svc.activeTemplate;
+  const active = svc.templates?.find((t) => t.version === version) ?? (templateVersion === undefined ? svc.templates?.[svc.templates.length - 1] : undefined);
+  if (templateVersion !== undefined && svc.templates && !active) {
+    throw new Error(`services.${service}.templates: no template has version ${templateVersion} (declared: ${svc.templates.map((t) => t.version).join(', ')})`);
+  }
   for (const [name, type] of Object.entries(svc.computeTypes ?? {})) {
     const launch = cfg.launch[name] ?? {};
     const fromTemplate = active?.computeType === name ? active : undefined;

@@ -52,6 +52,8 @@ export interface PulumiAwsOptions {
   /** Root of everything written: `state/` (backend), `work/<service>/`, `passphrase`. */
   rootDir: string;
   spec: AwsServiceSpec;
+  /** The spec for another instance template version (vertical scaling: apply and roll back by version). */
+  specForTemplate?: (version: number) => AwsServiceSpec;
   autoScaling?: AutoScalingClientFactory;
   /** Repository root (default: resolved from this file). */
   repoRoot?: string;
@@ -126,6 +128,14 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
   const workDir = path.join(paths.workRoot, spec.service);
   const journalFile = path.join(workDir, 'decisions.json');
   const checkpoint = () => readCheckpoint(paths.backendDir, projectName, spec.service);
+  const specFor = (version: number | undefined): AwsServiceSpec => {
+    if (version === undefined || !options.specForTemplate) return spec;
+    try {
+      return validateAwsSpec(options.specForTemplate(version));
+    } catch (err) {
+      throw new ProvisionError((err as Error).message, false);
+    }
+  };
 
   function checkService(service: string): void {
     if (service !== spec.service) {
@@ -245,7 +255,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     async preview(plan) {
       groupsOf(plan);
       ensurePlugin();
-      const program = (await programModule()).tieredAsgProgram(spec, plan.tiers, plan.decisionId);
+      const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
       const changes = changesOf(res.changeSummary as Record<string, number>);
       const from = stateFromOutputs(checkpointOutputs(checkpoint())).tiers;
@@ -260,7 +270,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       ensurePlugin();
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       const t0 = Date.now();
-      const program = (await programModule()).tieredAsgProgram(spec, plan.tiers, plan.decisionId);
+      const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       let previous: CapacityState | undefined;
       const outcome = await locked('up', ctx, async (s) => {
         const journal = readJournal(journalFile);
@@ -292,6 +302,8 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         service: previous.service,
         tiers: previous.tiers,
         total: sumTiers(previous.tiers),
+        // A rolled-back vertical change goes back to the template the fleet ran before.
+        templateVersion: previous.templateVersion,
       };
       return (await provisioner.apply(plan, ctx)).applied;
     },

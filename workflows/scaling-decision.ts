@@ -222,7 +222,8 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('provision');
-    const before = context.current;
+    // Rolling back a vertical change also returns to the template the fleet ran before.
+    const before = plan.vertical ? { ...context.current, templateVersion: plan.vertical.fromVersion } : context.current;
     undo.unshift({
       step: 'rollback capacity',
       run: async () => {

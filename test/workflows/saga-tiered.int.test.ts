@@ -201,6 +201,32 @@ describe('tiered planning in the saga', () => {
   });
 });
 
+describe('vertical scaling rollback', () => {
+  it('returns the fleet to the previous template when a template change fails verification', async () => {
+    const sb = createSandbox();
+    const templates = [
+      { version: 1, computeType: 'cpu', instanceTypes: ['c6i.xlarge', 'c6a.xlarge'] },
+      { version: 2, computeType: 'cpu', instanceTypes: ['c7g.xlarge', 'c6g.xlarge'] },
+    ];
+    const csv = sb.csv('shop', flat(80));
+    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
+    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shop'))).outcome).toBe('committed');
+    const fleet = () => new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    expect((await fleet()).templateVersion).toBe(1);
+
+    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 2, provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
+      await t.kinetic.approve(s.decisionId, 'alice@example.com');
+      return t.kinetic.waitForDecision(s.decisionId);
+    });
+    expect(rec.outcome).toBe('rolled-back');
+    expect(rec.compensation.map((c) => c.step)).toEqual(['rollback capacity', 'release budget']);
+    expect((await fleet()).templateVersion).toBe(1);
+  });
+});
+
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
