@@ -25,7 +25,7 @@ export function explainDecision(r: DecisionRecord): string {
   } else lines.push('3. Policy: not reached.');
   if (r.budget) {
     const b = r.budget;
-    lines.push(`4. Budget: ${b.allowed ? 'allowed' : 'REJECTED'}. ${b.message}.` + (b.reserved ? ` Reservation ${b.released ? 'held, then released' : 'held'}.` : ''));
+    lines.push(`4. Budget: ${b.allowed ? 'allowed' : 'REJECTED'}. ${b.message}.` + (b.reserved ? ` Reservation ${b.released ? 'held, then released' : r.outcome === 'committed' ? 'held, then committed as the run-rate' : 'held'}.` : ''));
     for (const l of b.levels ?? []) lines.push(`   [${l.allowed ? 'ok' : 'OVER'}] ${l.id}: ${l.message}`);
     for (const a of b.alerts ?? []) lines.push(`   alert: ${a}`);
     for (const a of b.approvalReasons ?? []) lines.push(`   needs approval: ${a}`);
@@ -60,7 +60,7 @@ export function explainDecision(r: DecisionRecord): string {
 function explainPlan(p: PlanSummary): string[] {
   const lines = [`2. Plan: ${p.from} → ${p.to} instances (${p.direction === 'none' ? 'no change' : `scale-${p.direction}`}). ${p.reason}.`];
   for (const n of p.needs ?? []) {
-    lines.push(`   need as ${n.computeType}: ${n.needed} instances (${n.bindingDimension} binds; P50 alone ${n.p50Instances.toFixed(2)}, buffer +${(n.bufferPct * 100).toFixed(0)}%): ${n.explanation}`);
+    lines.push(`   need as ${n.computeType}: ${n.needed} instances (P50 alone ${n.p50Instances.toFixed(2)}, buffer +${(n.bufferPct * 100).toFixed(0)}%) — ${n.explanation}`);
   }
   if (p.allocation) {
     const a = p.allocation;

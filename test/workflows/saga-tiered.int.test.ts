@@ -88,7 +88,7 @@ describe('tiered planning in the saga', () => {
     expect(stored.sort()).toEqual([...keys].sort());
 
     const text = explainDecision(first);
-    expect(text).toMatch(/need as cpu: 9 instances \(requestsPerSecond binds/);
+    expect(text).toMatch(/need as cpu: 9 instances \(P50 alone 8\.00, buffer \+10%\) — requestsPerSecond binds/);
     expect(text).toMatch(/allocation PENDING, spot share \d+%/);
     expect(text).toMatch(/tier cpu\/us-east-1\/committed: 0 → 2/);
     expect(text).toMatch(/\[ok\] project:shop: project shop: projected/);
