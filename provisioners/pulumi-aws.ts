@@ -23,7 +23,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { ConcurrentUpdateError, LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
+import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import {
   noopProvisionContext,
   sumTiers,
@@ -37,13 +37,14 @@ import {
 } from './contract';
 import { ProvisionError } from './errors';
 import { cliEnv, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
-import { clearStaleLocks, listStackLocks, parseLockError } from './pulumi-local/locks';
 import { requireAwsPlugin } from './pulumi-aws/plugin';
-import { checkpointOutputs, pendingOperations, readCheckpoint, readJournal, writeJournal } from './pulumi-aws/stack-files';
+import { checkpointOutputs, readJournal, writeJournal } from './pulumi-aws/stack-files';
+import { runLocked } from './stack-lock';
+import { pendingOperations, readCheckpoint } from './stack-state';
 import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
 import { groupTiers, type TierGroup } from '../pulumi/aws/tiers';
 import { waitForInService, type GroupStatus } from '../cloud/aws/asg-status';
-import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
+import { abortError, changesOf } from '../cloud/abortable-sleep';
 
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
@@ -197,41 +198,22 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     };
   }
 
-  /** Runs one engine operation: clears dead holders' locks, waits for live ones, retries lock conflicts. */
+  /** Runs one engine operation with lock handling (stack-lock.ts): dead holders' locks cleared, live ones awaited. */
   async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
     ensurePlugin();
     const stack = await getStack();
-    const deadline = Date.now() + lockTimeoutMs;
-    for (;;) {
-      if (ctx.signal?.aborted) throw abortError(ctx.signal);
-      const cleared = clearStaleLocks(paths.backendDir, projectName, spec.service);
-      for (const l of cleared) log(`[pulumi-aws] ${spec.service}: cleared stale lock of dead pid ${l.pid}@${l.hostname}`);
-      const live = listStackLocks(paths.backendDir, projectName, spec.service).filter((l) => l.alive);
-      if (live.length > 0) {
-        if (Date.now() > deadline) throw new ProvisionError(`stack ${spec.service} still locked after ${lockTimeoutMs} ms by ${live.map((l) => `pid ${l.pid}@${l.hostname}`).join(', ')}`, true);
-        ctx.heartbeat({ op: 'waiting-for-lock', service: spec.service, holders: live.map((l) => `${l.pid}@${l.hostname}`) });
-        await sleep(lockPollMs, ctx.signal);
-        continue;
-      }
-      if (cleared.length > 0 || pendingOperations(checkpoint()) > 0) {
-        // A killed CLI may have left creates the state does not know the outcome of.
-        await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: options.onOutput });
-      }
-      const started = Date.now();
-      const timer = heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: spec.service, elapsedMs: Date.now() - started }), heartbeatIntervalMs) : undefined;
-      try {
-        return await run(stack);
-      } catch (err) {
-        if (err instanceof ConcurrentUpdateError && Date.now() < deadline) {
-          log(`[pulumi-aws] ${spec.service}: ${op} hit a lock (${parseLockError(err.message).map((h) => `pid ${h.pid}@${h.hostname}`).join(', ')}); retrying`);
-          await sleep(lockPollMs, ctx.signal);
-          continue;
-        }
-        throw err;
-      } finally {
-        if (timer) clearInterval(timer);
-      }
-    }
+    return runLocked(stack, op, ctx, {
+      tag: 'pulumi-aws',
+      backendDir: paths.backendDir,
+      projectName,
+      stackName: spec.service,
+      lockTimeoutMs,
+      lockPollMs,
+      heartbeatIntervalMs,
+      log,
+      pendingOperations: () => pendingOperations(checkpoint()),
+      onOutput: options.onOutput,
+    }, run);
   }
 
   function onEvent(op: string, ctx: ProvisionContext) {

@@ -27,10 +27,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import YAML from 'yaml';
 import {
-  ConcurrentUpdateError,
   LocalWorkspace,
   StackNotFoundError,
   type EngineEvent,
@@ -51,10 +49,12 @@ import {
 } from './contract';
 import { ProvisionError } from './errors';
 import { cliEnv, ensureShim, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
-import { clearStaleLocks, listStackLocks, parseLockError, pidAlive, type StackLock } from './pulumi-local/locks';
+import { listStackLocks, pidAlive, type StackLock } from './pulumi-local/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
 import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
 import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
+import { runLocked } from './stack-lock';
+import { pendingOperations, readCheckpoint } from './stack-state';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -203,15 +203,6 @@ export function processesOfPoolDir(poolDir: string): number[] {
   return pids;
 }
 
-interface Checkpoint {
-  checkpoint?: {
-    latest?: {
-      resources?: Array<{ type: string; outputs?: Record<string, unknown> }>;
-      pending_operations?: unknown[];
-    };
-  };
-}
-
 interface JournalEntry {
   decisionId: string;
   previous: CapacityState;
@@ -352,63 +343,14 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     }
   }
 
-  /**
-   * Clears stale locks and waits for live ones. Returns true when a stale lock was removed (the
-   * caller then repairs pending operations).
-   */
-  async function awaitLocks(service: string, ctx: ProvisionContext): Promise<boolean> {
-    const started = Date.now();
-    let waited = false;
-    let clearedAny = false;
-    for (;;) {
-      const removed = clearStaleLocks(paths.backendDir, projectName, service);
-      for (const l of removed) {
-        stats.staleLocksCleared++;
-        clearedAny = true;
-        log(`[pulumi-local] ${service}: cleared stale lock ${path.basename(l.file)} held by dead pid ${l.pid}@${l.hostname} since ${l.timestamp}`);
-      }
-      const live = listStackLocks(paths.backendDir, projectName, service).filter((l) => l.alive);
-      if (live.length === 0) {
-        if (waited) {
-          const ms = Date.now() - started;
-          stats.lockWaitMs += ms;
-          log(`[pulumi-local] ${service}: lock released after ${ms} ms`);
-        }
-        return clearedAny;
-      }
-      if (!waited) {
-        waited = true;
-        stats.lockWaits++;
-        log(`[pulumi-local] ${service}: stack locked by ${live.map((l) => `pid ${l.pid}@${l.hostname}`).join(', ')}; waiting`);
-      }
-      if (Date.now() - started > lockTimeoutMs) {
-        throw new ProvisionError(
-          `stack ${service} still locked after ${lockTimeoutMs} ms by ${live.map((l) => `pid ${l.pid}@${l.hostname} (${l.file})`).join(', ')}`,
-          true,
-        );
-      }
-      ctx.heartbeat({ op: 'waiting-for-lock', service, holders: live.map((l) => ({ pid: l.pid, host: l.hostname, since: l.timestamp })) });
-      await sleep(lockPollMs, ctx.signal);
-    }
-  }
-
-  /** The DIY checkpoint of a stack, parsed; undefined when missing. */
-  function readCheckpoint(service: string): Checkpoint | undefined {
-    const base = path.join(paths.backendDir, '.pulumi', 'stacks', projectName, service);
-    let raw: Buffer;
-    if (fs.existsSync(`${base}.json`)) raw = fs.readFileSync(`${base}.json`);
-    else if (fs.existsSync(`${base}.json.gz`)) raw = zlib.gunzipSync(fs.readFileSync(`${base}.json.gz`));
-    else return undefined;
-    return JSON.parse(raw.toString('utf8')) as Checkpoint;
-  }
-
-  function pendingOperations(service: string): number {
+  const checkpointOf = (service: string) => readCheckpoint(paths.backendDir, projectName, service);
+  const pendingOf = (service: string): number => {
     try {
-      return readCheckpoint(service)?.checkpoint?.latest?.pending_operations?.length ?? 0;
+      return pendingOperations(checkpointOf(service));
     } catch {
       return 0;
     }
-  }
+  };
 
   /**
    * Kills processes of the pool dir that no LocalPool/LocalLoadBalancer resource state knows: members
@@ -416,7 +358,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
    */
   function reapOrphans(service: string): number {
     const known = new Set<number>();
-    for (const r of readCheckpoint(service)?.checkpoint?.latest?.resources ?? []) {
+    for (const r of checkpointOf(service)?.checkpoint?.latest?.resources ?? []) {
       const o = r.outputs ?? {};
       if (r.type.endsWith(':LocalPool')) for (const m of (o.members as PoolMember[] | undefined) ?? []) known.add(m.pid);
       if (r.type.endsWith(':LocalLoadBalancer') && typeof o.pid === 'number') known.add(o.pid);
@@ -436,39 +378,23 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     return n;
   }
 
-  /** Runs one engine operation with lock handling; retries after ConcurrentUpdateError. */
+  /** Runs one engine operation with lock handling (stack-lock.ts); a repair also reaps orphan processes. */
   async function locked<T>(service: string, op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
     const stack = await getStack(service);
-    const deadline = Date.now() + lockTimeoutMs;
-    for (;;) {
-      if (ctx.signal?.aborted) throw abortError(ctx.signal);
-      const cleared = await awaitLocks(service, ctx);
-      const pending = pendingOperations(service);
-      if (cleared || pending > 0) {
-        // A dead holder may have left pending operations (a create or update that never finished)
-        // and processes that no state records.
-        log(`[pulumi-local] ${service}: repairing after an interrupted operation (${pending} pending operation(s))`);
-        await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: options.onOutput });
-        reapOrphans(service);
-      }
-      // Engine events can be sparse (a member booting for seconds): keep heartbeating meanwhile.
-      const started = Date.now();
-      const timer =
-        heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service, stage: 'running', elapsedMs: Date.now() - started }), heartbeatIntervalMs) : undefined;
-      try {
-        return await run(stack);
-      } catch (err) {
-        if (err instanceof ConcurrentUpdateError && Date.now() < deadline) {
-          const holders = parseLockError(err.message).map((h) => `pid ${h.pid}@${h.hostname}`);
-          log(`[pulumi-local] ${service}: ${op} hit a stack lock (${holders.join(', ') || 'holder unknown'}); retrying`);
-          await sleep(lockPollMs, ctx.signal);
-          continue;
-        }
-        throw err;
-      } finally {
-        if (timer) clearInterval(timer);
-      }
-    }
+    return runLocked(stack, op, ctx, {
+      tag: 'pulumi-local',
+      backendDir: paths.backendDir,
+      projectName,
+      stackName: service,
+      lockTimeoutMs,
+      lockPollMs,
+      heartbeatIntervalMs,
+      log,
+      pendingOperations: () => pendingOf(service),
+      afterRepair: () => reapOrphans(service),
+      stats,
+      onOutput: options.onOutput,
+    }, run);
   }
 
   function eventHandler(service: string, op: string, ctx: ProvisionContext, counter: { n: number }) {
@@ -535,7 +461,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
    */
   function checkpointOutputs(service: string): OutputMap | undefined {
     try {
-      const doc = readCheckpoint(service);
+      const doc = checkpointOf(service);
       if (!doc) return undefined;
       const root = doc.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack');
       if (!root) return doc.checkpoint ? {} : undefined;

@@ -1,40 +1,17 @@
 /**
- * Files of an AWS service stack that the provisioner reads without starting the CLI: the DIY
- * checkpoint (stack outputs: the last applied plan) and the decision journal (the state before each
+ * Files of an AWS service stack that the provisioner reads without starting the CLI: the stack
+ * outputs in the checkpoint (the last applied plan) and the decision journal (the state before each
  * decision, so a retried apply returns the state from before its first attempt).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import type { CapacityState } from '../contract';
-
-export interface Checkpoint {
-  checkpoint?: {
-    latest?: {
-      resources?: Array<{ type: string; outputs?: Record<string, unknown> }>;
-      pending_operations?: unknown[];
-    };
-  };
-}
-
-/** `<backend>/.pulumi/stacks/<project>/<stack>.json(.gz)`, parsed; undefined when the stack has none. */
-export function readCheckpoint(backendDir: string, project: string, stack: string): Checkpoint | undefined {
-  const base = path.join(backendDir, '.pulumi', 'stacks', project, stack);
-  let raw: Buffer;
-  if (fs.existsSync(`${base}.json`)) raw = fs.readFileSync(`${base}.json`);
-  else if (fs.existsSync(`${base}.json.gz`)) raw = zlib.gunzipSync(fs.readFileSync(`${base}.json.gz`));
-  else return undefined;
-  return JSON.parse(raw.toString('utf8')) as Checkpoint;
-}
+import type { Checkpoint } from '../stack-state';
 
 /** Outputs of the root stack resource; undefined when there is no checkpoint, {} before the first update. */
 export function checkpointOutputs(cp: Checkpoint | undefined): Record<string, unknown> | undefined {
   if (!cp) return undefined;
   return cp.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack')?.outputs ?? {};
-}
-
-export function pendingOperations(cp: Checkpoint | undefined): number {
-  return cp?.checkpoint?.latest?.pending_operations?.length ?? 0;
 }
 
 export interface JournalEntry {
