@@ -1,7 +1,6 @@
 import type { CapacityPlan, CapacityState } from '../provisioners/contract';
 import type { TemplateConfig } from '../config/schema-planning';
-import type { Recommendation } from '../planning/policy';
-import type { PolicyConfig } from '../planning/policy-engine';
+import type { PolicyConfig, Recommendation } from '../planning/policy-engine';
 import type { TieredSpec } from '../planning/tiered-plan';
 import type { PlanSummary } from '../workflows/decision-types';
 

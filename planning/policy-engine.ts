@@ -32,6 +32,13 @@ export interface PolicyConfig {
   ruleIds?: Record<string, string>;
 }
 
+/** A target planned by an earlier decision (any outcome): scale-in stabilisation looks back at these. */
+export interface Recommendation {
+  /** Epoch ms when it was made. */
+  at: number;
+  target: number;
+}
+
 export interface PolicyContext {
   /** Epoch ms. */
   now: number;
@@ -45,7 +52,7 @@ export interface PolicyContext {
   lastCommittedAt?: number;
   /** Epoch ms of the last committed scale-in (stage). */
   lastScaleInAt?: number;
-  recentRecommendations: Array<{ at: number; target: number }>;
+  recentRecommendations: Recommendation[];
 }
 
 export type PolicyRuleKind = 'bounds' | 'tier-bounds' | 'max-step' | 'cooldown' | 'scale-in-stabilization'

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicies, PolicyConfig, PolicyContext, tierMatches, TierCounts } from '../../planning/policy-engine';
-import { evaluatePolicy } from '../../planning/policy';
+import { evaluatePolicy } from './classic-policy';
 import { stageSize, stageTiers } from '../../planning/staged-scale-in';
 
 const NOW = Date.parse('2026-11-18T12:00:00Z'); // a Wednesday

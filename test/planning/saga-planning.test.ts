@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approvalRequirement } from '../../planning/approval';
 import { checkBudget, projectedMonthlyCost } from '../../planning/budget';
 import { instancesNeeded, planningWindow } from '../../planning/capacity';
-import { evaluatePolicy, PolicyInput } from '../../planning/policy';
+import { evaluatePolicies } from '../../planning/policy-engine';
 
 describe('capacity', () => {
   const base = { capacityPerInstance: 50, targetUtilization: 0.8, minInstances: 2, maxInstances: 10 };
@@ -19,24 +19,35 @@ describe('capacity', () => {
   });
 });
 
-describe('policy', () => {
-  const rules = { minInstances: 1, maxInstances: 10, maxStepChange: 3, cooldownSeconds: 300, scaleInStabilizationSeconds: 600 };
-  const input = (over: Partial<PolicyInput>): PolicyInput => ({ current: 4, target: 5, now: 1_000_000, recentRecommendations: [], rules, ...over });
+describe('policy (the engine with the classic fields only)', () => {
+  const cfg = { minInstances: 1, maxInstances: 10, tierLimits: {}, maxStep: { absolute: 3 }, cooldownSeconds: 300, scaleInStabilizationSeconds: 600, freezeWindows: [], requireApproval: {} };
+  type Over = { target?: number; lastCommittedAt?: number; recentRecommendations?: Array<{ at: number; target: number }> };
+  const evaluatePolicy = (o: Over) =>
+    evaluatePolicies(cfg, {
+      now: 1_000_000,
+      current: { total: 4, tiers: {} },
+      planned: { total: o.target ?? 5, tiers: {} },
+      hourlyCostBefore: 0,
+      hourlyCostAfter: 0,
+      spotShare: 0,
+      lastCommittedAt: o.lastCommittedAt,
+      recentRecommendations: o.recentRecommendations ?? [],
+    });
   it('allows a small change outside cooldown', () => {
-    expect(evaluatePolicy(input({ lastCommittedAt: 1_000_000 - 301_000 })).allowed).toBe(true);
+    expect(evaluatePolicy({ lastCommittedAt: 1_000_000 - 301_000 }).allowed).toBe(true);
   });
   it('rejects large steps, out-of-bounds targets and decisions inside the cooldown, with rule ids', () => {
-    const v = evaluatePolicy(input({ target: 11, lastCommittedAt: 1_000_000 - 10_000 }));
+    const v = evaluatePolicy({ target: 11, lastCommittedAt: 1_000_000 - 10_000 });
     expect(v.allowed).toBe(false);
     expect(v.checks.filter((c) => !c.passed).map((c) => c.rule)).toEqual(['bounds', 'max-step', 'cooldown']);
   });
   it('holds a scale-in while a higher recommendation is inside the window, not after', () => {
     const recent = [{ at: 1_000_000 - 100_000, target: 6 }];
-    expect(evaluatePolicy(input({ target: 3, recentRecommendations: recent })).allowed).toBe(false);
+    expect(evaluatePolicy({ target: 3, recentRecommendations: recent }).allowed).toBe(false);
     const old = [{ at: 1_000_000 - 700_000, target: 6 }];
-    expect(evaluatePolicy(input({ target: 3, recentRecommendations: old })).allowed).toBe(true);
+    expect(evaluatePolicy({ target: 3, recentRecommendations: old }).allowed).toBe(true);
     // Scale-out is never held by stabilisation.
-    expect(evaluatePolicy(input({ target: 6, recentRecommendations: recent })).checks.map((c) => c.rule)).not.toContain('scale-in-stabilization');
+    expect(evaluatePolicy({ target: 6, recentRecommendations: recent }).checks.map((c) => c.rule)).not.toContain('scale-in-stabilization');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * Scaling policy checks. A failed check rejects the decision with a reason (it is a completed
- * decision, not an error). Rule ids are stable: they appear in records and `kinetic explain`.
+ * The five fixed policy checks the saga used before the declarative engine
+ * (planning/policy-engine.ts). Kept here only as a test oracle: the engine must agree with them
+ * on every rule they share.
  */
 
 export interface PolicyRules {
