@@ -17,6 +17,8 @@ export interface ActivityDeps {
   service(name: string): ServiceConfig;
   provisioner(service: string): Provisioner;
   metrics(service: string): MetricsSource;
+  /** The source of one extra capacity dimension's forecast (`dimensionMetrics.<dimension>`). */
+  dimensionMetrics(service: string, dimension: string): MetricsSource;
   ledger(): DecisionLedger;
   budget(): BudgetLedger;
 }
@@ -57,6 +59,13 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       const cfg = config();
       const svc = getService(cfg, service);
       return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
+    },
+    dimensionMetrics(service, dimension) {
+      const cfg = config();
+      const svc = getService(cfg, service);
+      const m = svc.dimensionMetrics?.[dimension];
+      if (!m) throw new Error(`services.${service}.dimensionMetrics.${dimension} is not configured`);
+      return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
     },
     ledger: () => new DecisionLedger(resolveStateRoot(opts.configPath)),
     budget: () => new BudgetLedger(config().stateRoot),

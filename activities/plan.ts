@@ -72,7 +72,8 @@ function hourlyCost(c: DecisionContext, tiers: PlanSummary['tiers']): number {
 }
 
 function tieredPlan(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {
-  const t = planTiered(c.tiered!, { p50: forecast.peakP50, p90: forecast.peakP90, p99: forecast.peakP99 }, c.current.tiers, targetOverride);
+  const dims = Object.fromEntries(Object.entries(forecast.dimensions ?? {}).map(([d, f]) => [d, { p50: f.peakP50, p90: f.peakP90, p99: f.peakP99 }]));
+  const t = planTiered(c.tiered!, { p50: forecast.peakP50, p90: forecast.peakP90, p99: forecast.peakP99 }, c.current.tiers, targetOverride, dims);
   return {
     from: t.from,
     to: t.to,

@@ -15,6 +15,9 @@ export function explainDecision(r: DecisionRecord): string {
         ` For steps ${f.fromStep}–${f.toStep - 1} ahead the peak is P50 ${f.peakP50.toFixed(2)}, P90 ${f.peakP90.toFixed(2)}, P99 ${f.peakP99.toFixed(2)}` +
         `${f.coldStart ? ' (cold start: little history, wide interval)' : ''}.`,
     );
+    for (const [d, x] of Object.entries(f.dimensions ?? {})) {
+      lines.push(`   ${d} (from ${x.metric}, ${x.historyPoints} points, ${x.model}): peak P50 ${x.peakP50.toFixed(2)}, P90 ${x.peakP90.toFixed(2)}, P99 ${x.peakP99.toFixed(2)}`);
+    }
     for (const n of f.notes) lines.push(`   note: ${n}`);
   } else lines.push('1. Forecast: not reached.');
   if (r.plan) lines.push(...explainPlan(r.plan));

@@ -46,7 +46,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const cfg = parsed.data;
   const base = dirname(file);
   for (const svc of Object.values(cfg.services)) {
-    if (svc.metrics.source === 'csv') svc.metrics.path = resolve(base, svc.metrics.path);
+    for (const m of [svc.metrics, ...Object.values(svc.dimensionMetrics ?? {})]) {
+      if (m.source === 'csv') m.path = resolve(base, m.path);
+    }
   }
   return { ...cfg, file, stateRoot: resolve(base, cfg.stateDir) };
 }

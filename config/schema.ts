@@ -223,6 +223,8 @@ const serviceFields = z
     pricing: z.object({ hourlyPerInstance: z.number().min(0) }).strict().optional(),
     /** Tiered planning (issue 5); all optional. */
     capacity: capacityModelSchema.optional(),
+    /** Forecasts of other capacity dimensions (e.g. cpu, memoryMiB), each from its own metrics source. */
+    dimensionMetrics: z.record(z.string().min(1), metrics).optional(),
     computeTypes: z.record(z.string().min(1), computeTypeSchema).optional(),
     pools: z.array(poolSchema).min(1).optional(),
     allocation: allocationSchema.optional(),
@@ -272,6 +274,12 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
     if (!regions.has(r)) issue(['allocation', 'regions', r], `no pool is in region "${r}" (pools are in ${[...regions].join(', ') || 'no region'})`);
   }
   if (s.computeTypes && !s.pools) issue(['pools'], 'computeTypes need pools (which region and pricing each type runs in)');
+  for (const d of Object.keys(s.dimensionMetrics ?? {})) {
+    if (!s.pools) issue(['dimensionMetrics', d], 'dimension forecasts need tiered planning (computeTypes and pools)');
+    for (const [t, ct] of Object.entries(s.computeTypes ?? {})) {
+      if (!(d in ct.capacity)) issue(['dimensionMetrics', d], `compute type "${t}" has no capacity.${d}; declare it so this forecast can be planned for`);
+    }
+  }
   if (s.provisioner.type === 'pulumi-aws') {
     if (!s.pools) issue(['provisioner'], 'pulumi-aws plans tiered pools: declare computeTypes and pools');
     for (const r of regions) if (!s.provisioner.regions[r]) issue(['provisioner', 'regions', r], `pools use region "${r}": give its subnetIds and imageId`);

@@ -4,7 +4,7 @@
  * plan activity feeds it the service's config and the provisioner's current tiers.
  */
 import { allocate, AllocationResult, PoolSpec } from './allocation';
-import { demandFromRequests, InstanceNeed, instancesNeededFor, RequestMix } from './capacity-model';
+import { demandFromRequests, InstanceNeed, instancesNeededFor, mergeDemand, RequestMix } from './capacity-model';
 import { applyHysteresis, HysteresisPolicy } from './hysteresis';
 
 export interface TieredSpec {
@@ -47,10 +47,20 @@ export interface TieredPlan {
   reason: string;
 }
 
-export function planTiered(spec: TieredSpec, peaks: ForecastPeaks, current: Record<string, number>, targetOverride?: number): TieredPlan {
-  const upper = spec.bufferQuantile === 'p99' ? peaks.p99 : peaks.p90;
-  const raw = demandFromRequests(peaks.p50, Math.max(upper, peaks.p50), spec.requestMix);
-  const demand = renameDimension(raw, 'requestsPerSecond', spec.dimension);
+/**
+ * `dimensions` are forecasts of other capacity dimensions (cpu, memory, …) from their own metrics;
+ * per dimension the larger of the forecast and what the request mix implies is planned for.
+ */
+export function planTiered(
+  spec: TieredSpec,
+  peaks: ForecastPeaks,
+  current: Record<string, number>,
+  targetOverride?: number,
+  dimensions: Record<string, ForecastPeaks> = {},
+): TieredPlan {
+  const upperOf = (p: ForecastPeaks) => Math.max(spec.bufferQuantile === 'p99' ? p.p99 : p.p90, p.p50);
+  let demand = renameDimension(demandFromRequests(peaks.p50, upperOf(peaks), spec.requestMix), 'requestsPerSecond', spec.dimension);
+  for (const [d, p] of Object.entries(dimensions)) demand = mergeDemand(demand, { p50: { [d]: p.p50 }, upper: { [d]: upperOf(p) } });
   const needs = Object.entries(spec.computeTypes).map(([name, t]) =>
     instancesNeededFor(demand, { name, capacity: t.capacity }, { targetUtilization: spec.targetUtilization, buffer: spec.buffer }),
   );

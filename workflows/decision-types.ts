@@ -83,6 +83,8 @@ export interface ForecastSummary {
   peakP99: number;
   coldStart: boolean;
   notes: string[];
+  /** Forecasts of extra capacity dimensions (`dimensionMetrics`), same window. */
+  dimensions?: Record<string, { metric: string; historyPoints: number; model: string; peakP50: number; peakP90: number; peakP99: number }>;
 }
 
 export interface PlanSummary {

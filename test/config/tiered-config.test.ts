@@ -82,6 +82,8 @@ describe('tiered planning config', () => {
     expect(msg).toMatch(/services\.web\.policy\.stagedScaleIn\.stepPercent: Too small/);
     expect(msg).toMatch(/services\.web\.policy\.stagedScaleIn\.observation: "soon" is not a duration/);
     expect(msg).toMatch(/services\.web\.policy\.freezeWindows\.0\.duration/);
+    const dims = errorOf(() => parse({ web: tiered({ dimensionMetrics: { memoryMiB: { source: 'csv', path: 'm.csv' } } }) }));
+    expect(dims).toMatch(/services\.web\.dimensionMetrics\.memoryMiB: compute type "cpu" has no capacity\.memoryMiB/);
     // Cross-field checks run once the fields themselves are valid.
     const cron = errorOf(() => parse({ web: tiered({ policy: { freezeWindows: [{ id: 'x', cron: '0 25 * * *', duration: '1h' }] } }) }));
     expect(cron).toMatch(/services\.web\.policy\.freezeWindows\.0\.cron: .*hour/);

@@ -201,6 +201,32 @@ describe('tiered planning in the saga', () => {
   });
 });
 
+describe('several forecast metrics', () => {
+  it('plans for the dimension that binds: a CPU forecast from its own metrics source', async () => {
+    const sb = createSandbox();
+    // 20 req/s needs 3 instances of 10 req/s; 40 cores of forecast CPU at 2 cores each need 22.
+    sb.writeConfig(
+      {
+        shop: tiered(sb.csv('shop', flat(20)), {
+          computeTypes: { cpu: { capacity: { requestsPerSecond: 10, cpu: 2 }, instanceTypes: ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'] } },
+          pools: TEST_POOLS.map((p) => ({ ...p, max: 20 })),
+          maxStepChange: 30,
+          maxInstances: 40,
+          approval: { autoApprove: { maxStepChange: 30 }, approvers: ['alice@example.com'], timeout: '30s' },
+          dimensionMetrics: { cpu: { source: 'csv', path: sb.csv('shop-cpu', flat(40)), metric: 'cpu_cores', stepSeconds: 60, historyPoints: 100 } },
+        }),
+      },
+      budgets(100000),
+    );
+    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(rec.outcome).toBe('committed');
+    expect(rec.forecast!.dimensions!.cpu).toMatchObject({ metric: 'cpu_cores', historyPoints: 30 });
+    expect(rec.plan!.needs![0]).toMatchObject({ computeType: 'cpu', bindingDimension: 'cpu', needed: 22 });
+    expect(rec.plan!.to).toBe(22);
+    expect(explainDecision(rec)).toMatch(/cpu \(from cpu_cores, 30 points, weighted ensemble .*\): peak P50 40\.00/);
+  });
+});
+
 describe('vertical scaling rollback', () => {
   it('returns the fleet to the previous template when a template change fails verification', async () => {
     const sb = createSandbox();
