@@ -84,6 +84,14 @@ describe('tiered planning config', () => {
     expect(msg).toMatch(/services\.web\.policy\.freezeWindows\.0\.duration/);
     const dims = errorOf(() => parse({ web: tiered({ dimensionMetrics: { memoryMiB: { source: 'csv', path: 'm.csv' } } }) }));
     expect(dims).toMatch(/services\.web\.dimensionMetrics\.memoryMiB: compute type "cpu" has no capacity\.memoryMiB/);
+    expect(errorOf(() => parse({ web: tiered({ provisioner: { type: 'pulumi-local' } }) }))).toMatch(
+      /services\.web\.provisioner\.type: pulumi-local runs one local pool and cannot hold tiered pools/,
+    );
+    const aws = { type: 'pulumi-aws', regions: { 'eu-west-1': { subnetIds: ['subnet-1'], imageId: 'ami-1' } }, launch: { gpu: {} } };
+    const awsMsg = errorOf(() => parse({ web: tiered({ provisioner: aws }) }));
+    expect(awsMsg).toMatch(/services\.web\.provisioner\.regions\.us-east-1: pools use region "us-east-1": give its subnetIds and imageId/);
+    expect(awsMsg).toMatch(/services\.web\.provisioner\.launch\.gpu: "gpu" is not in computeTypes/);
+    expect(errorOf(() => parse({ web: serviceConfig('a.csv', { provisioner: aws }) }))).toMatch(/services\.web\.provisioner: pulumi-aws plans tiered pools/);
     // Cross-field checks run once the fields themselves are valid.
     const cron = errorOf(() => parse({ web: tiered({ policy: { freezeWindows: [{ id: 'x', cron: '0 25 * * *', duration: '1h' }] } }) }));
     expect(cron).toMatch(/services\.web\.policy\.freezeWindows\.0\.cron: .*hour/);
