@@ -95,6 +95,7 @@ function tieredPlan(c: DecisionContext, forecast: ForecastSummary, targetOverrid
     allocation: {
       status: t.allocation.status,
       spotShare: t.allocation.spotShare,
+      expectedInterruptionsPerHour: t.allocation.expectedInterruptionsPerHour,
       reasons: t.allocation.reasons,
       pools: t.allocation.allocations.map((a) => ({ ...a })),
     },

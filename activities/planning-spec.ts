@@ -9,11 +9,11 @@ import type { ServiceConfig } from '../config/schema';
 import { capacityModelSchema } from '../config/schema-planning';
 import { BudgetTree, buildBudgetTree } from '../planning/budget-hierarchy';
 import type { PolicyConfig } from '../planning/policy-engine';
-import { bundledCatalog, loadCatalog, PriceCatalog, poolHourlyPrice } from '../planning/price-catalog';
+import { bundledCatalog, loadCatalog, PriceCatalog, poolHourlyPrice, spotInterruptionPerHour } from '../planning/price-catalog';
 import type { TieredSpec } from '../planning/tiered-plan';
 
-/** Typical chance a spot instance is reclaimed within an hour when a pool does not say. */
-const DEFAULT_SPOT_INTERRUPTION = 0.05;
+/** Chance per hour a spot instance is reclaimed when neither the pool nor the catalog says (10% a month). */
+const DEFAULT_SPOT_INTERRUPTION = 0.1 / 730.5;
 
 const catalogs = new Map<string, PriceCatalog>();
 
@@ -61,7 +61,8 @@ export function tieredSpec(cfg: LoadedConfig, service: string, svc: ServiceConfi
       min: p.min,
       max: p.max,
       hourlyPrice,
-      interruptionRate: p.interruptionRate ?? (p.pricing === 'spot' ? DEFAULT_SPOT_INTERRUPTION : 0),
+      interruptionRate:
+        p.interruptionRate ?? (p.pricing === 'spot' ? spotInterruptionPerHour(priceCatalog(cfg), p.region, instanceTypes) ?? DEFAULT_SPOT_INTERRUPTION : 0),
     };
   });
   const regionNames = [...new Set(pools.map((p) => p.region))].sort();

@@ -67,7 +67,8 @@ function explainPlan(p: PlanSummary): string[] {
   }
   if (p.allocation) {
     const a = p.allocation;
-    lines.push(`   allocation ${a.status}, spot share ${(a.spotShare * 100).toFixed(0)}%:`);
+    const interruptions = a.expectedInterruptionsPerHour ? `, ~${(a.expectedInterruptionsPerHour * 730.5).toFixed(1)} spot interruptions expected a month` : '';
+    lines.push(`   allocation ${a.status}, spot share ${(a.spotShare * 100).toFixed(0)}%${interruptions}:`);
     for (const why of a.reasons) lines.push(`     - ${why}`);
   }
   const pools = new Map((p.allocation?.pools ?? []).map((x) => [x.poolId, x]));

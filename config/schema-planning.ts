@@ -71,7 +71,7 @@ export const poolSchema = z
     max: z.number().int().min(0),
     /** Hourly price per instance; default: the price catalog for the region and instance types. */
     hourlyPrice: z.number().min(0).optional(),
-    /** Probability an instance is interrupted within an hour (spot); default 0.05 for spot, else 0. */
+    /** Probability an instance is interrupted within an hour (spot); default from the catalog's Spot Advisor bucket, else 0. */
     interruptionRate: fraction.optional(),
     /** Instance types of this pool (default: the compute type's). */
     instanceTypes: z.array(z.string().min(1)).min(1).optional(),

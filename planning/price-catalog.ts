@@ -33,6 +33,22 @@ export type Pricing = 'on-demand' | 'spot' | 'committed';
 export const SPOT_INTERRUPTION_BUCKETS = ['<5%', '5-10%', '10-15%', '15-20%', '>20%'] as const;
 export type SpotInterruption = (typeof SPOT_INTERRUPTION_BUCKETS)[number];
 
+/** Upper end of each Spot Instance Advisor bucket: the share of instances interrupted in a month. */
+const BUCKET_MONTHLY: Record<SpotInterruption, number> = { '<5%': 0.05, '5-10%': 0.1, '10-15%': 0.15, '15-20%': 0.2, '>20%': 0.3 };
+const HOURS_PER_MONTH = 730.5;
+
+/**
+ * Chance per hour that a spot instance of these types is interrupted: the worst type's Spot Advisor
+ * bucket (a monthly frequency, upper end) spread over the month; undefined if no type has a bucket.
+ */
+export function spotInterruptionPerHour(catalog: PriceCatalog, region: string, instanceTypes: string[]): number | undefined {
+  const monthly = instanceTypes
+    .map((t) => catalog.regions[region]?.[t]?.spotInterruption)
+    .filter((b): b is SpotInterruption => b !== undefined)
+    .map((b) => BUCKET_MONTHLY[b]);
+  return monthly.length ? Math.max(...monthly) / HOURS_PER_MONTH : undefined;
+}
+
 /**
  * Discount off On-Demand used for `committed` when an entry has no committed1yr price. A 1-year
  * no-upfront commitment typically saves 30–40% on these families; the low end keeps committed

@@ -105,6 +105,8 @@ export interface PlanSummary {
   allocation?: {
     status: 'SUCCESS' | 'PENDING' | 'FAILURE';
     spotShare: number;
+    /** Spot instances expected to be reclaimed per hour (pool interruption rates × counts). */
+    expectedInterruptionsPerHour?: number;
     reasons: string[];
     pools: Array<{ poolId: string; computeType: string; region: string; pricing: string; count: number; byInstanceType: Record<string, number>; hourlyCost: number }>;
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { policyConfig, tieredSpec } from '../../activities/planning-spec';
 import { getService, loadConfig } from '../../config/load';
 import { evaluatePolicies } from '../../planning/policy-engine';
-import { bundledCatalog, poolHourlyPrice } from '../../planning/price-catalog';
+import { bundledCatalog, poolHourlyPrice, spotInterruptionPerHour } from '../../planning/price-catalog';
 import { planTiered } from '../../planning/tiered-plan';
 import { awsSpecFor } from '../../provisioners/pulumi-aws-spec';
 import { awsSpecProblems } from '../../pulumi/aws/spec';
@@ -19,6 +19,10 @@ describe('examples/tiered/kinetic.yaml', () => {
     const spot = spec.pools.find((p) => p.id === 'cpu-optimised/us-east-1/spot')!;
     expect(spot.hourlyPrice).toBe(poolHourlyPrice(bundledCatalog(), 'us-east-1', ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'], 'spot'));
     for (const p of spec.pools) expect(p.hourlyPrice).toBeGreaterThan(0);
+    // Spot pools take their interruption rate from the catalog's Spot Advisor bucket (monthly → hourly).
+    expect(spot.interruptionRate).toBeCloseTo(spotInterruptionPerHour(bundledCatalog(), 'us-east-1', ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'])!, 12);
+    expect(spot.interruptionRate).toBeLessThan(0.001);
+    expect(spec.pools.find((p) => p.id === 'general/us-east-1/on-demand')!.interruptionRate).toBe(0);
   });
 
   it('plans a scale-out across regions and pricing models inside every limit', () => {

@@ -7,6 +7,7 @@ import {
   poolHourlyPrice,
   priceOf,
   PriceCatalogError,
+  spotInterruptionPerHour,
   type PriceCatalog,
 } from '../../planning/price-catalog';
 
@@ -51,6 +52,17 @@ describe('the bundled catalog', () => {
         }
       }
     }
+  });
+});
+
+describe('spotInterruptionPerHour', () => {
+  it("spreads the worst type's monthly Spot Advisor bucket over the month's hours", () => {
+    const c = small();
+    expect(spotInterruptionPerHour(c, 'us-east-1', ['c6i.xlarge'])).toBeCloseTo(0.05 / 730.5, 12);
+    c.regions['us-east-1']['c6a.xlarge'].spotInterruption = '10-15%';
+    expect(spotInterruptionPerHour(c, 'us-east-1', ['c6i.xlarge', 'c6a.xlarge'])).toBeCloseTo(0.15 / 730.5, 12);
+    expect(spotInterruptionPerHour(c, 'us-east-1', ['c6i.2xlarge'])).toBeUndefined();
+    expect(spotInterruptionPerHour(c, 'ap-south-1', ['c6i.xlarge'])).toBeUndefined();
   });
 });
 
