@@ -17,8 +17,8 @@ export interface ActivityDeps {
   service(name: string): ServiceConfig;
   provisioner(service: string): Provisioner;
   metrics(service: string): MetricsSource;
-  /** The source of one extra capacity dimension's forecast (`dimensionMetrics.<dimension>`). */
-  dimensionMetrics(service: string, dimension: string): MetricsSource;
+  /** The source of one extra forecast: `dimensionMetrics.<name>` or `regionMetrics.<name>`. */
+  extraMetrics(service: string, kind: 'dimensionMetrics' | 'regionMetrics', name: string): MetricsSource;
   ledger(): DecisionLedger;
   budget(): BudgetLedger;
 }
@@ -60,11 +60,11 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       const svc = getService(cfg, service);
       return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
     },
-    dimensionMetrics(service, dimension) {
+    extraMetrics(service, kind, name) {
       const cfg = config();
       const svc = getService(cfg, service);
-      const m = svc.dimensionMetrics?.[dimension];
-      if (!m) throw new Error(`services.${service}.dimensionMetrics.${dimension} is not configured`);
+      const m = svc[kind]?.[name];
+      if (!m) throw new Error(`services.${service}.${kind}.${name} is not configured`);
       return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
     },
     ledger: () => new DecisionLedger(resolveStateRoot(opts.configPath)),

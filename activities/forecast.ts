@@ -22,13 +22,18 @@ export function forecastActivities(deps: ActivityDeps) {
       const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
       const main = await forecastPeaks(series, svc, window);
 
-      const dimensions: NonNullable<ForecastSummary['dimensions']> = {};
-      for (const [dimension, m] of Object.entries(svc.dimensionMetrics ?? {})) {
-        const s = await readHistory(deps.dimensionMetrics(context.service, dimension), context.service, m, `dimensionMetrics.${dimension} of "${context.service}"`);
-        // The same lead time and interval, in this source's own step.
-        const f = await forecastPeaks(s, svc, planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds));
-        dimensions[dimension] = { metric: m.metric, historyPoints: s.values.length, model: f.model, peakP50: f.peakP50, peakP90: f.peakP90, peakP99: f.peakP99 };
-      }
+      // Other dimensions (cpu, memory) and per-region demand: the same window, each in its own step.
+      const extra = async (kind: 'dimensionMetrics' | 'regionMetrics') => {
+        const out: NonNullable<ForecastSummary['dimensions']> = {};
+        for (const [name, m] of Object.entries(svc[kind] ?? {})) {
+          const s = await readHistory(deps.extraMetrics(context.service, kind, name), context.service, m, `${kind}.${name} of "${context.service}"`);
+          const f = await forecastPeaks(s, svc, planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds));
+          out[name] = { metric: m.metric, historyPoints: s.values.length, model: f.model, peakP50: f.peakP50, peakP90: f.peakP90, peakP99: f.peakP99 };
+        }
+        return out;
+      };
+      const dimensions = await extra('dimensionMetrics');
+      const regions = await extra('regionMetrics');
       return {
         model: main.model,
         weights: main.weights,
@@ -44,6 +49,7 @@ export function forecastActivities(deps: ActivityDeps) {
         coldStart: main.coldStart,
         notes: [...(context.leadNote ? [context.leadNote] : []), ...main.notes],
         ...(Object.keys(dimensions).length ? { dimensions } : {}),
+        ...(Object.keys(regions).length ? { regions } : {}),
       };
     },
   };

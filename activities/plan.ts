@@ -1,7 +1,7 @@
 import { approvalRequirement, ApprovalRequirement } from '../planning/approval';
 import { instancesNeeded } from '../planning/capacity';
 import { evaluatePolicies } from '../planning/policy-engine';
-import { planTiered } from '../planning/tiered-plan';
+import { planTiered, type TieredSpec } from '../planning/tiered-plan';
 import type { ForecastSummary, PlanSummary, PolicyCheckSummary } from '../workflows/decision-types';
 import type { DecisionContext } from './types';
 import { planVertical } from './vertical-plan';
@@ -73,7 +73,7 @@ function hourlyCost(c: DecisionContext, tiers: PlanSummary['tiers']): number {
 
 function tieredPlan(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {
   const dims = Object.fromEntries(Object.entries(forecast.dimensions ?? {}).map(([d, f]) => [d, { p50: f.peakP50, p90: f.peakP90, p99: f.peakP99 }]));
-  const t = planTiered(c.tiered!, { p50: forecast.peakP50, p90: forecast.peakP90, p99: forecast.peakP99 }, c.current.tiers, targetOverride, dims);
+  const t = planTiered(withPredictedRegions(c.tiered!, forecast), { p50: forecast.peakP50, p90: forecast.peakP90, p99: forecast.peakP99 }, c.current.tiers, targetOverride, dims);
   return {
     from: t.from,
     to: t.to,
@@ -101,6 +101,18 @@ function tieredPlan(c: DecisionContext, forecast: ForecastSummary, targetOverrid
     },
     hysteresis: t.hysteresis,
   };
+}
+
+/** Regional shares from the per-region forecasts (P50 peaks), keeping each region's minimum. */
+function withPredictedRegions(spec: TieredSpec, forecast: ForecastSummary): TieredSpec {
+  const predicted = Object.entries(forecast.regions ?? {});
+  const total = predicted.reduce((a, [, f]) => a + f.peakP50, 0);
+  if (predicted.length === 0 || total <= 0) return spec;
+  const regions: TieredSpec['regions'] = {};
+  for (const r of Object.keys({ ...spec.regions, ...Object.fromEntries(predicted) })) {
+    regions[r] = { share: (forecast.regions?.[r]?.peakP50 ?? 0) / total, min: spec.regions[r]?.min ?? 0 };
+  }
+  return { ...spec, regions };
 }
 
 function singlePoolPlan(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {

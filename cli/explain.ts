@@ -18,6 +18,9 @@ export function explainDecision(r: DecisionRecord): string {
     for (const [d, x] of Object.entries(f.dimensions ?? {})) {
       lines.push(`   ${d} (from ${x.metric}, ${x.historyPoints} points, ${x.model}): peak P50 ${x.peakP50.toFixed(2)}, P90 ${x.peakP90.toFixed(2)}, P99 ${x.peakP99.toFixed(2)}`);
     }
+    for (const [r, x] of Object.entries(f.regions ?? {})) {
+      lines.push(`   region ${r} (from ${x.metric}, ${x.historyPoints} points): peak P50 ${x.peakP50.toFixed(2)} — sets its share of the allocation`);
+    }
     for (const n of f.notes) lines.push(`   note: ${n}`);
   } else lines.push('1. Forecast: not reached.');
   if (r.plan) lines.push(...explainPlan(r.plan));

@@ -46,7 +46,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const cfg = parsed.data;
   const base = dirname(file);
   for (const svc of Object.values(cfg.services)) {
-    for (const m of [svc.metrics, ...Object.values(svc.dimensionMetrics ?? {})]) {
+    for (const m of [svc.metrics, ...Object.values(svc.dimensionMetrics ?? {}), ...Object.values(svc.regionMetrics ?? {})]) {
       if (m.source === 'csv') m.path = resolve(base, m.path);
     }
   }

@@ -225,6 +225,8 @@ const serviceFields = z
     capacity: capacityModelSchema.optional(),
     /** Forecasts of other capacity dimensions (e.g. cpu, memoryMiB), each from its own metrics source. */
     dimensionMetrics: z.record(z.string().min(1), metrics).optional(),
+    /** Demand per region, each from its own metrics source: its forecast sets the regional mix of the allocation. */
+    regionMetrics: z.record(z.string().min(1), metrics).optional(),
     computeTypes: z.record(z.string().min(1), computeTypeSchema).optional(),
     pools: z.array(poolSchema).min(1).optional(),
     allocation: allocationSchema.optional(),
@@ -279,6 +281,9 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
     for (const [t, ct] of Object.entries(s.computeTypes ?? {})) {
       if (!(d in ct.capacity)) issue(['dimensionMetrics', d], `compute type "${t}" has no capacity.${d}; declare it so this forecast can be planned for`);
     }
+  }
+  for (const r of Object.keys(s.regionMetrics ?? {})) {
+    if (!regions.has(r)) issue(['regionMetrics', r], `no pool is in region "${r}" (pools are in ${[...regions].join(', ') || 'no region'})`);
   }
   if (s.provisioner.type === 'pulumi-aws') {
     if (!s.pools) issue(['provisioner'], 'pulumi-aws plans tiered pools: declare computeTypes and pools');

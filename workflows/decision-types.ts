@@ -84,7 +84,18 @@ export interface ForecastSummary {
   coldStart: boolean;
   notes: string[];
   /** Forecasts of extra capacity dimensions (`dimensionMetrics`), same window. */
-  dimensions?: Record<string, { metric: string; historyPoints: number; model: string; peakP50: number; peakP90: number; peakP99: number }>;
+  dimensions?: Record<string, DimensionForecast>;
+  /** Demand forecasts per region (`regionMetrics`): their P50 peaks set the allocation's regional mix. */
+  regions?: Record<string, DimensionForecast>;
+}
+
+export interface DimensionForecast {
+  metric: string;
+  historyPoints: number;
+  model: string;
+  peakP50: number;
+  peakP90: number;
+  peakP99: number;
 }
 
 export interface PlanSummary {

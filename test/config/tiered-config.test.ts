@@ -92,6 +92,9 @@ describe('tiered planning config', () => {
     expect(awsMsg).toMatch(/services\.web\.provisioner\.regions\.us-east-1: pools use region "us-east-1": give its subnetIds and imageId/);
     expect(awsMsg).toMatch(/services\.web\.provisioner\.launch\.gpu: "gpu" is not in computeTypes/);
     expect(errorOf(() => parse({ web: serviceConfig('a.csv', { provisioner: aws }) }))).toMatch(/services\.web\.provisioner: pulumi-aws plans tiered pools/);
+    expect(errorOf(() => parse({ web: tiered({ regionMetrics: { 'ap-south-1': { source: 'csv', path: 'r.csv' } } }) }))).toMatch(
+      /services\.web\.regionMetrics\.ap-south-1: no pool is in region "ap-south-1"/,
+    );
     // Cross-field checks run once the fields themselves are valid.
     const cron = errorOf(() => parse({ web: tiered({ policy: { freezeWindows: [{ id: 'x', cron: '0 25 * * *', duration: '1h' }] } }) }));
     expect(cron).toMatch(/services\.web\.policy\.freezeWindows\.0\.cron: .*hour/);

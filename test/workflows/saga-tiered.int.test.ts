@@ -227,6 +227,22 @@ describe('several forecast metrics', () => {
   });
 });
 
+describe('predicted regional mix', () => {
+  it('splits the allocation by the per-region demand forecasts instead of the configured shares', async () => {
+    const sb = createSandbox();
+    const region = (name: string, level: number) => ({ source: 'csv', path: sb.csv(name, flat(level)), metric: 'requests_per_second', stepSeconds: 60, historyPoints: 100 });
+    // Configured 75/25; the regional metrics say 50/50.
+    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { regionMetrics: { 'us-east-1': region('use1', 40), 'eu-west-1': region('euw1', 40) } }) }, budgets(100000));
+    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(rec.outcome).toBe('committed');
+    const inRegion = (r: string) => Object.entries(rec.plan!.tiers).filter(([id]) => id.split('/')[1] === r).reduce((a, [, x]) => a + x.to, 0);
+    expect(rec.plan!.to).toBe(9);
+    expect(Math.abs(inRegion('us-east-1') - inRegion('eu-west-1'))).toBeLessThanOrEqual(1);
+    expect(rec.plan!.allocation!.reasons[0]).toMatch(/eu-west-1 50\.0%/);
+    expect(explainDecision(rec)).toMatch(/region eu-west-1 \(from requests_per_second, 30 points\): peak P50 40\.00 — sets its share/);
+  });
+});
+
 describe('vertical scaling rollback', () => {
   it('returns the fleet to the previous template when a template change fails verification', async () => {
     const sb = createSandbox();
