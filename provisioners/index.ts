@@ -28,14 +28,14 @@ export function registerProvisioner(type: string, factory: ProvisionerFactory): 
 
 registerProvisioner('dry-run', (cfg, env) => {
   const initial = 'initialInstances' in cfg && cfg.initialInstances !== undefined ? cfg.initialInstances : env.minInstances;
-  const tiers = 'initialInstances' in cfg && cfg.initialInstances !== undefined ? undefined : env.initialTiers;
-  return new DryRunProvisioner({ stateRoot: env.stateRoot, initialInstances: initial, initialTiers: tiers });
+  // A tiered fleet starts at its pools' minimums; initialInstances sizes a single-pool fleet.
+  return new DryRunProvisioner({ stateRoot: env.stateRoot, initialInstances: initial, initialTiers: env.initialTiers });
 });
 
 registerProvisioner('fault-injecting', (cfg, env) => {
   if (cfg.type !== 'fault-injecting') throw new Error('bad factory');
   return new FaultInjectingProvisioner(
-    { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances, initialTiers: cfg.initialInstances === undefined ? env.initialTiers : undefined },
+    { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances, initialTiers: env.initialTiers },
     { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs },
   );
 });

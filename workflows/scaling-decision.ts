@@ -157,7 +157,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       finish('infeasible', `no allocation fits the pools: ${plan.allocation.reasons.join('; ')}`);
       return await close();
     }
-    if (plan.direction === 'none' && !plan.vertical) {
+    // Same total can still be a change: a new mix of tiers (rebalance) or a new template.
+    const rebalance = Object.values(plan.tiers).some((t) => t.from !== t.to);
+    if (plan.direction === 'none' && !plan.vertical && !rebalance) {
       finish('no-change', plan.hysteresis?.held ? plan.hysteresis.reason : `the fleet already has the planned ${plan.to} instances`);
       return await close();
     }

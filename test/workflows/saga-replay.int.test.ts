@@ -46,8 +46,8 @@ describe('replay', () => {
       }
       await t.kinetic.approve(waiting, 'alice@example.com');
       const recs = await Promise.all(started.map((s) => t.kinetic.waitForDecision(s.decisionId)));
-      // A tiered scale-out to 12, then a staged scale-in (one stage of 25%).
-      for (const target of [12, 4]) {
+      // A tiered scale-out to 10, then a staged scale-in (one stage of 25%).
+      for (const target of [10, 4]) {
         const s = await t.kinetic.startDecision('tiered', { timeouts: FAST_TIMEOUTS, targetOverride: target });
         recs.push(await t.kinetic.waitForDecision(s.decisionId));
       }

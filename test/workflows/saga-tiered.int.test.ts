@@ -124,26 +124,31 @@ describe('tiered planning in the saga', () => {
 
   it('rejects an over-budget scale-out by default but lets a scale-in through', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80))) }, budgets(100));
-    const [out, inward] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await decide('shop', 0)]);
+    const csv = sb.csv('shop', flat(80));
+    sb.writeConfig({ shop: tiered(csv) }, budgets(100000));
+    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shop'))).outcome).toBe('committed');
+    // The project's budget is cut below what the fleet already costs.
+    sb.writeConfig({ shop: tiered(csv) }, budgets(100));
+    const [out, inward] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 10), await decide('shop', 4)]);
     expect(out.outcome).toBe('budget-rejected');
     expect(out.reason).toMatch(/exceeds project shop: projected [\d.]+\/month is \d+\.\d% of its budget of 100\.00/);
-    // The fleet is at the pools' minimums (0), so the "scale-in" to 0 is a no-change here.
-    expect(['no-change', 'committed']).toContain(inward.outcome);
+    expect(inward.outcome).toBe('committed');
+    expect(inward.budget!.message).toMatch(/allowed because the change lowers the hourly cost/);
+    expect(inward.plan!.to).toBe(4);
   });
 
   it('stages a large scale-in and waits for the observation period before the next stage', async () => {
     const sb = createSandbox();
     sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { policy: { stagedScaleIn: { stepPercent: 25, minStep: 1, observation: '1h' } } }) }, budgets(100000));
-    const [up, stage1, stage2] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 12), await decide('shop', 4), await decide('shop', 4)]);
+    const [up, stage1, stage2] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 10), await decide('shop', 4), await decide('shop', 4)]);
     expect(up.outcome).toBe('committed');
     expect(stage1.outcome).toBe('committed');
-    expect(stage1.plan!.to).toBe(9); // 12 − ceil(25% × 12)
-    expect(stage1.plan!.staged).toMatchObject({ plannedTo: 4, remaining: 5 });
+    expect(stage1.plan!.to).toBe(7); // 10 − ceil(25% × 10)
+    expect(stage1.plan!.staged).toMatchObject({ plannedTo: 4, remaining: 3 });
     expect(stage2.outcome).toBe('policy-rejected');
     expect(stage2.policy!.checks.find((c) => c.rule === 'staged-scale-in')).toMatchObject({ id: 'staged-scale-in', passed: false });
     const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
-    expect(fleet.total).toBe(9);
+    expect(fleet.total).toBe(7);
   });
 
   it('releases the reservation and restores every tier when verification fails', async () => {
@@ -224,6 +229,25 @@ describe('several forecast metrics', () => {
     expect(rec.plan!.needs![0]).toMatchObject({ computeType: 'cpu', bindingDimension: 'cpu', needed: 22 });
     expect(rec.plan!.to).toBe(22);
     expect(explainDecision(rec)).toMatch(/cpu \(from cpu_cores, 30 points, weighted ensemble .*\): peak P50 40\.00/);
+  });
+});
+
+describe('rebalancing', () => {
+  it('applies a new mix of tiers at the same total (spot share lowered to 0)', async () => {
+    const sb = createSandbox();
+    const csv = sb.csv('shop', flat(80));
+    sb.writeConfig({ shop: tiered(csv) }, budgets(100000));
+    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(first.outcome).toBe('committed');
+    expect(first.plan!.tiers['cpu/us-east-1/spot'].to).toBeGreaterThan(0);
+    sb.writeConfig({ shop: tiered(csv, { allocation: { maxSpotShare: 0, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } } }) }, budgets(100000));
+    const second = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    expect(second.outcome).toBe('committed');
+    expect(second.plan!.direction).toBe('none');
+    expect(second.plan!.to).toBe(first.plan!.to);
+    expect(second.plan!.tiers['cpu/us-east-1/spot']).toEqual({ from: first.plan!.tiers['cpu/us-east-1/spot'].to, to: 0 });
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    expect(fleet.tiers['cpu/us-east-1/spot']).toBe(0);
   });
 });
 
