@@ -4,7 +4,7 @@ import { createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
 import { forecastActivities } from './forecast';
 import { loopActivities } from './loop';
-import { budgetReportActivities } from './learning-budget-report';
+import { budgetReportActivities } from './scheduled-budget-report';
 import { retrainActivities } from './retrain';
 import { reweightActivities } from './reweight';
 import { planActivities } from './plan';

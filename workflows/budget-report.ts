@@ -1,7 +1,7 @@
-/** Daily spend summary from the budget ledger, run by the `budget-report` schedule. */
+/** The daily budget report (budget engine: every level, alerts, chargeback), run by the `budget-report` schedule. */
 import { proxyActivities } from '@temporalio/workflow';
 import type { DecisionActivities } from '../activities';
-import type { BudgetReport } from '../activities/learning-budget-report';
+import type { BudgetReport } from '../activities/scheduled-budget-report';
 import { NON_RETRYABLE_TYPES } from './definitions';
 
 const acts = proxyActivities<DecisionActivities>({
