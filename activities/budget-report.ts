@@ -44,10 +44,11 @@ export function buildBudgetReport(cfg: LoadedConfig, budget: BudgetLedger, ledge
   for (const [name, svc] of Object.entries(cfg.services)) {
     if (committed[name] === undefined && svc.pricing) committed[name] = projectedMonthlyCost(svc.minInstances, svc.pricing.hourlyPerInstance);
   }
-  const reservations = Object.values(snapshot.reservations).map((r) => ({ decisionId: r.decisionId, service: r.service, monthly: r.monthly }));
-  // Projected: a running decision's reservation replaces its service's committed run-rate.
+  // Projected as the budget check sees it (the ledger's rule), plus never-decided services.
+  const projectedSpend = budget.spend();
+  const { reservations } = projectedSpend;
   const reserving = new Set(reservations.map((r) => r.service));
-  const projectedSpend = { committed: Object.fromEntries(Object.entries(committed).filter(([k]) => !reserving.has(k))), reservations };
+  for (const [name, monthly] of Object.entries(committed)) if (!reserving.has(name)) projectedSpend.committed[name] ??= monthly;
   const committedDecisions = ledger
     .all()
     .filter((r) => r.outcome === 'committed' && r.finishedAt && r.plan)

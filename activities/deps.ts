@@ -4,6 +4,7 @@ import { createMetricsSource } from '../metrics';
 import type { MetricsSource } from '../metrics/contract';
 import type { Provisioner } from '../provisioners/contract';
 import { createProvisioner } from '../provisioners';
+import { tierId } from '../planning/allocation';
 import { BudgetLedger } from '../store/budget-ledger';
 import { DecisionLedger } from '../store/ledger';
 
@@ -48,7 +49,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
             service,
             stateRoot: cfg.stateRoot,
             minInstances: svc.minInstances,
-            initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [`${p.computeType}/${p.region}/${p.pricing}`, p.min])) : undefined,
+            initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [tierId(p), p.min])) : undefined,
             serviceConfig: svc,
           });
         provisioners.set(key, p);

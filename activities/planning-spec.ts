@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load';
 import type { ServiceConfig } from '../config/schema';
 import { capacityModelSchema } from '../config/schema-planning';
+import { tierId } from '../planning/allocation';
 import { BudgetTree, buildBudgetTree } from '../planning/budget-hierarchy';
 import type { PolicyConfig } from '../planning/policy-engine';
 import { bundledCatalog, loadCatalog, PriceCatalog, poolHourlyPrice, spotInterruptionPerHour } from '../planning/price-catalog';
@@ -33,10 +34,6 @@ export function priceCatalog(cfg: LoadedConfig): PriceCatalog {
   return c;
 }
 
-export function isTiered(svc: ServiceConfig): boolean {
-  return svc.pools !== undefined;
-}
-
 /** The planner's view of a tiered service (undefined for a single-pool service). */
 export function tieredSpec(cfg: LoadedConfig, service: string, svc: ServiceConfig): TieredSpec | undefined {
   if (!svc.pools || !svc.computeTypes) return undefined;
@@ -53,7 +50,7 @@ export function tieredSpec(cfg: LoadedConfig, service: string, svc: ServiceConfi
       }
     }
     return {
-      id: `${p.computeType}/${p.region}/${p.pricing}`,
+      id: tierId(p),
       computeType: p.computeType,
       region: p.region,
       pricing: p.pricing,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
 import { durationSchema } from './duration';
 import {
@@ -267,7 +268,7 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
   });
   const ids = new Set<string>();
   s.pools?.forEach((p, i) => {
-    const id = `${p.computeType}/${p.region}/${p.pricing}`;
+    const id = tierId(p);
     if (ids.has(id)) issue(['pools', i], `pool ${id} is declared twice`);
     ids.add(id);
   });
