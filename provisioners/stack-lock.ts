@@ -8,6 +8,7 @@ import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
 import { abortError, sleep } from '../cloud/abortable-sleep';
 import type { ProvisionContext } from './contract';
 import { ProvisionError } from './errors';
+import { reapOrphanPlugins } from './orphan-plugins';
 import { clearStaleLocks, listStackLocks, parseLockError } from './pulumi-local/locks';
 
 export interface StackLockOptions {
@@ -72,6 +73,9 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
     if (cleared || pending > 0) {
       // A dead holder may have left pending operations (a create or update that never finished).
       o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s))`);
+      // The killed CLI's provider plugins outlive it; no engine runs on this stack now.
+      const reaped = await reapOrphanPlugins(o.backendDir);
+      if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of the dead engine (${reaped.join(', ')})`);
       await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: o.onOutput });
       o.afterRepair?.();
     }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
 import { REPO_ROOT } from '../../provisioners/pulumi-local/env';
+import { pluginsOfBackend } from '../../provisioners/orphan-plugins';
 import { killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
 
 const SLOW = 600_000;
@@ -71,6 +72,8 @@ describe('worker SIGKILL during up', () => {
     expect(running).toEqual((res.applied.details?.members as Array<{ pid: number }>).map((m) => m.pid).sort());
     expect(running).toContain(survivor.pid);
     expect(p.locks(SERVICE)).toEqual([]);
+    // The killed CLI's provider plugins were reaped; the retry's own plugins exit with its engine.
+    await waitFor(() => pluginsOfBackend(p.paths.backendDir).length === 0, 15_000, 'no provider plugins left', 5);
 
     // Exactly once: retrying again changes nothing.
     const again = await p.apply(plan(SERVICE, { default: 4 }, 'd-2'));
