@@ -1,5 +1,6 @@
 // Lint rules that protect the architecture: workflows stay deterministic and free of I/O,
-// and the pure core (models/, planning/, sim/) never reaches for Temporal or Pulumi.
+// the pure core (models/, planning/, sim/) never reaches for Temporal or Pulumi, and decision/
+// (below activities and workflows) imports neither them nor any I/O.
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
@@ -34,6 +35,19 @@ export default tseslint.config(
       'no-restricted-properties': ['error',
         { object: 'Math', property: 'random', message: 'Use uuid4() or activity results.' },
       ],
+    },
+  },
+  {
+    files: ['decision/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeImportBan.map((name) => ({ name, message: 'decision/ is pure: no Node/IO imports.' })),
+        patterns: [
+          { group: ['@temporalio/*', '@pulumi/*'], message: 'decision/ is pure: no Temporal or Pulumi here.' },
+          { group: ['../activities/*', '../workflows/*', '../store/*', '../metrics/*'], message: 'decision/ sits below activities and workflows and does no I/O.' },
+          { group: ['../config/*', '../provisioners/*'], message: 'decision/ uses their types only.', allowTypeImports: true },
+        ],
+      }],
     },
   },
   {

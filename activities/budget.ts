@@ -1,19 +1,29 @@
+import type { DecisionContext } from '../decision/context';
+import type { PlanSummary } from '../decision/plan';
+import { reviewBudget, type ApprovalRequirement, type ReservedBudget } from '../decision/review';
 import { alertsToFire, checkHierarchy, pathOf, spendByNode } from '../planning/budget-hierarchy';
 import { checkBudget, HOURS_PER_MONTH } from '../planning/budget';
 import { monthOf } from '../planning/chargeback';
-import type { BudgetSummary, PlanSummary } from '../workflows/decision-types';
 import { deliverBudgetAlerts } from './budget-alerts';
 import type { ActivityDeps } from './deps';
 import { budgetTree } from './planning-spec';
-import type { DecisionContext } from './types';
 
 /**
  * Budget check and reservation against the service's pool and, when `budgets:` is configured, every
- * level of company → department → project → service. Release and commit are idempotent.
+ * level of company → department → project → service. The check and the reservation stay in one
+ * step (no other decision reserves in between); the verdict and the final approval requirement
+ * come from decision/review. Release and commit are idempotent.
  */
 export function budgetActivities(deps: ActivityDeps) {
   return {
-    async reserveBudget(input: { decisionId: string; context: DecisionContext; plan: PlanSummary; dryRun: boolean }): Promise<BudgetSummary> {
+    async reserveBudget(input: {
+      decisionId: string;
+      context: DecisionContext;
+      plan: PlanSummary;
+      dryRun: boolean;
+      /** The policy review's approval requirement; the result adds the budget's reasons to it. */
+      approval: ApprovalRequirement;
+    }): Promise<ReservedBudget> {
       const { context: c, plan } = input;
       const cfg = deps.config();
       const ledger = deps.budget();
@@ -22,16 +32,10 @@ export function budgetActivities(deps: ActivityDeps) {
       const pool = checkBudget({ pool: c.budgetPool, monthlyLimit: c.monthlyBudget, projected, ...usage });
       const tree = budgetTree(cfg);
       const hierarchy = tree ? checkHierarchy(tree, c.service, projected, ledger.spend(), input.decisionId) : undefined;
-      const over = !pool.allowed || (hierarchy !== undefined && !hierarchy.allowed);
-      // A change that lowers the bill is never blocked by a budget: scaling in is how you get back under it.
-      const lowersCost = plan.hourlyCostAfter <= plan.hourlyCostBefore + 1e-9;
-      const sendToPerson = over && !lowersCost && c.budget.onExceed === 'require-approval';
-      const allowed = !over || lowersCost || sendToPerson;
-      const message = [pool.message, hierarchy?.message].filter(Boolean).join('; ') +
-        (over && lowersCost ? '; allowed because the change lowers the hourly cost' : '');
+      const review = reviewBudget({ plan, pool, hierarchy, onExceed: c.budget.onExceed, approval: input.approval });
 
       let reserved = false;
-      if (allowed && !input.dryRun) {
+      if (review.allowed && !input.dryRun) {
         reserved = ledger.reserve({ decisionId: input.decisionId, service: c.service, pool: c.budgetPool, monthly: projected, at: new Date().toISOString() });
       }
       let alerts: string[] | undefined;
@@ -45,18 +49,21 @@ export function budgetActivities(deps: ActivityDeps) {
       const path = tree ? pathOf(tree, c.service).map((n) => n.id) : [`pool:${c.budgetPool}`];
       const hourlyDelta = plan.hourlyCostAfter - plan.hourlyCostBefore;
       return {
-        allowed,
-        pool: c.budgetPool,
-        limit: c.monthlyBudget,
-        projectedMonthly: projected,
-        projectedTotal: pool.projectedTotal,
-        reserved,
-        released: false,
-        message,
-        levels: hierarchy?.levels,
-        approvalReasons: sendToPerson ? [`budget: ${message} (budget.onExceed is require-approval)`] : undefined,
-        alerts,
-        chargeback: { hourlyDelta, monthlyDelta: hourlyDelta * HOURS_PER_MONTH, path, tags: { service: c.service, ...c.budget.tags } },
+        budget: {
+          allowed: review.allowed,
+          pool: c.budgetPool,
+          limit: c.monthlyBudget,
+          projectedMonthly: projected,
+          projectedTotal: pool.projectedTotal,
+          reserved,
+          released: false,
+          message: review.message,
+          levels: hierarchy?.levels,
+          approvalReasons: review.approvalReasons,
+          alerts,
+          chargeback: { hourlyDelta, monthlyDelta: hourlyDelta * HOURS_PER_MONTH, path, tags: { service: c.service, ...c.budget.tags } },
+        },
+        approval: review.approval,
       };
     },
     async releaseBudget(input: { decisionId: string }): Promise<boolean> {

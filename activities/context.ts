@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { leadTime } from '../planning/lead-time';
 import { policyConfig, tieredSpec } from './planning-spec';
-import type { DecisionContext } from './types';
+import type { DecisionContext } from '../decision/context';
 
 /** Reads the service's config, current capacity and decision history into one snapshot. */
 export function contextActivities(deps: ActivityDeps) {

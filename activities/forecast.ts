@@ -3,9 +3,9 @@ import type { ServiceConfig } from '../config/schema';
 import { MetricsInputError, type MetricSeries, type MetricsSource } from '../metrics/contract';
 import { autoForecast } from '../models';
 import { planningWindow } from '../planning/capacity';
-import type { ForecastSummary } from '../workflows/decision-types';
+import type { ForecastSummary } from '../decision/forecast';
 import type { ActivityDeps } from './deps';
-import type { DecisionContext } from './types';
+import type { DecisionContext } from '../decision/context';
 
 type Window = ReturnType<typeof planningWindow>;
 

@@ -29,4 +29,4 @@ export function createActivities(opts: DepsOptions = {}) {
 }
 
 export type DecisionActivities = ReturnType<typeof createActivities>;
-export type { DecisionContext } from './types';
+export type { DecisionContext } from '../decision/context';

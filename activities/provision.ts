@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { CapacityState, ProvisionContext, PreviewResult, VerifyResult } from '../provisioners/contract';
-import type { PlanSummary, ProvisionSummary } from '../workflows/decision-types';
+import { toCapacityPlan, type PlanSummary } from '../decision/plan';
+import type { ProvisionSummary } from '../decision/record';
 import type { ActivityDeps } from './deps';
-import { toCapacityPlan } from './types';
 
 /** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
 function provisionContext(): ProvisionContext {

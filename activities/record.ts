@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../workflows/decision-types';
+import type { DecisionRecord } from '../decision/record';
 import type { ActivityDeps } from './deps';
 
 /** Appends the finished decision to the audit ledger exactly once (idempotent by id). */

@@ -4,7 +4,7 @@ import { exp3, seedFrom, type OutcomeEvent } from '../learning/exp3';
 import { hedge, Observation } from '../learning/hedge';
 import { CompactionResult, PredictionRecord, PredictionStore } from '../store/prediction-store';
 import { WeightsStore, WeightsVersion } from '../store/weights-store';
-import type { DecisionRecord } from '../workflows/decision-types';
+import type { DecisionRecord } from '../decision/record';
 import type { ActivityDeps } from './deps';
 import { learningOf, readHistory } from './learning-common';
 import type { MetricSeries } from '../metrics/contract';

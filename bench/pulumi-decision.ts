@@ -14,7 +14,7 @@ import { toolPath } from '../config/tools';
 import { createPulumiLocalProvisioner } from '../provisioners/pulumi-local';
 import { createKineticWorker } from '../worker';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
-import type { DecisionRecord } from '../workflows/decision-types';
+import type { DecisionRecord } from '../decision/record';
 
 const span = (r: DecisionRecord, from: string, to: string) => Date.parse(r.timings[to]) - Date.parse(r.timings[from]);
 

@@ -1,4 +1,5 @@
-import type { DecisionRecord, PlanSummary } from '../workflows/decision-types';
+import type { PlanSummary } from '../decision/plan';
+import type { DecisionRecord } from '../decision/record';
 
 /** A decision in plain words: what was forecast, what was planned, each verdict and why. */
 export function explainDecision(r: DecisionRecord): string {

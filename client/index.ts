@@ -10,7 +10,9 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { DecisionInput, DecisionOutcome, DecisionRecord, DecisionTrigger, Direction } from '../workflows/decision-types';
+import type { DecisionInput, DecisionTrigger } from '../decision/input';
+import type { Direction } from '../decision/plan';
+import type { DecisionOutcome, DecisionRecord } from '../decision/record';
 import {
   approveUpdate,
   decisionRecordQuery,

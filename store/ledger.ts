@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DecisionRecord } from '../workflows/decision-types';
+import type { DecisionRecord } from '../decision/record';
 import { withFileLock } from './file-lock';
 
 /**

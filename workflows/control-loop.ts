@@ -22,7 +22,8 @@ import {
 } from '@temporalio/workflow';
 import type { DecisionActivities } from '../activities';
 import type { LoopObservation } from '../activities/loop';
-import type { DecisionOutcome, DecisionTimeouts } from './decision-types';
+import type { DecisionTimeouts } from '../decision/input';
+import type { DecisionOutcome } from '../decision/record';
 import { decisionWorkflowId, NON_RETRYABLE_TYPES, SA_DECISION_ID, SA_SERVICE, SA_STAGE } from './definitions';
 import { scalingDecision } from './scaling-decision';
 

@@ -1,7 +1,8 @@
 /** Messages and search attributes of the decision workflow, shared by the workflow and the client. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalRequest, DecisionRecord, DecisionStage } from './decision-types';
+import type { ApprovalRequest } from '../decision/input';
+import type { DecisionRecord, DecisionStage } from '../decision/record';
 
 export const approveUpdate = defineUpdate<DecisionRecord, [ApprovalRequest]>('approve');
 export const rejectUpdate = defineUpdate<DecisionRecord, [ApprovalRequest]>('reject');

@@ -11,6 +11,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -18,16 +19,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DecisionActivities, DecisionContext } from '../activities';
-import type {
-  ApprovalRequest,
-  DecisionInput,
-  DecisionOutcome,
-  DecisionRecord,
-  DecisionStage,
-  DecisionTimeouts,
-  PlanSummary,
-} from './decision-types';
+import type { DecisionActivities } from '../activities';
+import type { DecisionContext } from '../decision/context';
+import type { ApprovalRequest, DecisionInput, DecisionTimeouts } from '../decision/input';
+import type { PlanSummary } from '../decision/plan';
+import type { BudgetSummary, DecisionOutcome, DecisionRecord, DecisionStage } from '../decision/record';
+import { type ApprovalRequirement, withBudgetReasons } from '../decision/approval';
+import type { ReservedBudget } from '../decision/review';
 import {
   approveUpdate,
   currentStepQuery,
@@ -78,6 +76,17 @@ function activitiesFor(t: DecisionTimeouts) {
       retry: { ...retry, maximumAttempts: 2 },
     }),
   };
+}
+
+/**
+ * The budget step's result and the decision's final approval requirement. Asked right after the
+ * step resolves, `patched` is true exactly when that result came from this code; results recorded
+ * by older code are a bare budget summary whose approval reasons the workflow added itself.
+ */
+function budgetStepResult(result: ReservedBudget, policyApproval: ApprovalRequirement): ReservedBudget {
+  if (patched('budget-step-returns-final-approval')) return result;
+  const budget = result as unknown as BudgetSummary;
+  return { budget, approval: withBudgetReasons(policyApproval, budget.approvalReasons) };
 }
 
 /** The innermost message of a failure chain: what actually went wrong, for the record. */
@@ -165,26 +174,24 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('policy');
-    const checked = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
-    const { policy } = checked;
-    let { approval } = checked;
-    record.policy = policy;
-    if (!policy.allowed) {
-      finish('policy-rejected', policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`).join('; '));
+    const review = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
+    record.policy = review.policy;
+    if (!review.policy.allowed) {
+      finish('policy-rejected', review.policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`).join('; '));
       return await close();
     }
-    // A staged scale-in applies one stage of the plan now. (Decisions started before staging
-    // existed have no plan in this result: keep theirs, so their histories still replay.)
-    record.plan = plan = checked.plan ?? plan;
+    // What the review applies now: the plan, or one stage of a staged scale-in. (Reviews recorded
+    // before staging existed carry no plan: theirs is the planned one.)
+    record.plan = plan = review.plan ?? plan;
 
     enter('budget');
-    const budget = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun });
+    const reserved = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun, approval: review.approval });
+    const { budget, approval } = budgetStepResult(reserved, review.approval);
     record.budget = budget;
     if (!budget.allowed) {
       finish('budget-rejected', budget.message);
       return await close();
     }
-    if (budget.approvalReasons?.length) approval = { auto: false, reasons: [...approval.reasons, ...budget.approvalReasons] };
     if (budget.reserved) {
       undo.unshift({
         step: 'release budget',

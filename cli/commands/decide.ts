@@ -1,6 +1,6 @@
 import { getService, loadConfig } from '../../config/load';
 import { connectClient, KineticClient } from '../../client';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
 import { explainDecision } from '../explain';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load';
 import { DecisionLedger } from '../../store/ledger';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 import { CliCommand, UserError } from '../command';
 import { CONFIG_FLAG, parseFlags, requireFlag } from '../args';
 import { explainDecision } from '../explain';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load';
 import { REPO_ROOT } from '../../config/tools';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../../provisioners/pulumi-local';
 import { driveLoad, DriveReport } from '../../sim/load-driver';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 import { decisionWorkflowId } from '../../workflows/definitions';
 import { createKineticWorker } from '../../worker';
 import { EmbeddedServer, startEmbeddedServer, temporalReachable } from '../embedded-server';

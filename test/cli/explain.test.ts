@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainDecision, table } from '../../cli/explain';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 
 const base: DecisionRecord = {
   id: 'web-20261122101500-ab12', service: 'web', workflowId: 'scale-web', runId: 'r1', trigger: { kind: 'manual', by: 'alice' },

@@ -5,7 +5,7 @@ import type { MetricSeries, MetricsSource } from '../../metrics/contract';
 import { DecisionLedger } from '../../store/ledger';
 import { PredictionStore } from '../../store/prediction-store';
 import { WeightsStore } from '../../store/weights-store';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 
 const STEP = 60_000;

@@ -6,7 +6,7 @@ import { CsvMetricsSource, readCsvValues } from '../../metrics/csv-source';
 import { BudgetLedger } from '../../store/budget-ledger';
 import { withFileLock } from '../../store/file-lock';
 import { DecisionLedger } from '../../store/ledger';
-import type { DecisionRecord } from '../../workflows/decision-types';
+import type { DecisionRecord } from '../../decision/record';
 import { createSandbox } from '../helpers/sandbox';
 
 const record = (id: string): DecisionRecord => ({

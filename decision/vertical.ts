@@ -1,6 +1,6 @@
 import { planVerticalChange, selectTemplate } from '../planning/vertical';
-import type { PlanSummary } from '../workflows/decision-types';
-import type { DecisionContext } from './types';
+import type { DecisionContext } from './context';
+import type { PlanSummary } from './plan';
 
 /** Rolling replacement bounds: one extra instance in four during the change, never below 90% serving. */
 const ROLLOUT = { maxSurgePercent: 25, minHealthyPercent: 90 };

@@ -1,0 +1,44 @@
+import type { TemplateConfig } from '../config/schema-planning';
+import type { PolicyConfig, Recommendation } from '../planning/policy-engine';
+import type { TieredSpec } from '../planning/tiered-plan';
+import type { CapacityState } from '../provisioners/contract';
+
+/** What the saga knows about a service when a decision starts (read once, recorded in history). */
+export interface DecisionContext {
+  service: string;
+  provisioner: string;
+  metric: string;
+  capacityPerInstance: number;
+  targetUtilization: number;
+  minInstances: number;
+  maxInstances: number;
+  leadSeconds: number;
+  /** Where the lead time came from (configured or measured), for the forecast notes. */
+  leadNote?: string;
+  intervalSeconds: number;
+  cooldownSeconds: number;
+  scaleInStabilizationSeconds: number;
+  maxStepChange: number;
+  hourlyPerInstance: number;
+  budgetPool: string;
+  monthlyBudget: number;
+  approval: {
+    autoApprove: { maxStepChange: number; maxHourlyCostIncrease: number; allowScaleIn: boolean };
+    approvers: string[];
+    timeoutSeconds: number;
+  };
+  current: CapacityState;
+  /** Epoch ms when the last committed decision of this service finished. */
+  lastCommittedAt?: number;
+  lastCommittedId?: string;
+  recentRecommendations: Recommendation[];
+  /** Epoch ms when the last committed scale-in (or scale-in stage) finished. */
+  lastScaleInAt?: number;
+  /** Tiered planning (pools configured); undefined for a single-pool service. */
+  tiered?: TieredSpec;
+  /** The policy engine's rules (classic fields plus the `policy:` block). */
+  policy: PolicyConfig;
+  budget: { onExceed: 'reject' | 'require-approval'; project?: string; tags: Record<string, string> };
+  /** Vertical scaling: the versioned templates, the one asked for and the one last applied. */
+  template?: { templates: TemplateConfig[]; active: number; applied?: number };
+}

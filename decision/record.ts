@@ -1,0 +1,125 @@
+/**
+ * The decision record (README, "Architecture"; its fields under "How a decision works"): one per
+ * decision, written once to the audit ledger, returned by `kinetic explain --json` and the client's
+ * `getDecision`. A contract: add fields, never rename or remove them without a version note.
+ */
+import type { CapacityState } from '../provisioners/contract';
+import type { ForecastSummary } from './forecast';
+import type { DecisionTrigger } from './input';
+import type { PlanSummary } from './plan';
+
+export type DecisionStage =
+  | 'starting'
+  | 'forecast'
+  | 'plan'
+  | 'policy'
+  | 'budget'
+  | 'approval'
+  | 'provision'
+  | 'verify'
+  | 'commit'
+  | 'compensate'
+  | 'record'
+  | 'done';
+
+export type DecisionOutcome =
+  | 'committed'
+  | 'no-change'
+  | 'dry-run'
+  | 'policy-rejected'
+  | 'budget-rejected'
+  | 'infeasible'
+  | 'approval-rejected'
+  | 'approval-timeout'
+  | 'rolled-back'
+  | 'compensation-failed'
+  | 'cancelled'
+  | 'failed';
+
+/** One policy rule's verdict: a stable id (built-in or from kinetic.yaml), its kind, and why. */
+export interface PolicyCheckSummary {
+  id?: string;
+  rule: string;
+  passed: boolean;
+  message: string;
+}
+
+export interface PolicySummary {
+  allowed: boolean;
+  checks: PolicyCheckSummary[];
+}
+
+export interface BudgetSummary {
+  allowed: boolean;
+  pool: string;
+  limit: number;
+  projectedMonthly: number;
+  projectedTotal: number;
+  reserved: boolean;
+  released: boolean;
+  message: string;
+  /** Budget hierarchy: the verdict at each level (service → project → department → company). */
+  levels?: Array<{ id: string; level: string; limit: number; projected: number; pct: number; allowed: boolean; message: string }>;
+  /** Over a limit with `onExceed: require-approval`: why a person must approve. */
+  approvalReasons?: string[];
+  /** Alerts this decision fired (each fires once per node, threshold and month). */
+  alerts?: string[];
+  /** Who pays: the hourly cost change attributed to the service and its budget path. */
+  chargeback?: { hourlyDelta: number; monthlyDelta: number; path: string[]; tags: Record<string, string> };
+}
+
+export interface ApprovalSummary {
+  mode: 'auto' | 'manual' | 'not-needed';
+  reasons: string[];
+  decidedBy?: string;
+  decision?: 'approved' | 'rejected' | 'timeout';
+  comment?: string;
+  at?: string;
+}
+
+export interface ProvisionSummary {
+  provisioner: string;
+  changed: boolean;
+  summary: string;
+  before?: CapacityState;
+  after?: CapacityState;
+}
+
+export interface VerificationSummary {
+  ok: boolean;
+  expected: number;
+  healthy: number;
+  reasons: string[];
+}
+
+export interface CompensationStep {
+  step: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface DecisionRecord {
+  id: string;
+  service: string;
+  workflowId: string;
+  runId: string;
+  trigger: DecisionTrigger;
+  dryRun: boolean;
+  stage: DecisionStage;
+  outcome?: DecisionOutcome;
+  /** One sentence: why the decision ended the way it did. */
+  reason?: string;
+  forecast?: ForecastSummary;
+  plan?: PlanSummary;
+  policy?: PolicySummary;
+  budget?: BudgetSummary;
+  approval?: ApprovalSummary;
+  provisioning?: ProvisionSummary;
+  verification?: VerificationSummary;
+  compensation: CompensationStep[];
+  error?: string;
+  /** ISO times of each step's start, plus startedAt/finishedAt. */
+  timings: Record<string, string>;
+  startedAt: string;
+  finishedAt?: string;
+}
