@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveForecaster } from '../sim/engine';
+import { resolveModels } from '../sim/engine';
 import { defaultWarmup, need } from '../sim/fleet';
 import { instanceStepsAt, paretoFront, sweepFrontier, type Frontier } from '../sim/frontier';
 import { readSeries } from '../sim/input';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       'no-write': { type: 'boolean' },
     },
   });
-  const predictive: PredictiveOptions = { forecasters: flags.forecaster?.split(',').map((name) => resolveForecaster(name.trim())) };
+  const predictive: PredictiveOptions = { models: flags.forecaster ? resolveModels(flags.forecaster) : undefined };
   const rows: Row[] = [];
   for (const trace of TRACES.filter((t) => !flags.only || t.name.includes(flags.only))) {
     const t0 = Date.now();

@@ -74,6 +74,13 @@ export interface FittedModel {
    * origins cheaply; models without it are refitted at each origin.
    */
   forecastFrom?(history: readonly number[], horizon: number): Forecast;
+  /**
+   * Optional: the point forecast alone from the end of `history`, with the fitted parameters and
+   * no intervals — cheap enough to call at every step of a replay (the predictive planner does).
+   * `startOffset` is the index of `history[0]` in the fitted series (models of calendar time such
+   * as prophet need it; models of the recent values ignore it). Default 0.
+   */
+  pointFrom?(history: readonly number[], horizon: number, startOffset?: number): number[];
 }
 
 export interface Forecaster {

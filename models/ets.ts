@@ -206,6 +206,22 @@ class EtsModel implements FittedModel {
     return this.forecastWithStates({ ...s, level: r.level, slope: r.slope, seasonal: r.seasonal }, horizon, history[history.length - 1]);
   }
 
+  /**
+   * Point path from the end of `history` with the fitted parameters. The initial states come from
+   * `history`'s own first cycles (as in fitting), so the seasonal phase is right wherever the
+   * window starts; without two cycles it filters from the fitted initial states instead.
+   */
+  pointFrom(history: readonly number[], horizon: number): number[] {
+    const s = this.state;
+    if (history.length === 0) return this.forecast(horizon).point;
+    const z = history.map((v) => v / s.scale);
+    const init = (s.m > 0 && z.length >= 2 * s.m ? initialStates(z, s.m, s.trend, s.season) : null) ?? s.init;
+    const r = run(z, init, s.m, s.trend, s.season, s.params, false);
+    if (!Number.isFinite(r.sse)) return new Array<number>(horizon).fill(history[history.length - 1]);
+    const path = pointPath({ ...s, level: r.level, slope: r.slope, seasonal: r.seasonal }, horizon).map((v) => v * s.scale);
+    return s.nonNegative ? path.map((v) => Math.max(0, v)) : path;
+  }
+
   private forecastWithStates(s: EtsState, horizon: number, lastValue: number): Forecast {
     checkHorizon(horizon);
     const point = pointPath(s, horizon).map((v) => v * s.scale);

@@ -59,6 +59,21 @@ class SimpleModel implements FittedModel {
     return finalizeForecast({ model: this.name, horizon, point, quantiles, coldStart: s.coldStart, notes }, s.nonNegative);
   }
 
+  pointFrom(history: readonly number[], horizon: number): number[] {
+    const s = this.state;
+    const n = history.length;
+    if (n === 0) return this.forecast(horizon).point;
+    if (s.kind === 'ewma') {
+      // The level forgets old values geometrically: 10/alpha steps carry all but e^-10 of it.
+      const from = Math.max(0, n - Math.ceil(10 / s.alpha) - 1);
+      let level = history[from];
+      for (let t = from + 1; t < n; t++) level += s.alpha * (history[t] - level);
+      return new Array<number>(horizon).fill(level);
+    }
+    const season = s.season <= n ? s.season : 1;
+    return Array.from({ length: horizon }, (_, j) => history[n - season + (j % season)]);
+  }
+
   serialize(): SerializedModel {
     return { model: this.name, version: 1, state: this.state };
   }

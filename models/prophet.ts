@@ -136,6 +136,21 @@ class ProphetModel implements FittedModel {
     return this.forecastAt(this.state.n, this.state.lastValue, horizon);
   }
 
+  /** A model of calendar time: the point path at the steps after `history`, placed by `startOffset`. */
+  pointFrom(history: readonly number[], horizon: number, startOffset = 0): number[] {
+    const s = this.state;
+    const mult = new Map(s.effects.map((e) => [e.name, e.multiplier]));
+    const origin = startOffset + history.length;
+    const out: number[] = [];
+    for (let h = 0; h < horizon; h++) {
+      const index = origin + h;
+      let v = dot(designRow(index, s, s.events, false), s.beta) * s.yScale;
+      for (const e of activeEvents(index, s.events)) v *= mult.get(e.name) ?? e.multiplier;
+      out.push(s.nonNegative ? Math.max(0, v) : v);
+    }
+    return out;
+  }
+
   private forecastAt(origin: number, lastValue: number, horizon: number): Forecast {
     checkHorizon(horizon);
     const s = this.state;

@@ -1,27 +1,23 @@
-import { autoForecast } from '../models/index';
-import { availableModels, getForecaster, hasModel } from '../models/registry';
-import { baselineForecaster, contractForecaster, fromQuantiles, type SimForecaster } from './forecast-adapter';
+import { availableModels, hasModel } from '../models/registry';
+import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 
 /**
- * Picks the forecasting engine behind the predictive policy by name: `baseline`
- * (models/baseline seasonal naive), `auto` (models/index `autoForecast`: the calibrated
- * ensemble), or any single model of models/registry (naive, ewma, ets, sarima, …).
+ * The planner's models from `--forecaster LIST`: models/registry names, plus two names kept from
+ * the first simulator: `baseline` (= seasonalNaive) and `auto` (= the product's default models).
  */
-export function resolveForecaster(name: string): SimForecaster {
-  if (name === 'baseline') return baselineForecaster;
-  if (name === 'auto') return autoForecaster();
-  if (!hasModel(name)) throw new EngineMissingError(name, `unknown or unavailable model; use baseline, auto or one of: ${availableModels().join(', ')}`);
-  return contractForecaster(getForecaster(name));
-}
-
-function autoForecaster(): SimForecaster {
-  return {
-    name: 'auto',
-    async forecast(history, horizon, opts) {
-      const out = await autoForecast(history, { horizon, seasons: opts.seasons, stepSeconds: opts.stepSeconds });
-      return fromQuantiles(out.forecast.point, out.forecast.quantiles);
-    },
-  };
+export function resolveModels(list: string): string[] {
+  const out: string[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    const names = name === 'auto' ? [...DEFAULT_PLANNER_MODELS] : [name === 'baseline' ? 'seasonalNaive' : name];
+    for (const n of names) {
+      if (!hasModel(n)) throw new EngineMissingError(name, `unknown or unavailable model; use baseline, auto or one of: ${availableModels().join(', ')}`);
+      if (!out.includes(n)) out.push(n);
+    }
+  }
+  if (out.length === 0) throw new EngineMissingError(list, 'name at least one model');
+  return out;
 }
 
 export class EngineMissingError extends Error {

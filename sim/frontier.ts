@@ -1,7 +1,7 @@
+import { oraclePolicy } from './policies/oracle';
 import { reactivePolicy } from './policies/reactive';
-import { defaultCandidates, predictivePolicy, type PredictiveOptions } from './policies/predictive';
-import type { SimForecaster } from './forecast-adapter';
-import { runPolicy, type SimulationInput } from './simulate';
+import { predictivePolicy, tracePlans, type PredictiveOptions } from './policies/predictive';
+import { fleetParams, runPolicy, type SimulationInput } from './simulate';
 
 /** One point of a cost-vs-SLA frontier: a policy run at one setting of its knob. */
 export interface FrontierPoint {
@@ -13,14 +13,23 @@ export interface FrontierPoint {
 export interface Frontier {
   reactive: FrontierPoint[];
   predictive: FrontierPoint[];
+  /** Instance-steps of perfect foresight (the cost floor the gap is measured to). */
+  oracleInstanceSteps: number;
   comparison: FrontierComparison;
 }
 
 export interface FrontierComparison {
-  /** Per reactive point inside predictive's violation range: predictive's saving in instance-steps (%). */
-  savings: { violationPct: number; reactiveInstanceSteps: number; predictiveInstanceSteps: number; savingPct: number }[];
+  /**
+   * Per reactive Pareto point inside predictive's violation range: predictive's saving in
+   * instance-steps (%) and, when the oracle is known, the share of reactive's gap to the oracle
+   * that predictive closes there (%).
+   */
+  savings: { violationPct: number; reactiveInstanceSteps: number; predictiveInstanceSteps: number; savingPct: number; gapClosedPct?: number }[];
   medianSavingPct?: number;
   minSavingPct?: number;
+  medianGapClosedPct?: number;
+  /** Reactive Pareto points whose violation % predictive never reaches (below its range). */
+  uncovered: number;
 }
 
 export const REACTIVE_UTILIZATIONS = [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
@@ -38,17 +47,14 @@ export async function sweepFrontier(
     reactive.push({ knob: u, instanceSteps: o.score.instanceSteps, slaViolationPct: o.score.slaViolationPct });
   }
   const pred: FrontierPoint[] = [];
-  // Fits do not depend on the quantile: share them across the sweep.
-  const candidates = (
-    predictive.forecaster
-      ? [{ forecaster: predictive.forecaster }]
-      : (predictive.forecasters?.map((forecaster) => ({ forecaster })) ?? predictive.candidates ?? defaultCandidates())
-  ).map((c) => ({ ...c, forecaster: memoForecaster(c.forecaster) }));
+  // The planner computes every quantile in one pass: plan once, score each quantile.
+  const plans = await tracePlans({ demand: input.demand, params: fleetParams(input), stepSeconds: input.stepSeconds }, predictive, PREDICTIVE_QUANTILES);
   for (const q of PREDICTIVE_QUANTILES) {
-    const o = await runPolicy(input, predictivePolicy({ ...predictive, forecaster: undefined, forecasters: undefined, candidates, quantile: q }));
+    const o = await runPolicy(input, predictivePolicy({ ...predictive, plans, quantile: q }));
     pred.push({ knob: q, instanceSteps: o.score.instanceSteps, slaViolationPct: o.score.slaViolationPct });
   }
-  return { reactive, predictive: pred, comparison: compareFrontiers(reactive, pred) };
+  const oracle = (await runPolicy(input, oraclePolicy())).score.instanceSteps;
+  return { reactive, predictive: pred, oracleInstanceSteps: oracle, comparison: compareFrontiers(reactive, pred, oracle) };
 }
 
 /** Lower envelope: the fewest instance-steps reachable at or below each violation level. */
@@ -74,40 +80,36 @@ export function instanceStepsAt(front: readonly FrontierPoint[], v: number): num
   return front[front.length - 1].instanceSteps;
 }
 
-export function compareFrontiers(reactive: readonly FrontierPoint[], predictive: readonly FrontierPoint[]): FrontierComparison {
+export function compareFrontiers(reactive: readonly FrontierPoint[], predictive: readonly FrontierPoint[], oracleInstanceSteps?: number): FrontierComparison {
   const front = paretoFront(predictive);
   const savings: FrontierComparison['savings'] = [];
+  let uncovered = 0;
   for (const r of paretoFront(reactive)) {
     const p = instanceStepsAt(front, r.slaViolationPct);
-    if (p === undefined) continue;
+    if (p === undefined) {
+      uncovered++;
+      continue;
+    }
+    const gap = oracleInstanceSteps === undefined ? 0 : r.instanceSteps - oracleInstanceSteps;
     savings.push({
       violationPct: r.slaViolationPct,
       reactiveInstanceSteps: r.instanceSteps,
       predictiveInstanceSteps: Math.round(p),
       savingPct: 100 * (1 - p / r.instanceSteps),
+      ...(gap > 0 ? { gapClosedPct: (100 * (r.instanceSteps - p)) / gap } : {}),
     });
   }
-  const sorted = savings.map((s) => s.savingPct).sort((a, b) => a - b);
+  const lowerMedian = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined;
+  };
+  const savingsPct = savings.map((s) => s.savingPct);
+  const gaps = savings.flatMap((s) => (s.gapClosedPct === undefined ? [] : [s.gapClosedPct]));
   return {
     savings,
-    medianSavingPct: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined,
-    minSavingPct: sorted.length ? sorted[0] : undefined,
-  };
-}
-
-/** Caches forecasts by origin so sweeping the quantile does not refit the model. */
-export function memoForecaster(inner: SimForecaster): SimForecaster {
-  const cache = new Map<string, ReturnType<typeof inner.forecast>>();
-  return {
-    name: inner.name,
-    forecast(history, horizon, opts) {
-      const key = `${opts.origin ?? 'x'}:${history.length}:${horizon}:${history[history.length - 1]}`;
-      let hit = cache.get(key);
-      if (!hit) {
-        hit = inner.forecast(history, horizon, opts);
-        cache.set(key, hit);
-      }
-      return hit;
-    },
+    medianSavingPct: lowerMedian(savingsPct),
+    minSavingPct: savingsPct.length ? Math.min(...savingsPct) : undefined,
+    medianGapClosedPct: lowerMedian(gaps),
+    uncovered,
   };
 }

@@ -1,6 +1,6 @@
 import { request, Agent } from 'node:http';
 import { isIP } from 'node:net';
-import { sortedQuantile } from './quantile';
+import { quantileSorted as sortedQuantile } from '../models/quantiles';
 
 /**
  * Replays a demand series as real HTTP GETs against a local URL (e.g. the local pool's balancer),

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError, type CliCommand } from '../command';
-import { resolveForecaster, EngineMissingError } from '../../sim/engine';
+import { resolveModels, EngineMissingError } from '../../sim/engine';
 import { FlagError, numberFlag, optionalNumberFlag } from '../../sim/flags';
 import { sweepFrontier } from '../../sim/frontier';
 import { DataInputError } from '../../models/data';
@@ -41,12 +41,13 @@ Replays a demand trace through the fleet simulator and scores each scaling polic
   --plan FILE                  also score this schedule (one count per step); repeatable
   --price P                    price per instance-step: adds cost
   --step-seconds N             step length when the file has no timestamps (enables daily/weekly seasons)
-  --forecaster LIST            predictive engines, comma list of baseline | auto | models/registry names;
-                               with several, each step uses the one with the lowest recent pinball
-                               loss (default baseline,ewma)
-  --quantile Q                 predictive buffer quantile (default 0.95)
+  --forecaster LIST            the predictive planner's models, comma list of models/registry names
+                               (baseline = seasonalNaive, auto = the product's default:
+                               naive,seasonalNaive,ewma,ets,prophet); combined by weights learned
+                               with Hedge from the realised demand, as in production
+  --quantile Q                 predictive buffer quantile of the window peak (default 0.95)
   --buffer X                   predictive multiplicative headroom (default 1)
-  --refit-every N              predictive refit cadence in steps (default: 1/24 of a day, else 12)
+  --refit-every N              steps between model refits, the retrain schedule (default: one day)
   --event S:D:M[:UP[:DOWN]]    a scheduled event known in advance (campaign): start step, duration,
                                multiplier, ramps; the predictive policy plans for it. Repeatable
   --json                       print { lowerBoundInstanceSteps, policies: { NAME: {...} } }
@@ -127,10 +128,10 @@ async function runSimulate(argv: string[]): Promise<number> {
   const stepSeconds = optionalNumberFlag('step-seconds', flags['step-seconds'], { above: 0 }) ?? series.stepSeconds;
 
   const predictive: PredictiveOptions = {
-    forecasters: flags.forecaster ? flags.forecaster.split(',').map((name) => resolveForecaster(name.trim())) : undefined,
+    models: flags.forecaster ? resolveModels(flags.forecaster) : undefined,
     quantile: optionalNumberFlag('quantile', flags.quantile, { above: 0, max: 0.9999 }),
     buffer: optionalNumberFlag('buffer', flags.buffer, { above: 0 }),
-    refitEvery: optionalNumberFlag('refit-every', flags['refit-every'], { integer: true, min: 1 }),
+    retrainEvery: optionalNumberFlag('refit-every', flags['refit-every'], { integer: true, min: 1 }),
     events: (flags.event ?? []).map((text) => {
       const e = parseEvent(text);
       if (!e) throw new UserError(`--event: "${text}" is not START:DURATION:MULTIPLIER[:RAMPUP[:RAMPDOWN]] in steps (e.g. 1440:120:3:30:30)`);

@@ -47,7 +47,7 @@ describe('simulator invariants', () => {
     await fc.assert(
       fc.asyncProperty(trace, async (t) => {
         const input = toInput(t);
-        for (const policy of [reactivePolicy(), predictivePolicy({ refitEvery: 3 }), oraclePolicy(), staticPeakPolicy()]) {
+        for (const policy of [reactivePolicy(), predictivePolicy({ retrainEvery: 3 }), oraclePolicy(), staticPeakPolicy()]) {
           const o = await runPolicy(input, policy);
           let served = 0;
           let bound = 0;
@@ -71,7 +71,7 @@ describe('simulator invariants', () => {
         const W = input.warmup ?? 0;
         const cut = W + Math.floor((t.demand.length - W) / 2);
         const changed = t.demand.map((d, i) => (i >= cut ? d + bump : d));
-        for (const make of [() => reactivePolicy(), () => predictivePolicy({ refitEvery: 2 })]) {
+        for (const make of [() => reactivePolicy(), () => predictivePolicy({ retrainEvery: 2 })]) {
           const a = await runPolicy(input, make());
           const b = await runPolicy({ ...input, demand: changed }, make());
           // The decision at step cut only knows d_0 … d_{cut-1}.

@@ -1,4 +1,4 @@
-import { sortedQuantile } from './quantile';
+import { quantileSorted } from '../../models/quantiles';
 
 /**
  * Quantiles of the last `capacity` values, kept sorted incrementally (binary insert + remove),
@@ -30,7 +30,7 @@ export class RollingQuantile {
   }
 
   quantile(p: number): number {
-    return sortedQuantile(this.sorted, p);
+    return quantileSorted(this.sorted, p);
   }
 
   private lowerBound(v: number): number {

@@ -1,0 +1,233 @@
+import type { Observation } from '../../learning/hedge';
+import { DropoutDetector } from './dropouts';
+import { type PlannerOptions, validatePlannerOptions } from './options';
+import { PEAK_RULES, PeakRules, type PeakBasis, type PeakRule } from './peak-rules';
+import { TwoSpeedScale } from './scale';
+import { SlidingMax } from './sliding-max';
+
+/**
+ * The predictive planner: the one brain behind a decision's forecast step, the control loop (which
+ * only triggers decisions) and the simulator's predictive policy. Fed one observation at a time and
+ * asked for a plan at any point, with the models' point paths from that point:
+ * 1. each model's path is re-anchored to the newest level (EWMA of its own one-step errors);
+ * 2. the paths are combined with the learned weights (Hedge/Exp3, set from outside);
+ * 3. the buffer covers the peak over the plan's window at the configured quantile
+ *    (peak-rules.ts: forecast residuals or the calibrated reactive rule, whichever has been right);
+ * 4. the plan is never below the newest observed demand — the reactive floor it can always fall
+ *    back to — nor above the largest demand of the last week unless the forecast itself says so;
+ * 5. dropouts (NaN, outage zeros) are missing data: nothing learns from them, and the plan says so.
+ * Pure: no I/O, no clocks, no randomness; the same inputs give the same plan.
+ */
+
+export interface PlannedBuffer {
+  quantile: number;
+  rule: PeakRule;
+  /** Window-peak demand at this quantile (after the cap). */
+  upper: number;
+  capped: boolean;
+  /** What to provision for: max(upper, newest observed demand). */
+  demand: number;
+  /** Which of the two set `demand`. */
+  bound: 'forecast' | 'observed';
+}
+
+export interface DemandPlan {
+  /** Observations seen when the plan was made (the plan is for leads after observation origin − 1). */
+  origin: number;
+  /** Combined, re-anchored point path for leads 1 … window.to. */
+  point: number[];
+  /** Each model's re-anchored path (what reweighting later scores). */
+  perModel: Record<string, number[]>;
+  weights: Record<string, number>;
+  /** Forecast peak over the window. */
+  peak: number;
+  scale: number;
+  recentMax: number;
+  lastObserved: number;
+  /** The newest observation was missing (NaN or an outage zero): hold, do not scale in on it. */
+  dropout: boolean;
+  calibrated: boolean;
+  /** Realised window peaks the buffer was calibrated on. */
+  residuals: number;
+  /** Largest demand of the cap window. */
+  cap: number;
+  buffers: PlannedBuffer[];
+}
+
+interface Pending {
+  origin: number;
+  perModel: number[][];
+  combined: number[];
+  basis: PeakBasis;
+  uppers: number[][];
+}
+
+/** Observations the HPA-like recent maximum looks back on (Kubernetes HPA's 5-step stabilisation). */
+const RECENT_STEPS = 5;
+
+export class DemandPlanner {
+  private readonly clean: number[] = [];
+  private readonly missingAt: boolean[] = [];
+  private readonly anchors: number[];
+  private readonly scale: TwoSpeedScale;
+  private readonly rules: PeakRules;
+  private readonly detector: DropoutDetector;
+  private readonly maxWindow: SlidingMax;
+  private readonly pending: Pending[] = [];
+  private weights: number[];
+  private observations: Observation[] = [];
+  private lastValid = NaN;
+
+  /**
+   * `typical`: a typical demand level (e.g. the history's mean), which sets the smallest error
+   * scale; `initialScale`: a starting error scale (e.g. the mean absolute one-step change).
+   */
+  constructor(
+    readonly models: readonly string[],
+    readonly options: PlannerOptions,
+    init: { typical: number; initialScale: number },
+  ) {
+    validatePlannerOptions(options);
+    if (models.length === 0) throw new RangeError('planner: give at least one model');
+    const minScale = Math.max(1e-9, options.minScaleShare * Math.abs(init.typical));
+    this.anchors = models.map(() => 0);
+    this.weights = models.map(() => 1 / models.length);
+    this.scale = new TwoSpeedScale(init.initialScale, minScale, options.scale);
+    this.rules = new PeakRules(options.quantiles, options.calibration, options.minCalibration, options.ruleHalfLife, minScale);
+    this.detector = new DropoutDetector(options.dropoutRun, options.dropoutMaxZeroShare, options.capSteps);
+    this.maxWindow = new SlidingMax(options.capSteps);
+  }
+
+  /** The observations so far with missing ones carried forward: what the models forecast from. */
+  get history(): readonly number[] {
+    return this.clean;
+  }
+
+  get dropouts(): number {
+    return this.detector.missing;
+  }
+
+  /** Learned weights (missing models get 0; all zero → equal). */
+  setWeights(w: Readonly<Record<string, number>>): void {
+    const raw = this.models.map((m) => (Number.isFinite(w[m]) && w[m] > 0 ? w[m] : 0));
+    const total = raw.reduce((a, b) => a + b, 0);
+    this.weights = total > 0 ? raw.map((x) => x / total) : this.models.map(() => 1 / this.models.length);
+  }
+
+  /** Realised (model paths, demand) pairs since the last call, for Hedge. */
+  drainObservations(): Observation[] {
+    const out = this.observations;
+    this.observations = [];
+    return out;
+  }
+
+  /** The next observation (NaN when missing). */
+  observe(value: number): void {
+    const missing = this.detector.push(value);
+    const i = this.clean.length;
+    if (!missing) this.lastValid = value;
+    this.clean.push(missing ? (Number.isFinite(this.lastValid) ? this.lastValid : 0) : value);
+    this.missingAt.push(missing);
+    if (!missing) this.maxWindow.push(i, value);
+    if (!missing) this.learnFrom(i, value);
+    this.completeWindow(i);
+  }
+
+  /** The plan at the current origin, given each model's point path for leads 1 … window.to. */
+  plan(paths: Readonly<Record<string, readonly number[]>>): DemandPlan {
+    const { window, quantiles } = this.options;
+    const n = this.clean.length;
+    const perModel = this.models.map((m, k) => {
+      const p = paths[m];
+      if (!p || p.length < window.to) throw new RangeError(`planner: model ${m} gave ${p?.length ?? 0} steps; the window needs ${window.to}`);
+      return p.slice(0, window.to).map((v) => Math.max(0, (Number.isFinite(v) ? v : this.lastOr0()) + this.anchors[k]));
+    });
+    const combined = this.combine(perModel);
+    let peak = 0;
+    for (let k = window.from; k <= window.to; k++) peak = Math.max(peak, combined[k - 1]);
+    let recentMax = 0;
+    for (let k = 1; k <= RECENT_STEPS && n - k >= 0; k++) if (!this.missingAt[n - k]) recentMax = Math.max(recentMax, this.clean[n - k]);
+    const basis: PeakBasis = { peak, scale: this.scale.value, recentMax };
+    const cap = Math.max(peak, this.maxWindow.max(n - 1));
+    const uppers = this.rules.uppers(basis).map((row) => row.map((u) => Math.min(u, cap)));
+    this.pending.push({ origin: n, perModel, combined, basis, uppers });
+    const lastObserved = Number.isFinite(this.lastValid) ? this.lastValid : 0;
+    const buffers = quantiles.map((quantile, qi): PlannedBuffer => {
+      const r = this.rules.choose(qi);
+      const raw = this.rules.uppers(basis)[qi][r];
+      const upper = uppers[qi][r];
+      const demand = Math.max(upper, lastObserved);
+      return { quantile, rule: PEAK_RULES[r], upper, capped: raw > upper, demand, bound: upper >= lastObserved ? 'forecast' : 'observed' };
+    });
+    const named = (xs: readonly number[]) => Object.fromEntries(this.models.map((m, k) => [m, xs[k]]));
+    return {
+      origin: n,
+      point: combined,
+      perModel: Object.fromEntries(this.models.map((m, k) => [m, perModel[k]])),
+      weights: named(this.weights),
+      peak,
+      scale: basis.scale,
+      recentMax,
+      lastObserved,
+      dropout: n > 0 && this.missingAt[n - 1],
+      calibrated: this.rules.calibrated,
+      residuals: this.rules.residuals,
+      cap,
+      buffers,
+    };
+  }
+
+  private lastOr0(): number {
+    return Number.isFinite(this.lastValid) ? this.lastValid : 0;
+  }
+
+  private combine(perModel: number[][]): number[] {
+    const h = perModel[0].length;
+    if (this.options.combine === 'consensus') {
+      const top = this.models
+        .map((_, k) => k)
+        .sort((a, b) => this.weights[b] - this.weights[a] || a - b)
+        .slice(0, Math.min(3, this.models.length));
+      return Array.from({ length: h }, (_, j) => median(top.map((k) => perModel[k][j])));
+    }
+    return Array.from({ length: h }, (_, j) => perModel.reduce((s, p, k) => s + this.weights[k] * p[j], 0));
+  }
+
+  /** Observation i (not missing): one-step errors re-anchor the models and move the scale; Hedge gets every realised lead. */
+  private learnFrom(i: number, v: number): void {
+    for (const p of this.pending) {
+      const lead = i - p.origin + 1;
+      if (lead < 1 || lead > p.combined.length) continue;
+      const predicted: Record<string, number> = {};
+      this.models.forEach((m, k) => (predicted[m] = p.perModel[k][lead - 1]));
+      this.observations.push({ actual: v, predicted });
+      if (lead === 1) {
+        this.scale.update(Math.abs(v - p.combined[0]));
+        p.perModel.forEach((path, k) => (this.anchors[k] += this.options.levelAlpha * (v - path[0])));
+      }
+    }
+  }
+
+  /** The prediction whose window ends at observation i gets its realised peak (unless data was missing). */
+  private completeWindow(i: number): void {
+    const { from, to } = this.options.window;
+    const origin = i + 1 - to;
+    while (this.pending.length && this.pending[0].origin < origin) this.pending.shift();
+    const p = this.pending[0];
+    if (!p || p.origin !== origin) return;
+    this.pending.shift();
+    let peak = 0;
+    for (let k = from; k <= to; k++) {
+      const j = origin - 1 + k;
+      if (j < 0 || this.missingAt[j]) return;
+      peak = Math.max(peak, this.clean[j]);
+    }
+    this.rules.record(p.basis, peak, p.uppers);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
