@@ -1,93 +1,218 @@
-import { Context } from '@temporalio/activity';
 import type { ServiceConfig } from '../config/schema';
-import { MetricsInputError, type MetricSeries, type MetricsSource } from '../metrics/contract';
-import { autoForecast } from '../models';
-import { planningWindow } from '../planning/capacity';
-import type { ForecastSummary } from '../decision/forecast';
-import type { ActivityDeps } from './deps';
 import type { DecisionContext } from '../decision/context';
+import type { DimensionForecast, ForecastSummary } from '../decision/forecast';
+import { MetricsInputError, type MetricSeries, type MetricsSource } from '../metrics/contract';
+import { planningWindow } from '../planning/capacity';
+import { defaultPlannerOptions } from '../planning/predictive/options';
+import type { ReplayJob, ReplayJobResult } from '../planning/predictive/replay-job';
+import { createModelStore } from '../store/model-store';
+import { PredictionStore } from '../store/prediction-store';
+import { WeightsStore } from '../store/weights-store';
+import { chooseModels, FittedAtDecisionCache, type ModelChoice } from './decision-models';
+import type { ActivityDeps } from './deps';
+import { runForecastJob } from './forecast-job';
+import { learningOf } from './learning-common';
 
-type Window = ReturnType<typeof planningWindow>;
+/** Plans replayed before "now" to calibrate the buffer (the planner's calibration window). */
+const REPLAY_STEPS = 2000;
+/** The window peak quantiles every record carries (P90 and P99 for tiered plans and explain). */
+const SUMMARY_QUANTILES = [0.9, 0.99];
 
-/** Reads the service's recent demand (and any extra capacity dimensions) and forecasts the planning window's peaks. */
+/**
+ * The decision's forecast step: the service's recent demand → the predictive planner
+ * (planning/predictive) with the champion models retraining promoted and the weights reweighting
+ * learned, replayed over the history to calibrate its buffer; the prediction the decision acts on
+ * is stored under the decision id, which is what reweighting scores. The fitting and replay run on
+ * a compute thread, so a long fit never blocks this worker's workflow tasks or heartbeats.
+ */
 export function forecastActivities(deps: ActivityDeps) {
+  const cache = new FittedAtDecisionCache();
   return {
     async forecastDemand(input: { decisionId: string; context: DecisionContext }): Promise<ForecastSummary> {
       const { context } = input;
+      const cfg = deps.config();
       const svc = deps.service(context.service);
       const step = svc.metrics.stepSeconds;
-      const series = await readHistory(deps.metrics(context.service), context.service, svc.metrics, `metrics for "${context.service}"`);
-      const ctx = Context.current();
-      if (!ctx.info.isLocal) ctx.heartbeat('fitting'); // local activities cannot heartbeat
+      const now = Date.now();
+      const series = await readHistory(deps.metrics(context.service), context.service, svc.metrics, `metrics for "${context.service}"`, now);
       const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
-      const main = await forecastPeaks(series, svc, window);
+      const models = plannerModels(svc);
+      const weightsVersion = new WeightsStore(cfg.stateRoot).current(context.service);
+      const choices = await chooseModels({
+        service: context.service,
+        series: 'demand',
+        models,
+        store: createModelStore(cfg.modelStore, cfg.stateRoot),
+        cache,
+        historyStart: series.start,
+        stepMs: step * 1000,
+        now,
+        maxAgeMs: svc.forecast.championMaxAge * 1000,
+      });
+      const weights = weightsVersion ? pick(weightsVersion.weights, models) : equal(models);
+      const result = await plan(series, svc, window, choices, weights);
+      remember(cache, context.service, 'demand', series, result);
 
-      // Other dimensions (cpu, memory) and per-region demand: the same window, each in its own step.
-      const extra = async (kind: 'dimensionMetrics' | 'regionMetrics') => {
-        const out: NonNullable<ForecastSummary['dimensions']> = {};
-        for (const [name, m] of Object.entries(svc[kind] ?? {})) {
-          const s = await readHistory(deps.extraMetrics(context.service, kind, name), context.service, m, `${kind}.${name} of "${context.service}"`);
-          const f = await forecastPeaks(s, svc, planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds));
-          out[name] = { metric: m.metric, historyPoints: s.values.length, model: f.model, peakP50: f.peakP50, peakP90: f.peakP90, peakP99: f.peakP99 };
-        }
-        return out;
-      };
-      const dimensions = await extra('dimensionMetrics');
-      const regions = await extra('regionMetrics');
-      return {
-        model: main.model,
-        weights: main.weights,
+      const q = result.plan.buffers[0];
+      const at = (quantile: number) => result.plan.buffers.find((b) => b.quantile === quantile)!.demand;
+      const used = choices.filter((c) => !result.failed[c.job.name]);
+      const lastObservedAt = series.start + (series.values.length - 1) * step * 1000;
+      const dimensions = await extraForecasts('dimensionMetrics');
+      const regions = await extraForecasts('regionMetrics');
+      const summary: ForecastSummary = {
+        model: describe(svc, result, weightsVersion?.version ?? 0),
+        weights: used.map((c) => ({ model: c.job.name, weight: result.plan.weights[c.job.name] ?? 0, reason: weightReason(weightsVersion?.version) })),
         metric: svc.metrics.metric,
         stepSeconds: step,
         historyPoints: series.values.length,
-        lastObserved: series.values[series.values.length - 1],
+        lastObserved: result.plan.lastObserved,
         fromStep: window.fromStep,
         toStep: window.toStep,
-        peakP50: main.peakP50,
-        peakP90: main.peakP90,
-        peakP99: main.peakP99,
-        coldStart: main.coldStart,
-        notes: [...(context.leadNote ? [context.leadNote] : []), ...main.notes],
+        peakP50: result.plan.peak,
+        peakP90: Math.max(result.plan.peak, at(0.9)),
+        peakP99: Math.max(result.plan.peak, at(0.99)),
+        coldStart: !result.plan.calibrated,
+        notes: notes(context, result, choices),
         ...(Object.keys(dimensions).length ? { dimensions } : {}),
         ...(Object.keys(regions).length ? { regions } : {}),
+        planned: {
+          quantile: q.quantile,
+          demand: q.demand,
+          upper: q.upper,
+          bound: q.bound,
+          rule: q.rule,
+          peak: result.plan.peak,
+          scale: result.plan.scale,
+          capped: q.capped,
+          calibratedOn: result.plan.residuals,
+          replayed: result.replayed,
+        },
+        models: used.map((c) => ({ model: c.job.name, version: c.version, source: c.source, ...(c.dataEnd ? { dataEnd: c.dataEnd } : {}), weight: result.plan.weights[c.job.name] ?? 0 })),
+        weightsVersion: weightsVersion?.version ?? 0,
+        dropouts: { missingSteps: result.dropouts, newestMissing: result.plan.dropout },
+        predictionId: input.decisionId,
       };
+      // What the decision acts on, for reweighting (idempotent by id: a retried activity stores nothing twice).
+      new PredictionStore(cfg.stateRoot).append({
+        id: input.decisionId,
+        decisionId: input.decisionId,
+        service: context.service,
+        madeAt: now,
+        stepSeconds: step,
+        targets: result.plan.point.map((_, j) => lastObservedAt + (j + 1) * step * 1000),
+        perModel: result.plan.perModel,
+        ensemble: result.plan.point,
+        weights: result.plan.weights,
+        weightsVersion: weightsVersion?.version ?? 0,
+        peakP90: summary.peakP90,
+        plannedDemand: q.demand,
+        quantile: q.quantile,
+        models: Object.fromEntries(used.map((c) => [c.job.name, c.version])),
+      });
+      return summary;
+
+      /** Other dimensions (cpu, memory) and regional demand: the same planner on their own metrics, models fitted here. */
+      async function extraForecasts(kind: 'dimensionMetrics' | 'regionMetrics'): Promise<Record<string, DimensionForecast>> {
+        const out: Record<string, DimensionForecast> = {};
+        for (const [name, m] of Object.entries(svc[kind] ?? {})) {
+          const s = await readHistory(deps.extraMetrics(context.service, kind, name), context.service, m, `${kind}.${name} of "${context.service}"`, now);
+          const w = planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds);
+          const picks = await chooseModels({ service: context.service, series: `${kind}.${name}`, models, cache, historyStart: s.start, stepMs: m.stepSeconds * 1000, now, maxAgeMs: svc.forecast.championMaxAge * 1000 });
+          const r = await plan(s, { ...svc, metrics: m }, w, picks, equal(models));
+          remember(cache, context.service, `${kind}.${name}`, s, r);
+          const u = (quantile: number) => Math.max(r.plan.peak, r.plan.buffers.find((b) => b.quantile === quantile)!.demand);
+          out[name] = { metric: m.metric, historyPoints: s.values.length, model: `planner (${Object.keys(r.descriptions).join(', ')})`, peakP50: r.plan.peak, peakP90: u(0.9), peakP99: u(0.99) };
+        }
+        return out;
+      }
     },
   };
 }
 
-async function readHistory(source: MetricsSource, service: string, m: ServiceConfig['metrics'], what: string): Promise<MetricSeries> {
-  const end = new Date();
+/** The planner's models: `forecast.models`, else `learning.models` (what retraining fits). */
+export function plannerModels(svc: ServiceConfig): string[] {
+  return svc.forecast.models ?? learningOf(svc).models;
+}
+
+async function plan(series: MetricSeries, svc: ServiceConfig, window: ReturnType<typeof planningWindow>, choices: ModelChoice[], weights: Record<string, number>): Promise<ReplayJobResult> {
+  const quantiles = [svc.forecast.quantile, ...SUMMARY_QUANTILES.filter((x) => x !== svc.forecast.quantile)];
+  const options = {
+    ...defaultPlannerOptions(series.stepSeconds, { from: window.fromStep + 1, to: window.toStep }, quantiles),
+    combine: svc.forecast.mode,
+  };
+  const job: ReplayJob = {
+    history: series.values,
+    models: choices.map((c) => c.job),
+    weights,
+    options,
+    seasons: svc.seasons,
+    stepSeconds: series.stepSeconds,
+    replaySteps: REPLAY_STEPS,
+  };
+  try {
+    return await runForecastJob(job);
+  } catch (e) {
+    if (e instanceof RangeError) throw new MetricsInputError(`forecast of ${svc.metrics.metric}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Keeps what the job fitted at decision time for the next decisions on this worker. */
+function remember(cache: FittedAtDecisionCache, service: string, key: string, series: MetricSeries, r: ReplayJobResult): void {
+  const end = series.start + (series.values.length - 1) * series.stepSeconds * 1000;
+  for (const f of r.fitted) cache.put(`${service}|${key}|${f.name}`, { artifact: f.artifact, start: series.start, end });
+}
+
+async function readHistory(source: MetricsSource, service: string, m: ServiceConfig['metrics'], what: string, now: number): Promise<MetricSeries> {
+  const end = new Date(now);
   const start = new Date(end.getTime() - m.historyPoints * m.stepSeconds * 1000);
   const series = await source.range(service, m.metric, start, end, m.stepSeconds);
   if (series.values.length < 2) throw new MetricsInputError(`${what}: ${series.values.length} points; at least 2 are needed to forecast`);
-  const missing = series.values.findIndex((v) => !Number.isFinite(v));
-  if (missing >= 0) {
-    throw new MetricsInputError(`${what}: value ${missing} of ${series.values.length} is missing (NaN); fill the gap or shorten the window`);
+  const negative = series.values.findIndex((v) => v < 0);
+  if (negative >= 0) throw new MetricsInputError(`${what}: value ${negative} of ${series.values.length} is negative (${series.values[negative]}); demand must be >= 0`);
+  // Missing samples are allowed (the planner treats them as missing, not as zero demand), but not all of them.
+  if (!series.values.some(Number.isFinite)) {
+    throw new MetricsInputError(`${what}: all ${series.values.length} values in the window are missing; check that the source is collecting`);
   }
   return series;
 }
 
-async function forecastPeaks(series: MetricSeries, svc: ServiceConfig, window: Window) {
-  const result = await autoForecast(series.values, {
-    horizon: window.horizon,
-    seasons: svc.seasons.length ? svc.seasons : undefined,
-    stepSeconds: series.stepSeconds,
-    models: svc.forecast.models,
-    mode: svc.forecast.mode,
-  });
-  const fc = result.forecast;
-  const peak = (q: number[]) => Math.max(...q.slice(window.fromStep, window.toStep));
-  const weights = result.weights
-    .filter((w) => w.weight > 0)
-    .sort((a, b) => b.weight - a.weight)
-    .map((w) => `${w.model} ${w.weight.toFixed(2)}`);
-  return {
-    model: `${svc.forecast.mode} ensemble (${weights.join(', ')})`,
-    weights: result.weights.map((w) => ({ model: w.model, weight: w.weight, reason: w.reason })),
-    peakP50: peak(fc.quantiles.p50),
-    peakP90: peak(fc.quantiles.p90),
-    peakP99: peak(fc.quantiles.p99),
-    coldStart: fc.coldStart ?? false,
-    notes: fc.notes ?? [],
-  };
+function pick(weights: Record<string, number>, names: readonly string[]): Record<string, number> {
+  const out = Object.fromEntries(names.map((n) => [n, weights[n] ?? 0]));
+  return Object.values(out).some((w) => w > 0) ? out : equal(names);
 }
+
+function equal(names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.map((n) => [n, 1 / names.length]));
+}
+
+function weightReason(version: number | undefined): string {
+  return version ? `learned by reweighting (weights version ${version})` : 'equal: no reweighting has run yet';
+}
+
+function describe(svc: ServiceConfig, r: ReplayJobResult, weightsVersion: number): string {
+  const top = Object.entries(r.plan.weights)
+    .filter(([, w]) => w > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, w]) => `${m} ${w.toFixed(2)}`);
+  const b = r.plan.buffers[0];
+  return `planner: ${svc.forecast.mode} (${top.join(', ')}; weights v${weightsVersion}), P${trim(100 * b.quantile)} window peak by the ${b.rule} rule`;
+}
+
+function notes(context: DecisionContext, r: ReplayJobResult, choices: ModelChoice[]): string[] {
+  const b = r.plan.buffers[0];
+  const out: string[] = [];
+  if (context.leadNote) out.push(context.leadNote);
+  out.push(
+    `planned ${fmt(b.demand)} = ${b.bound === 'observed' ? `the newest observed demand (${fmt(r.plan.lastObserved)}), above the forecast's P${trim(100 * b.quantile)} peak ${fmt(b.upper)}` : `P${trim(100 * b.quantile)} window peak ${fmt(b.upper)} (forecast peak ${fmt(r.plan.peak)} + buffer by the ${b.rule} rule${b.capped ? ', capped at the largest demand of the last week' : ''})`}`,
+  );
+  if (!r.plan.calibrated) out.push(`buffer not calibrated yet (${r.plan.residuals} realised peaks, 50 needed): a wide normal band`);
+  if (r.dropouts > 0) out.push(`${r.dropouts} missing sample(s) in the history (gaps or outage zeros) were treated as missing, not as demand`);
+  if (r.plan.dropout) out.push('the newest sample is missing: the plan holds the fleet (no scale-in on missing data)');
+  for (const c of choices) if (c.note) out.push(c.note);
+  for (const [m, why] of Object.entries(r.failed)) out.push(`${m} left out: ${why}`);
+  return out;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));
+const trim = (x: number) => Number(x.toFixed(1)).toString();

@@ -4,12 +4,9 @@ import { learningSchema, LearningConfig } from '../config/schema';
 import { REPO_ROOT } from '../config/tools';
 import type { MetricSeries } from '../metrics/contract';
 import { MetricsInputError } from '../metrics/contract';
-import type { Forecast } from '../models/contract';
-import { getForecaster } from '../models/registry';
-import type { ModelStore } from '../store/model-store';
 import type { ActivityDeps } from './deps';
 
-/** Shared by the loop, retrain and reweight activities: learning config, history, per-model forecasts. */
+/** Shared by the loop, retrain and reweight activities: learning config and history. */
 
 /** The service's `learning:` section with every default filled in. */
 export function learningOf(svc: ServiceConfig): LearningConfig {
@@ -34,40 +31,6 @@ export function usableValues(service: string, series: MetricSeries): number[] {
   const hole = vals.findIndex((v) => !Number.isFinite(v));
   if (hole >= 0) throw new MetricsInputError(`metrics for "${service}": a gap at step ${a + hole} of ${series.values.length}; the models need a gap-free window`);
   return vals;
-}
-
-/**
- * Each model's forecast of the next `horizon` steps. The model's champion version (from
- * retraining) is used when it can forecast from new history; otherwise the model is fitted now.
- */
-export async function forecastPerModel(
-  values: readonly number[],
-  models: readonly string[],
-  opts: { seasons: number[]; stepSeconds: number; horizon: number; service: string; store?: ModelStore },
-): Promise<{ forecasts: Record<string, Forecast>; sources: Record<string, string>; failed: Record<string, string> }> {
-  const forecasts: Record<string, Forecast> = {};
-  const sources: Record<string, string> = {};
-  const failed: Record<string, string> = {};
-  for (const name of models) {
-    try {
-      const f = getForecaster(name);
-      const champ = await opts.store?.champion(opts.service, name);
-      if (champ) {
-        const fitted = f.deserialize(champ.artifact);
-        if (fitted.forecastFrom) {
-          forecasts[name] = fitted.forecastFrom(values, opts.horizon);
-          sources[name] = champ.id;
-          continue;
-        }
-      }
-      const fitted = await f.fit(values, { seasons: opts.seasons, stepSeconds: opts.stepSeconds, horizon: opts.horizon, seed: 1 });
-      forecasts[name] = fitted.forecast(opts.horizon);
-      sources[name] = 'fitted-now';
-    } catch (e) {
-      failed[name] = (e as Error).message;
-    }
-  }
-  return { forecasts, sources, failed };
 }
 
 let codeVersion: string | undefined;

@@ -136,9 +136,10 @@ export function reweightActivities(deps: ActivityDeps) {
 }
 
 /**
- * Decision outcomes of the predictions that have no realised demand. A prediction is linked to the
- * decision its loop iteration started: same loop id, the iteration in the trigger note
- * ("iteration N: …") matching the prediction id's last part, started after the prediction.
+ * Decision outcomes of the predictions that have no realised demand. A prediction is the one its
+ * decision acted on (`decisionId`); records of the first control loop, which forecast on its own,
+ * are linked to the decision their loop iteration started (same loop id, "iteration N: …" in the
+ * trigger note, started after the prediction).
  */
 export function outcomeEvents(predictions: readonly PredictionRecord[], ledger: readonly DecisionRecord[], now: number, windowMs: number): OutcomeEvent[] {
   const facts = (r: DecisionRecord): DecisionFacts => ({
@@ -150,10 +151,7 @@ export function outcomeEvents(predictions: readonly PredictionRecord[], ledger: 
   const all = ledger.map(facts);
   const events: OutcomeEvent[] = [];
   for (const p of predictions) {
-    const iteration = p.id.split(':').pop();
-    const decision = ledger
-      .filter((r) => r.trigger.kind === 'control-loop' && r.trigger.by === p.loopId && r.trigger.note?.startsWith(`iteration ${iteration}:`) && Date.parse(r.startedAt) >= p.madeAt)
-      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0];
+    const decision = p.decisionId ? ledger.find((r) => r.id === p.decisionId) : loopDecision(p, ledger);
     if (!decision) continue;
     const kind = classifyDecision(facts(decision), all, now, windowMs);
     if (!kind) continue;
@@ -162,6 +160,13 @@ export function outcomeEvents(predictions: readonly PredictionRecord[], ledger: 
     events.push({ kind, acted: peak(p.ensemble), predicted });
   }
   return events;
+}
+
+function loopDecision(p: PredictionRecord, ledger: readonly DecisionRecord[]): DecisionRecord | undefined {
+  const iteration = p.id.split(':').pop();
+  return ledger
+    .filter((r) => r.trigger.kind === 'control-loop' && r.trigger.by === p.loopId && r.trigger.note?.startsWith(`iteration ${iteration}:`) && Date.parse(r.startedAt) >= p.madeAt)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0];
 }
 
 /** A scale-out reversed within this window was waste; a scale-in reversed within it left too little. */
@@ -207,7 +212,11 @@ function observationsOf(
     const predicted: Record<string, number> = {};
     for (const [m, path] of Object.entries(p.perModel)) predicted[m] = path[j];
     out.push({ actual, predicted });
-    if (p.proposal && Number.isFinite(actual)) {
+    if (!Number.isFinite(actual)) return;
+    if (p.plannedDemand !== undefined) {
+      // The decision provisioned for this demand: above it the plan fell short, below half of it it wasted.
+      count(actual > p.plannedDemand ? 1 : 0, actual < 0.5 * p.plannedDemand ? 1 : 0);
+    } else if (p.proposal) {
       const capacity = p.proposal.planned * capacityPerInstance;
       count(actual > capacity ? 1 : 0, actual < 0.5 * capacity * targetUtilization ? 1 : 0);
     }

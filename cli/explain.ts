@@ -16,6 +16,17 @@ export function explainDecision(r: DecisionRecord): string {
         ` For steps ${f.fromStep}–${f.toStep - 1} ahead the peak is P50 ${f.peakP50.toFixed(2)}, P90 ${f.peakP90.toFixed(2)}, P99 ${f.peakP99.toFixed(2)}` +
         `${f.coldStart ? ' (cold start: little history, wide interval)' : ''}.`,
     );
+    if (f.models?.length) {
+      const used = f.models.map((m) => `${m.model} ${m.version}${m.dataEnd ? ` (data to ${m.dataEnd})` : ''} weight ${m.weight.toFixed(2)}`);
+      lines.push(`   models: ${used.join('; ')}; weights version ${f.weightsVersion ?? 0}${f.predictionId ? `; prediction ${f.predictionId} is what reweighting scores` : ''}`);
+    }
+    if (f.planned) {
+      const p = f.planned;
+      lines.push(
+        `   planned demand ${p.demand.toFixed(2)}: P${Number((100 * p.quantile).toFixed(1))} of the window peak ${p.upper.toFixed(2)} (forecast peak ${p.peak.toFixed(2)}, ${p.rule === 'forecast' ? 'buffer from forecast residuals' : 'buffer by the calibrated reactive rule'}, ` +
+          `calibrated on ${p.calibratedOn} realised peaks${p.capped ? ', capped at the week\'s largest demand' : ''})${p.bound === 'observed' ? '; the newest observed demand is higher and sets the plan' : ''}.`,
+      );
+    }
     for (const [d, x] of Object.entries(f.dimensions ?? {})) {
       lines.push(`   ${d} (from ${x.metric}, ${x.historyPoints} points, ${x.model}): peak P50 ${x.peakP50.toFixed(2)}, P90 ${x.peakP90.toFixed(2)}, P99 ${x.peakP99.toFixed(2)}`);
     }

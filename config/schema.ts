@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
 import { durationSchema } from './duration';
@@ -144,8 +145,8 @@ const approval = z
  */
 const learning = z
   .object({
-    /** Models the loop forecasts with and retraining fits (names from models/registry.ts). */
-    models: z.array(z.string().min(1)).min(1).default(['naive', 'seasonalNaive', 'ewma', 'ets']),
+    /** Models retraining fits and reweighting weights (names from models/registry.ts); decisions plan with them unless `forecast.models` says otherwise. */
+    models: z.array(z.string().min(1)).min(1).default([...DEFAULT_PLANNER_MODELS]),
     /** Longest history retraining reads (it uses whatever exists up to this). */
     historyWindow: duration.default(90 * 86400),
     /** Fewer points than this → retraining ends with "not enough history". */
@@ -236,15 +237,20 @@ const serviceFields = z
     activeTemplate: z.number().int().min(1).optional(),
     policy: policySchema.optional(),
     provisioner: provisioner.default({ type: 'dry-run' }),
-    /** The decision's forecast: an ensemble of these models (names from models/registry.ts). */
+    /** The decision's forecast: the predictive planner over these models (planning/predictive). */
     forecast: z
       .object({
-        models: z.array(z.enum(['naive', 'seasonalNaive', 'ewma', 'ets', 'sarima', 'prophet', 'gru'])).min(1).default(['naive', 'seasonalNaive', 'ewma', 'ets']),
-        /** weighted: by recent accuracy; consensus: median of the best three (critical services). */
+        /** The planner's models (names from models/registry.ts); default: learning.models. */
+        models: z.array(z.enum(['naive', 'seasonalNaive', 'ewma', 'ets', 'sarima', 'prophet', 'gru'])).min(1).optional(),
+        /** weighted: by the learned weights; consensus: median of the three heaviest (critical services). */
         mode: z.enum(['weighted', 'consensus']).default('weighted'),
+        /** The buffer covers the peak over the planning window at this quantile. */
+        quantile: z.number().gt(0.5).lt(1).default(0.95),
+        /** A champion whose data ends longer ago than this is not used; the model is fitted at decision time instead (cached per worker for as long). */
+        championMaxAge: duration.default(2 * 86400),
       })
       .strict()
-      .default({ models: ['naive', 'seasonalNaive', 'ewma', 'ets'], mode: 'weighted' }),
+      .default({ mode: 'weighted', quantile: 0.95, championMaxAge: 2 * 86400 }),
     /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
     learning: learning.optional(),
   })

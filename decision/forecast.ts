@@ -21,6 +21,40 @@ export interface ForecastSummary {
   dimensions?: Record<string, DimensionForecast>;
   /** Demand forecasts per region (`regionMetrics`): their P50 peaks set the allocation's regional mix. */
   regions?: Record<string, DimensionForecast>;
+  /** The predictive planner's plan (decisions since the one-planner change; absent in older records). */
+  planned?: PlannedDemand;
+  /** The fitted model versions the forecast used. */
+  models?: Array<{ model: string; version: string; source: 'champion' | 'cached' | 'fitted-now'; dataEnd?: string; weight: number }>;
+  /** The learned ensemble weights version used (0 = none yet: equal weights). */
+  weightsVersion?: number;
+  /** Missing samples in the history (NaN or outage zeros) and whether the newest one is missing. */
+  dropouts?: { missingSteps: number; newestMissing: boolean };
+  /** The stored prediction reweighting scores against realised demand (the decision id). */
+  predictionId?: string;
+}
+
+/** What the plan sizes the fleet for, and why (planning/predictive). */
+export interface PlannedDemand {
+  /** Buffer quantile of the window peak. */
+  quantile: number;
+  /** What to provision for: max(upper, newest observed demand). */
+  demand: number;
+  /** The window peak at the quantile. */
+  upper: number;
+  /** Which bound set `demand`: the forecast, or the newest observation (the reactive floor). */
+  bound: 'forecast' | 'observed';
+  /** The buffer rule: forecast residuals, or the calibrated reactive rule (recent maximum × learned headroom). */
+  rule: 'forecast' | 'recent-max';
+  /** The forecast's own peak over the window (the point forecast). */
+  peak: number;
+  /** The error scale at decision time. */
+  scale: number;
+  /** The one-week cap lowered the upper. */
+  capped: boolean;
+  /** Realised window peaks the buffer is calibrated on (below 50 it is a wide normal band). */
+  calibratedOn: number;
+  /** Plans replayed over the recent history before this one. */
+  replayed: number;
 }
 
 export interface DimensionForecast {

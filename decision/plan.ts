@@ -52,17 +52,29 @@ export interface PlanSummary {
 export const direction = (from: number, to: number): Direction => (to > from ? 'out' : to < from ? 'in' : 'none');
 
 /**
- * The demand a single-pool plan sizes the fleet for, and what to call it in the plan's reason.
- * The one place that picks it: today the forecast's P90 peak over the planning window.
+ * The demand a single-pool plan sizes the fleet for, and what to call it in the plan's reason:
+ * the predictive planner's planned demand (records before it: the forecast's P90 peak).
  */
 export function plannedDemand(forecast: ForecastSummary): { demand: number; basis: string } {
-  return { demand: forecast.peakP90, basis: 'P90 peak' };
+  const p = forecast.planned;
+  if (!p) return { demand: forecast.peakP90, basis: 'P90 peak' };
+  const q = `P${Number((100 * p.quantile).toFixed(1))}`;
+  return { demand: p.demand, basis: p.bound === 'observed' ? `newest observed demand (above the ${q} window peak)` : `${q} window peak` };
 }
 
 /** The plan for a service: tiered when pools are configured, single pool otherwise; then its template. */
 export function planCapacity(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {
-  const plan = c.tiered ? tieredPlan(c.tiered, c.current.tiers, forecast, targetOverride) : singlePoolPlan(c, forecast, targetOverride);
+  let plan = c.tiered ? tieredPlan(c.tiered, c.current.tiers, forecast, targetOverride) : singlePoolPlan(c, forecast, targetOverride);
+  // Missing data is not demand: never scale in on it.
+  if (forecast.dropouts?.newestMissing && targetOverride === undefined && plan.to < plan.from) plan = held(plan, 'the newest metric sample is missing: holding the fleet (no scale-in on missing data)');
   return planVertical(c, plan);
+}
+
+/** The plan that keeps today's fleet, saying why. */
+function held(plan: PlanSummary, why: string): PlanSummary {
+  const tiers: PlanSummary['tiers'] = {};
+  for (const [k, t] of Object.entries(plan.tiers)) tiers[k] = { from: t.from, to: t.from };
+  return { ...plan, to: plan.from, tiers, direction: 'none', hourlyCostAfter: plan.hourlyCostBefore, reason: `${plan.reason}; ${why}`, hysteresis: { held: true, reason: why } };
 }
 
 /** Hourly cost of the planned (`to`) side of a tier map: pool prices when tiered, the single price otherwise. */

@@ -1,3 +1,5 @@
+import { ceilExact } from './input-checks';
+
 /**
  * Instances needed for a forecast: ceil(peak upper-quantile demand over the planning window /
  * (capacity per instance × target utilisation)), clamped to the service's bounds.
@@ -27,8 +29,8 @@ export function instancesNeeded(req: CapacityRequest): CapacityNeed {
     throw new RangeError(`peakDemand must be a finite number >= 0, got ${peakDemand}`);
   }
   const perInstance = capacityPerInstance * targetUtilization;
-  // A tiny epsilon keeps exact multiples (e.g. 100 / 50) from rounding up through float noise.
-  const needed = Math.ceil(peakDemand / perInstance - 1e-9);
+  // Exact multiples (e.g. 100 / 50) must not round up through float noise.
+  const needed = ceilExact(peakDemand / perInstance);
   if (needed < minInstances) return { needed, target: minInstances, clampedBy: 'min' };
   if (needed > maxInstances) return { needed, target: maxInstances, clampedBy: 'max' };
   return { needed, target: needed };

@@ -32,6 +32,10 @@ export function requireFraction(value: number, field: string, opts: { allowOne?:
 /** A tiny epsilon keeps exact multiples (e.g. 100 / 50) from rounding up through float noise. */
 export const EPSILON = 1e-9;
 
+/**
+ * ceil that ignores float noise: a count a millionth above an integer (a regression's rounding,
+ * 100 / 50 computed the long way) is that integer, not the next one.
+ */
 export function ceilExact(x: number): number {
-  return Math.max(0, Math.ceil(x - EPSILON));
+  return Math.max(0, Math.ceil(x - EPSILON - 1e-6 * Math.abs(x)));
 }

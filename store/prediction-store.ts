@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { withFileLock } from './file-lock';
 
 /**
- * Every forecast the control loop makes, one JSON line each, so reweighting can later compare it
- * with what really happened. Appends are idempotent by id (an activity retry writes nothing new).
+ * Every prediction a decision acted on (keyed by the decision id; records of the first control
+ * loop are keyed by loop iteration), one JSON line each, so reweighting can later compare it with
+ * what really happened. Appends are idempotent by id (an activity retry writes nothing new).
  * `compact` drops what reweighting has consumed and no longer needs, so the file stops growing.
  */
 
@@ -20,6 +21,9 @@ export interface LoopProposal {
 export interface PredictionRecord {
   id: string;
   service: string;
+  /** The decision that acted on this prediction (records since the one-planner change). */
+  decisionId?: string;
+  /** Records of the first control loop, which forecast on its own. */
   loopId?: string;
   /** Epoch ms when the forecast was made. */
   madeAt: number;
@@ -33,6 +37,11 @@ export interface PredictionRecord {
   weights: Record<string, number>;
   weightsVersion: number;
   peakP90: number;
+  /** Demand the plan provisioned for (the planner's window peak at `quantile`, never below the newest observation). */
+  plannedDemand?: number;
+  quantile?: number;
+  /** Model versions used: champion id, `fitted-now` or `fitted-at <ISO>`. */
+  models?: Record<string, string>;
   proposal?: LoopProposal;
 }
 

@@ -1,8 +1,10 @@
 /**
- * The per-service control loop: every interval it observes (metrics → ensemble forecast → plan,
- * stored for reweighting) and, when the plan differs from the fleet, starts a `scalingDecision`
- * child under the service's decision workflow id. Long-lived: it continues-as-new carrying its
- * state, and signals pause, resume, change the interval or stop it. Deterministic only.
+ * The per-service control loop: every interval it starts a `scalingDecision` child under the
+ * service's decision workflow id (a dry run in forecast-only mode) and records what the decision
+ * did. It does not forecast or plan itself: the decision runs the one planner and stores the
+ * prediction reweighting scores. While the cooldown runs it records that instead of starting a
+ * decision. Long-lived: it continues-as-new carrying its state, and signals pause, resume, change
+ * the interval or stop it. Deterministic only.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
@@ -13,6 +15,7 @@ import {
   defineSignal,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -160,10 +163,17 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
         mode: input.mode,
       });
       lastObservation = obs;
-      const p = obs.proposal;
-      if (p.action !== 'scale') push({ iteration, at: now, action: p.action, from: p.current, to: p.planned, reason: p.reason });
-      else if (p.mode === 'forecast-only') push({ iteration, at: now, action: 'would-scale', from: p.current, to: p.planned, reason: p.reason });
-      else await decide(iteration, obs);
+      if (patched('loop-only-triggers-decisions')) {
+        if (obs.cooldownRemainingSeconds > 0) {
+          push({ iteration, at: now, action: 'cooldown', from: obs.current, reason: `cooldown has ${obs.cooldownRemainingSeconds}s left: no decision this time` });
+        } else await decide(iteration, obs, obs.mode === 'forecast-only');
+      } else {
+        // Iterations recorded before the loop only triggered decisions: it planned on its own.
+        const p = obs.proposal!;
+        if (p.action !== 'scale') push({ iteration, at: now, action: p.action, from: p.current, to: p.planned, reason: p.reason });
+        else if (p.mode === 'forecast-only') push({ iteration, at: now, action: 'would-scale', from: p.current, to: p.planned, reason: p.reason });
+        else await decide(iteration, obs, false);
+      }
     } catch (e) {
       log.warn('control loop iteration failed', { service: input.service, iteration, error: String(e) });
       push({ iteration, at: now, action: 'error', reason: (e as Error).message ?? String(e) });
@@ -178,17 +188,18 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
   return state;
 
   /** Starts the decision as a child under the service's decision id; if one is running, waits for it (up to an interval). */
-  async function decide(iteration: number, obs: LoopObservation): Promise<void> {
+  async function decide(iteration: number, obs: LoopObservation, dryRun: boolean): Promise<void> {
     const p = obs.proposal;
     const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const decisionId = `${input.service}-${stamp}-${uuid4().slice(0, 4)}`;
-    const trigger = { kind: 'control-loop' as const, by: info.workflowId, note: `iteration ${iteration}: ${p.reason}` };
+    const why = p ? p.reason : dryRun ? 'forecast-only: what would a decision do now' : 'scheduled decision';
+    const trigger = { kind: 'control-loop' as const, by: info.workflowId, note: `iteration ${iteration}: ${why}` };
     const giveUpAt = Date.now() + interval() * 1000;
     for (;;) {
       try {
         const child = await startChild(scalingDecision, {
           workflowId: decisionWorkflowId(input.service),
-          args: [{ decisionId, service: input.service, trigger, timeouts: input.decisionTimeouts }],
+          args: [{ decisionId, service: input.service, trigger, timeouts: input.decisionTimeouts, ...(dryRun ? { dryRun } : {}) }],
           // A decision mid-provisioning must finish (or compensate) even if the loop is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [
@@ -199,15 +210,19 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
           memo: { decisionId, trigger },
         });
         state.decisionsStarted++;
-        state.lastDecision = { decisionId, at: new Date().toISOString(), from: p.current, to: p.planned };
+        state.lastDecision = { decisionId, at: new Date().toISOString(), from: p?.current ?? obs.current, to: p?.planned ?? obs.current };
         const record = await child.result();
-        state.lastDecision.outcome = record.outcome;
-        push({ iteration, at: new Date().toISOString(), action: 'decision', decisionId, outcome: record.outcome, from: p.current, to: p.planned, reason: record.reason ?? p.reason });
+        const from = record.plan?.from ?? state.lastDecision.from;
+        const to = record.plan?.to ?? state.lastDecision.to;
+        state.lastDecision = { ...state.lastDecision, outcome: record.outcome, from, to };
+        // forecast-only: what a decision would have done; act: the decision ran, its outcome says what it did.
+        const action = !dryRun ? 'decision' : record.outcome === 'dry-run' ? 'would-scale' : 'hold';
+        push({ iteration, at: new Date().toISOString(), action, decisionId, outcome: record.outcome, from, to, reason: record.reason ?? why });
         return;
       } catch (e) {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
         if (Date.now() >= giveUpAt || state.stopRequested) {
-          push({ iteration, at: new Date().toISOString(), action: 'decision-busy', from: p.current, to: p.planned, reason: 'another decision for this service is still running; retrying next interval' });
+          push({ iteration, at: new Date().toISOString(), action: 'decision-busy', from: obs.current, reason: 'another decision for this service is still running; retrying next interval' });
           return;
         }
         await sleep(Math.min(2000, interval() * 1000));

@@ -25,6 +25,8 @@ export interface PeakBasis {
   peak: number;
   /** Error scale at decision time. */
   scale: number;
+  /** The same without its floor: sizes the band before calibration. */
+  observedScale: number;
   /** Largest of the last few observations. */
   recentMax: number;
 }
@@ -62,8 +64,8 @@ export class PeakRules {
     const base = Math.max(b.recentMax, this.floorScale);
     return this.quantiles.map((q) => {
       if (!this.calibrated) {
-        // Too few residuals: a wide normal band on the forecast rule, the plain recent max on the other.
-        return [b.peak + 1.5 * normalQuantile(q) * b.scale, Math.max(b.recentMax, b.peak)];
+        // Too few residuals: a wide normal band sized by the errors seen so far, the plain recent max on the other rule.
+        return [b.peak + 1.5 * normalQuantile(q) * b.observedScale, Math.max(b.recentMax, b.peak)];
       }
       return [b.peak + b.scale * this.z.quantile(q), base * this.ratio.quantile(q)];
     });

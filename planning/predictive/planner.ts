@@ -147,7 +147,7 @@ export class DemandPlanner {
     for (let k = window.from; k <= window.to; k++) peak = Math.max(peak, combined[k - 1]);
     let recentMax = 0;
     for (let k = 1; k <= RECENT_STEPS && n - k >= 0; k++) if (!this.missingAt[n - k]) recentMax = Math.max(recentMax, this.clean[n - k]);
-    const basis: PeakBasis = { peak, scale: this.scale.value, recentMax };
+    const basis: PeakBasis = { peak, scale: this.scale.value, observedScale: this.scale.observed, recentMax };
     const cap = Math.max(peak, this.maxWindow.max(n - 1));
     const uppers = this.rules.uppers(basis).map((row) => row.map((u) => Math.min(u, cap)));
     this.pending.push({ origin: n, perModel, combined, basis, uppers });

@@ -47,7 +47,7 @@ describe('kinetic CLI against the dev server', () => {
       const explained = await kinetic(['explain', decisionId, '--config', sb.configPath]);
       expect(explained.code).toBe(0);
       expect(explained.stdout).toMatch(/Outcome: committed — 2 → 6 instances applied and verified/);
-      expect(explained.stdout).toMatch(/2\. Plan: 2 → 6 instances \(scale-out\)\. P90 peak 55\.00/);
+      expect(explained.stdout).toMatch(/2\. Plan: 2 → 6 instances \(scale-out\)\. P95 window peak 55\.00/);
       expect(explained.stdout).toMatch(/5\. Approval \(manual\): approved by alice@example\.com/);
       expect(explained.stdout).toMatch(/\[ok\] max-step/);
 

@@ -149,4 +149,20 @@ describe('reweight from decision outcomes (no realised demand)', () => {
     const shifted = ledger.map((r, i) => ({ ...r, trigger: { ...r.trigger, note: `iteration ${i + 10}: other` } }));
     expect(outcomeEvents(preds, shifted, now, 0)).toEqual([]);
   });
+
+  it('scores exactly the prediction a decision acted on: linked by decision id, whatever triggered it', () => {
+    const sb = createSandbox();
+    const now = Date.now();
+    seed(sb.stateRoot, 2, 'rolled-back', (k) => now - (10 - k) * STEP);
+    // Decisions since the one planner store their own prediction under their id; the trigger does not matter.
+    const preds = new PredictionStore(sb.stateRoot).forService('web').map((p, k) => ({ ...p, id: `d${k}`, decisionId: `d${k}`, loopId: undefined }));
+    const ledger = new DecisionLedger(sb.stateRoot).forService('web').map((r) => ({ ...r, trigger: { kind: 'api' as const, by: 'deploy-bot' } }));
+    expect(outcomeEvents(preds, ledger, now, 0).map((e) => [e.kind, e.acted])).toEqual([
+      ['under-provisioned', 100],
+      ['under-provisioned', 100],
+    ]);
+    // A prediction is never credited with another decision's outcome.
+    const swapped = preds.map((p) => ({ ...p, decisionId: `other-${p.decisionId}` }));
+    expect(outcomeEvents(swapped, ledger, now, 0)).toEqual([]);
+  });
 });

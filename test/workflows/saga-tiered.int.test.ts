@@ -228,7 +228,7 @@ describe('several forecast metrics', () => {
     expect(rec.forecast!.dimensions!.cpu).toMatchObject({ metric: 'cpu_cores', historyPoints: 30 });
     expect(rec.plan!.needs![0]).toMatchObject({ computeType: 'cpu', bindingDimension: 'cpu', needed: 22 });
     expect(rec.plan!.to).toBe(22);
-    expect(explainDecision(rec)).toMatch(/cpu \(from cpu_cores, 30 points, weighted ensemble .*\): peak P50 40\.00/);
+    expect(explainDecision(rec)).toMatch(/cpu \(from cpu_cores, 30 points, planner \(.*\)\): peak P50 40\.00/);
   });
 });
 

@@ -59,7 +59,7 @@ describe('peak rules', () => {
     let covered = 0;
     let scored = 0;
     for (let i = 0; i < 6000; i++) {
-      const basis = { peak: 100, scale: 10, recentMax: 100 };
+      const basis = { peak: 100, scale: 10, observedScale: 10, recentMax: 100 };
       const uppers = rules.uppers(basis);
       const realised = 100 + 10 * (rand() * 4 - 2); // uniform residual in [−20, 20]
       if (i >= 2000) {
@@ -71,8 +71,8 @@ describe('peak rules', () => {
     // Uniform on [−2, 2] standardised: the 0.9 quantile is 1.6, so the upper ≈ 116 covers 90%.
     expect(covered / scored).toBeGreaterThan(0.87);
     expect(covered / scored).toBeLessThan(0.93);
-    expect(rules.uppers({ peak: 100, scale: 10, recentMax: 100 })[0][0]).toBeGreaterThan(114);
-    expect(rules.uppers({ peak: 100, scale: 10, recentMax: 100 })[0][0]).toBeLessThan(118);
+    expect(rules.uppers({ peak: 100, scale: 10, observedScale: 10, recentMax: 100 })[0][0]).toBeGreaterThan(114);
+    expect(rules.uppers({ peak: 100, scale: 10, observedScale: 10, recentMax: 100 })[0][0]).toBeLessThan(118);
   });
 
   it('picks the reactive rule when bursts scale with the recent level and the forecast is useless', () => {
@@ -80,7 +80,7 @@ describe('peak rules', () => {
     const rules = new PeakRules([0.95], 2000, 50, 200, 0.01);
     for (let i = 0; i < 3000; i++) {
       const level = 10 + 90 * rand(); // the level jumps around; the forecast knows nothing of it
-      const basis = { peak: 50, scale: 5, recentMax: level };
+      const basis = { peak: 50, scale: 5, observedScale: 5, recentMax: level };
       const realised = level * (1 + 0.05 * rand());
       rules.record(basis, realised, rules.uppers(basis));
     }
