@@ -33,7 +33,7 @@ export interface FrontierComparison {
 }
 
 export const REACTIVE_UTILIZATIONS = [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
-export const PREDICTIVE_QUANTILES = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999];
+export const PREDICTIVE_QUANTILES = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9999];
 
 /** Sweeps reactive over U and predictive over its buffer quantile (forecasts are reused across the sweep). */
 export async function sweepFrontier(

@@ -23,7 +23,7 @@ export interface PlannerOptions {
   minCalibration: number;
   /** Half-life in steps of the pinball loss that picks the buffer rule. */
   ruleHalfLife: number;
-  /** The buffer never takes the plan above the largest demand seen in this many steps (or the predicted peak). */
+  /** The buffer never takes the plan above the largest demand seen in this many steps (or the predicted peak); 0 = no cap. */
   capSteps: number;
   /** A run of at least this many exact zeros, in a series that is rarely zero, is a dropout (missing data). */
   dropoutRun: number;
@@ -33,6 +33,8 @@ export interface PlannerOptions {
   minScaleShare: number;
   /** How the models' paths are combined: by the learned weights, or the median of the three heaviest. */
   combine: 'weighted' | 'consensus';
+  /** Buffer rules the planner may choose from (both by default; benchmarks switch one off to measure it). */
+  rules: Array<'forecast' | 'recent-max'>;
 }
 
 /** Steps in `seconds` (at least 1). */
@@ -54,6 +56,7 @@ export function defaultPlannerOptions(stepSeconds: number, window: PlannerOption
     dropoutMaxZeroShare: 0.05,
     minScaleShare: 0.01,
     combine: 'weighted',
+    rules: ['forecast', 'recent-max'],
   };
 }
 
@@ -68,6 +71,7 @@ export function validatePlannerOptions(o: PlannerOptions): void {
   for (const q of o.quantiles) if (!(q > 0 && q < 1)) bad('quantiles', `each must be in (0, 1), got ${q}`);
   if (!(o.levelAlpha >= 0 && o.levelAlpha <= 1)) bad('levelAlpha', `must be in [0, 1], got ${o.levelAlpha}`);
   if (!(o.calibration >= o.minCalibration && o.minCalibration >= 1)) bad('calibration', `must be >= minCalibration (${o.minCalibration}) >= 1`);
+  if (o.rules.length === 0) bad('rules', "give at least one buffer rule: 'forecast' and/or 'recent-max'");
 }
 
 /** The planner's models when a service or the simulator names none (retraining fits these). */

@@ -10,8 +10,10 @@ import { RollingQuantile } from './rolling-quantile';
  *   small buffer, bursty ones a large one);
  * - `recent-max`: the largest of the last few observations × quantile of (realised peak / that
  *   maximum) — the reactive rule, with a headroom learned from the data instead of configured.
- * Per quantile, the rule with the lower recent pinball loss (decayed) is used: on series whose
- * bursts the forecast cannot explain this falls back to the calibrated reactive rule.
+ * The rule with the lower recent pinball loss (decayed, summed over the reference quantiles 0.9,
+ * 0.95 and 0.99) is used for every quantile asked, so a higher quantile never switches to another
+ * rule than a lower one: on series whose bursts the forecast cannot explain this is the calibrated
+ * reactive rule. Beyond the top 1% of residuals the quantiles come from an exponential tail.
  */
 export type PeakRule = 'forecast' | 'recent-max';
 export const PEAK_RULES: readonly PeakRule[] = ['forecast', 'recent-max'];
@@ -31,11 +33,14 @@ export interface PeakBasis {
   recentMax: number;
 }
 
+/** The quantiles the rule choice is scored at, whatever quantile a plan asks for. */
+export const REFERENCE_QUANTILES: readonly number[] = [0.9, 0.95, 0.99];
+
 export class PeakRules {
   private readonly z: RollingQuantile;
   private readonly ratio: RollingQuantile;
-  /** Decayed pinball loss per quantile per rule. */
-  private readonly loss: number[][];
+  /** Decayed pinball loss per rule, summed over the reference quantiles. */
+  private readonly loss: number[];
   private readonly decay: number;
 
   constructor(
@@ -44,10 +49,12 @@ export class PeakRules {
     private readonly minCalibration: number,
     halfLife: number,
     private readonly floorScale: number,
+    /** Rules allowed to be chosen (indices into PEAK_RULES). */
+    private readonly allowed: readonly PeakRule[] = PEAK_RULES,
   ) {
     this.z = new RollingQuantile(calibration);
     this.ratio = new RollingQuantile(calibration);
-    this.loss = quantiles.map(() => PEAK_RULES.map(() => 0));
+    this.loss = PEAK_RULES.map(() => 0);
     this.decay = 2 ** (-1 / Math.max(1, halfLife));
   }
 
@@ -59,36 +66,49 @@ export class PeakRules {
     return this.z.size;
   }
 
-  /** Upper peak per quantile per rule (before any cap). */
+  /** Upper peak per asked quantile per rule (before any cap). */
   uppers(b: PeakBasis): number[][] {
+    return this.at(b, this.quantiles);
+  }
+
+  /** Upper peak per reference quantile per rule: what `record` scores the rules on. */
+  referenceUppers(b: PeakBasis): number[][] {
+    return this.at(b, REFERENCE_QUANTILES);
+  }
+
+  private at(b: PeakBasis, quantiles: readonly number[]): number[][] {
     const base = Math.max(b.recentMax, this.floorScale);
-    return this.quantiles.map((q) => {
+    return quantiles.map((q) => {
       if (!this.calibrated) {
         // Too few residuals: a wide normal band sized by the errors seen so far, the plain recent max on the other rule.
         return [b.peak + 1.5 * normalQuantile(q) * b.observedScale, Math.max(b.recentMax, b.peak)];
       }
-      return [b.peak + b.scale * this.z.quantile(q), base * this.ratio.quantile(q)];
+      const tail = Math.max(10, Math.round(0.01 * this.z.size));
+      return [b.peak + b.scale * this.z.tailQuantile(q, tail), base * this.ratio.tailQuantile(q, tail)];
     });
   }
 
-  /** The realised window peak of a past decision: residuals for calibration, losses for the choice. */
-  record(b: PeakBasis, realisedPeak: number, uppers: readonly number[][]): void {
-    this.quantiles.forEach((q, qi) =>
-      uppers[qi].forEach((u, ri) => {
-        const pinball = realisedPeak >= u ? q * (realisedPeak - u) : (1 - q) * (u - realisedPeak);
-        this.loss[qi][ri] = this.decay * this.loss[qi][ri] + (1 - this.decay) * pinball;
-      }),
-    );
+  /** The realised window peak of a past decision: residuals for calibration, losses for the choice (`reference` = its referenceUppers, capped as planned). */
+  record(b: PeakBasis, realisedPeak: number, reference: readonly number[][]): void {
+    PEAK_RULES.forEach((_, ri) => {
+      let pinball = 0;
+      REFERENCE_QUANTILES.forEach((q, qi) => {
+        const u = reference[qi][ri];
+        pinball += realisedPeak >= u ? q * (realisedPeak - u) : (1 - q) * (u - realisedPeak);
+      });
+      this.loss[ri] = this.decay * this.loss[ri] + (1 - this.decay) * pinball;
+    });
     this.z.push(clip((realisedPeak - b.peak) / b.scale, -MAX_Z, MAX_Z));
     this.ratio.push(clip(realisedPeak / Math.max(b.recentMax, this.floorScale), 0, MAX_RATIO));
   }
 
-  /** Index (into PEAK_RULES) of the rule with the lowest recent loss at quantile index `qi`. */
-  choose(qi: number): number {
-    if (!this.calibrated) return 0;
-    const l = this.loss[qi];
-    let best = 0;
-    for (let r = 1; r < l.length; r++) if (l[r] < l[best]) best = r;
+  /** Index (into PEAK_RULES) of the allowed rule with the lowest recent loss. */
+  choose(): number {
+    const ok = PEAK_RULES.map((r) => this.allowed.includes(r));
+    const first = ok.indexOf(true);
+    if (!this.calibrated) return first;
+    let best = first;
+    for (let r = 0; r < this.loss.length; r++) if (ok[r] && this.loss[r] < this.loss[best]) best = r;
     return best;
   }
 }

@@ -59,7 +59,8 @@ interface Pending {
   perModel: number[][];
   combined: number[];
   basis: PeakBasis;
-  uppers: number[][];
+  /** The rules' uppers at the reference quantiles, capped as the plan was. */
+  reference: number[][];
 }
 
 /** Observations the HPA-like recent maximum looks back on (Kubernetes HPA's 5-step stabilisation). */
@@ -93,9 +94,9 @@ export class DemandPlanner {
     this.anchors = models.map(() => 0);
     this.weights = models.map(() => 1 / models.length);
     this.scale = new TwoSpeedScale(init.initialScale, minScale, options.scale);
-    this.rules = new PeakRules(options.quantiles, options.calibration, options.minCalibration, options.ruleHalfLife, minScale);
-    this.detector = new DropoutDetector(options.dropoutRun, options.dropoutMaxZeroShare, options.capSteps);
-    this.maxWindow = new SlidingMax(options.capSteps);
+    this.rules = new PeakRules(options.quantiles, options.calibration, options.minCalibration, options.ruleHalfLife, minScale, options.rules);
+    this.detector = new DropoutDetector(options.dropoutRun, options.dropoutMaxZeroShare, Math.max(1, options.capSteps || 2016));
+    this.maxWindow = new SlidingMax(Math.max(1, options.capSteps));
   }
 
   /** The observations so far with missing ones carried forward: what the models forecast from. */
@@ -148,16 +149,17 @@ export class DemandPlanner {
     let recentMax = 0;
     for (let k = 1; k <= RECENT_STEPS && n - k >= 0; k++) if (!this.missingAt[n - k]) recentMax = Math.max(recentMax, this.clean[n - k]);
     const basis: PeakBasis = { peak, scale: this.scale.value, observedScale: this.scale.observed, recentMax };
-    const cap = Math.max(peak, this.maxWindow.max(n - 1));
-    const uppers = this.rules.uppers(basis).map((row) => row.map((u) => Math.min(u, cap)));
-    this.pending.push({ origin: n, perModel, combined, basis, uppers });
+    const cap = this.options.capSteps > 0 ? Math.max(peak, this.maxWindow.max(n - 1)) : Infinity;
+    const capped = (rows: number[][]) => rows.map((row) => row.map((u) => Math.min(u, cap)));
+    const raw = this.rules.uppers(basis);
+    const uppers = capped(raw);
+    this.pending.push({ origin: n, perModel, combined, basis, reference: capped(this.rules.referenceUppers(basis)) });
     const lastObserved = Number.isFinite(this.lastValid) ? this.lastValid : 0;
+    const r = this.rules.choose();
     const buffers = quantiles.map((quantile, qi): PlannedBuffer => {
-      const r = this.rules.choose(qi);
-      const raw = this.rules.uppers(basis)[qi][r];
       const upper = uppers[qi][r];
       const demand = Math.max(upper, lastObserved);
-      return { quantile, rule: PEAK_RULES[r], upper, capped: raw > upper, demand, bound: upper >= lastObserved ? 'forecast' : 'observed' };
+      return { quantile, rule: PEAK_RULES[r], upper, capped: raw[qi][r] > upper, demand, bound: upper >= lastObserved ? 'forecast' : 'observed' };
     });
     const named = (xs: readonly number[]) => Object.fromEntries(this.models.map((m, k) => [m, xs[k]]));
     return {
@@ -222,7 +224,7 @@ export class DemandPlanner {
       if (j < 0 || this.missingAt[j]) return;
       peak = Math.max(peak, this.clean[j]);
     }
-    this.rules.record(p.basis, peak, p.uppers);
+    this.rules.record(p.basis, peak, p.reference);
   }
 }
 

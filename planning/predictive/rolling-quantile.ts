@@ -33,6 +33,23 @@ export class RollingQuantile {
     return quantileSorted(this.sorted, p);
   }
 
+  /**
+   * Like `quantile`, but beyond the top `tail` values (p > 1 − tail/size) it extrapolates an
+   * exponential tail fitted to them (peaks over threshold): Q(p) = u + mean excess × ln(tail /
+   * (size × (1 − p))), with u the tail's threshold. One order statistic says little about a 99.9%
+   * quantile; the top `tail` together say more, and the knob can ask beyond the largest value seen.
+   */
+  tailQuantile(p: number, tail: number): number {
+    const n = this.sorted.length;
+    const k = Math.min(tail, n - 1);
+    if (k < 2 || p <= 1 - k / n) return this.quantile(p);
+    const u = this.sorted[n - 1 - k];
+    let excess = 0;
+    for (let i = n - k; i < n; i++) excess += this.sorted[i] - u;
+    excess /= k;
+    return u + excess * Math.log(k / (n * Math.max(1e-12, 1 - p)));
+  }
+
   private lowerBound(v: number): number {
     let lo = 0;
     let hi = this.sorted.length;
