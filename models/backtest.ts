@@ -116,6 +116,8 @@ export interface SuiteOptions extends BacktestOptions {
   ensemble?: EnsembleOptions;
   /** Called after each fold (progress on long runs). */
   onFold?: (done: number, total: number) => void;
+  /** Runs one fold (e.g. on the compute pool); default in this thread, one fold at a time. */
+  runFold?: (input: FoldInput) => Promise<FoldOutput>;
 }
 
 export interface SuiteResult {
@@ -126,65 +128,115 @@ export interface SuiteResult {
   origins: number[];
 }
 
+/** One fold's work, self-contained so it can run on another thread. */
+export interface FoldInput {
+  /** The fold's training part y[0, o_f). */
+  train: number[];
+  horizon: number;
+  /** Models always reported (fitted alone when they are not ensemble members). */
+  requested: string[];
+  ensemble: EnsembleOptions;
+  fitOptions?: FitOptions;
+}
+
+export interface FoldForecast {
+  point: number[];
+  p05: number[];
+  p95: number[];
+  fitMs: number;
+  forecastMs: number;
+}
+
+export interface FoldOutput {
+  ensemble: FoldForecast;
+  /** Every member and every requested model, in report order. */
+  members: Record<string, FoldForecast>;
+  weights: ModelWeight[];
+}
+
+const foldForecast = (fc: Forecast, fitMs: number, forecastMs: number): FoldForecast => ({ point: fc.point, p05: fc.quantiles.p05, p95: fc.quantiles.p95, fitMs, forecastMs });
+
+/** Fit the ensemble on one fold's training part; members' forecasts come from that same fit. */
+export async function backtestFold({ train, horizon, requested, ensemble, fitOptions }: FoldInput): Promise<FoldOutput> {
+  const t0 = performance.now();
+  const model = await ensembleForecaster(ensemble).fit(train, { ...fitOptions, horizon });
+  const t1 = performance.now();
+  const { forecast: fc, members: memberFcs } = model.forecastWithMembers(horizon);
+  const ens = foldForecast(fc, t1 - t0, performance.now() - t1);
+  const members: Record<string, FoldForecast> = {};
+  for (const name of uniq([...requested, ...Object.keys(memberFcs)])) {
+    const entry = memberFcs[name];
+    if (entry) {
+      members[name] = foldForecast(entry.forecast, entry.fitMs, entry.forecastMs);
+      continue;
+    }
+    // Not an ensemble member on this fold (e.g. cold start): fit it alone for the report.
+    const s0 = performance.now();
+    const alone = await getForecaster(name).fit(train, { ...fitOptions, horizon });
+    const s1 = performance.now();
+    members[name] = foldForecast(alone.forecast(horizon), s1 - s0, performance.now() - s1);
+  }
+  return { ensemble: ens, members, weights: model.weights() };
+}
+
 /**
  * Backtest the ensemble and every member in one pass: each fold fits the ensemble once, and the
  * members' forecasts (with their own calibrated intervals) come from that same fit, so a model
- * is never fitted twice per fold. Member fitMs includes its calibration refits.
+ * is never fitted twice per fold. Member fitMs includes its calibration refits. Folds are
+ * independent, so `runFold` may run them in parallel; results are assembled in fold order.
  */
 export async function backtestSuite(values: readonly number[], opts: SuiteOptions): Promise<SuiteResult> {
   const { horizon, season } = opts;
   const origins = foldOrigins(values.length, horizon, opts.folds ?? 5, season);
   const requested = uniq(['naive', 'seasonalNaive', ...(opts.models ?? [])]);
-  const ens = ensembleForecaster({ ...opts.ensemble, models: opts.models ? requested : undefined });
+  const ensemble: EnsembleOptions = { ...opts.ensemble, models: opts.models ? requested : undefined };
+  let done = 0;
+  const run = async (origin: number) => {
+    const input: FoldInput = { train: values.slice(0, origin), horizon, requested, ensemble, fitOptions: opts.fitOptions };
+    const out = await (opts.runFold ? opts.runFold(input) : backtestFold(input));
+    opts.onFold?.(++done, origins.length);
+    return out;
+  };
+  let outputs: FoldOutput[];
+  if (opts.runFold) outputs = await Promise.all(origins.map(run));
+  else {
+    outputs = [];
+    for (const origin of origins) outputs.push(await run(origin));
+  }
   const perModel = new Map<string, { folds: FoldResult[]; fitMs: number; forecastMs: number }>();
   const ensFolds: FoldResult[] = [];
   let ensFit = 0;
   let ensForecast = 0;
-  let weights: ModelWeight[] = [];
-  for (let f = 0; f < origins.length; f++) {
+  outputs.forEach((out, f) => {
     const origin = origins[f];
-    const train = values.slice(0, origin);
     const actual = values.slice(origin, origin + horizon);
-    const scale = maseScale(train, season);
-    const fold = (fc: Forecast): FoldResult => ({
+    const scale = maseScale(values.slice(0, origin), season);
+    const fold = (fc: FoldForecast): FoldResult => ({
       origin,
       actual,
       point: fc.point,
-      p05: fc.quantiles.p05,
-      p95: fc.quantiles.p95,
+      p05: fc.p05,
+      p95: fc.p95,
       mase: actual.reduce((s, y, j) => s + Math.abs(y - fc.point[j]), 0) / horizon / scale,
     });
-    const t0 = performance.now();
-    const model = await ens.fit(train, { ...opts.fitOptions, horizon });
-    const t1 = performance.now();
-    ensFolds.push(fold(model.forecast(horizon)));
-    ensFit += t1 - t0;
-    ensForecast += performance.now() - t1;
-    weights = model.weights();
-    const members = model.memberForecasts(horizon);
-    for (const name of uniq([...requested, ...Object.keys(members)])) {
-      let entry = members[name];
-      if (!entry) {
-        // Not an ensemble member on this fold (e.g. cold start): fit it alone for the report.
-        const s0 = performance.now();
-        const alone = await getForecaster(name).fit(train, { ...opts.fitOptions, horizon });
-        const s1 = performance.now();
-        entry = { forecast: alone.forecast(horizon), fitMs: s1 - s0, forecastMs: performance.now() - s1 };
-      }
+    ensFolds.push(fold(out.ensemble));
+    ensFit += out.ensemble.fitMs;
+    ensForecast += out.ensemble.forecastMs;
+    for (const [name, fc] of Object.entries(out.members)) {
       const acc = perModel.get(name) ?? { folds: [], fitMs: 0, forecastMs: 0 };
-      acc.folds.push(fold(entry.forecast));
-      acc.fitMs += entry.fitMs;
-      acc.forecastMs += entry.forecastMs;
+      acc.folds.push(fold(fc));
+      acc.fitMs += fc.fitMs;
+      acc.forecastMs += fc.forecastMs;
       perModel.set(name, acc);
     }
-    opts.onFold?.(f + 1, origins.length);
-  }
+  });
   const F = origins.length;
   const models: Record<string, BacktestScores> = {};
   for (const [name, acc] of perModel) {
     if (acc.folds.length !== F) continue;
     models[name] = { ...scoreFolds(acc.folds), fitMs: acc.fitMs / F, forecastMs: acc.forecastMs / F };
   }
+  const weights = outputs[F - 1]?.weights ?? [];
   return { models, ensemble: { ...scoreFolds(ensFolds), fitMs: ensFit / F, forecastMs: ensForecast / F }, weights, origins };
 }
 

@@ -156,8 +156,9 @@ export function characterise(values: readonly number[], opts: { seasons?: number
         candidates.push('prophet');
         reasons.push('timestamps known: Prophet-style trend/seasonality model');
       }
-      if (n >= 500) candidates.push('gru');
-      else reasons.push(`${n} points: too short for the neural model`);
+      // No GRU by default: one fit takes 6–10 s on 700–960 points (tfjs on CPU, 20–50× an ARIMA
+      // fit) and the ensemble fits it twice per series, so M4 Hourly would take over an hour on 2
+      // cores instead of under 3 minutes; see bench/results/forecasting.md. Ask for it by name.
     }
     if (trendStrength >= 0.5) reasons.push(`trend strength ${trendStrength.toFixed(2)}: trend-capable models (ETS damped, SARIMA, Prophet)`);
   }

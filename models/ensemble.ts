@@ -25,6 +25,8 @@ export interface EnsembleOptions {
   floor?: number;
   /** Sharpness: weight ∝ decayed MAE^−power (default 4: tuned on M4 Hourly, where 2 let weak members dilute the best). */
   power?: number;
+  /** Only members within this multiple of the best error get the floor (default 2: tuned on M4 Hourly). */
+  floorWithin?: number;
   /** Rolling calibration origins inside the history, and the steps between them. */
   calibrationOrigins?: number;
   stride?: number;
@@ -33,6 +35,14 @@ export interface EnsembleOptions {
   /** Refit time budget per member in ms (default 10 s): slow models get fewer origins. */
   budgetMs?: number;
 }
+
+/**
+ * The weighting before it was tuned on M4 Hourly (issue 4): weight ∝ MAE^−2 and the floor for
+ * every member. The defaults (power 4, floor only within 2× of the best) were chosen on M4 Hourly
+ * subsets, so M4 reports score both. Half-life (24 h), floor (0.02) and calibration origins were
+ * not tuned on M4.
+ */
+export const UNTUNED_WEIGHTING: Pick<EnsembleOptions, 'power' | 'floorWithin'> = { power: 2, floorWithin: Infinity };
 
 export interface ModelWeight {
   model: string;
@@ -90,6 +100,11 @@ export class EnsembleModel implements FittedModel {
   }
 
   forecast(horizon: number): Forecast {
+    return this.forecastWithMembers(horizon).forecast;
+  }
+
+  /** The ensemble forecast and the member forecasts it combined (reports need both; each member forecasts once). */
+  forecastWithMembers(horizon: number): { forecast: Forecast; members: ReturnType<EnsembleModel['memberForecasts']> } {
     const members = this.memberForecasts(horizon);
     const forecasts = this.state.members.map((m) => members[m.name].forecast);
     const usable = this.state.members.map((m, i) => (forecasts[i].point.every(Number.isFinite) ? m.weight : 0));
@@ -97,7 +112,8 @@ export class EnsembleModel implements FittedModel {
     const notes = [...this.state.notes];
     if (usable.some((w, i) => w === 0 && this.state.members[i].weight > 0)) notes.push('a member returned non-finite values and was dropped');
     const raw: Forecast = { model: this.name, horizon, point: combined.point, quantiles: combined.quantiles, coldStart: this.state.coldStart, notes };
-    return applyCalibration(finalizeForecast(raw, this.state.nonNegative), this.state.calibration, this.state.floorWidth, this.state.nonNegative);
+    const forecast = applyCalibration(finalizeForecast(raw, this.state.nonNegative), this.state.calibration, this.state.floorWidth, this.state.nonNegative);
+    return { forecast, members };
   }
 
   serialize(): SerializedModel {
@@ -258,7 +274,7 @@ export function ensembleForecaster(opts: EnsembleOptions = {}): EnsembleForecast
       const full = rolled.filter((r, i) => !failures[i] && r.length >= Math.min(3, origins.length));
       const common = origins.filter((o) => full.every((r) => r.some((x) => x.origin === o)));
       const scores = rolled.map((r, i) => (failures[i] || r.length === 0 ? NaN : decayedMae(values, full.includes(r) ? r.filter((x) => common.includes(x.origin)) : r, halfLife)));
-      const { weights, reasons } = weightsFromScores(names, scores, { power: opts.power ?? 4, floor: opts.floor ?? 0.02, mode });
+      const { weights, reasons } = weightsFromScores(names, scores, { power: opts.power ?? 4, floor: opts.floor ?? 0.02, mode, floorWithin: opts.floorWithin });
       // The ensemble's own calibration: combine the members' calibrated rolling forecasts.
       const floorWidth = widthFloor(values);
       const nonNegative = isNonNegative(values);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { closeComputePool } from '../compute';
 import type { DepsOptions } from '../activities/deps';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 
@@ -19,7 +20,7 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundlePath
     ? { workflowBundle: { codePath: opts.workflowBundlePath } }
     : { workflowsPath: join(__dirname, '..', 'workflows', 'index.ts') };
-  return Worker.create({
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
@@ -28,4 +29,8 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
     activities: createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });
+  // Forecast fits run on the compute pool's threads; they end when the worker stops (run and runUntil).
+  const run = worker.run.bind(worker);
+  worker.run = () => run().finally(closeComputePool);
+  return worker;
 }

@@ -1,5 +1,6 @@
 import { ParseArgsConfig, parseArgs } from 'node:util';
 import { CliCommand, UserError } from '../command';
+import { closeComputePool, computePool } from '../../compute';
 import { BacktestScores, backtestSuite } from '../../models/backtest';
 import { defaultSeasons, detectSeason } from '../../models/characterise';
 import { ForecastInputError } from '../../models/contract';
@@ -10,7 +11,8 @@ import { MODEL_NAMES, availableModels } from '../../models/registry';
 const usage = `kinetic backtest --data FILE --horizon H [options]
 
 Rolling-origin backtest of every model and the ensemble on one series: F folds with origins
-o_f = T - H*(F - f); each fold fits on y[0, o_f) and forecasts the next H points.
+o_f = T - H*(F - f); each fold fits on y[0, o_f) and forecasts the next H points. Folds run in
+parallel on worker threads (one per core; KINETIC_COMPUTE_THREADS overrides).
 
   --data FILE         CSV with a header, whitespace-separated numbers, or a .tbz2 of either
   --value-col NAME    value column of a CSV (default: 'value', else the first numeric column)
@@ -128,6 +130,7 @@ export const command: CliCommand = {
     const season = intFlag(values, 'season', 1) ?? seasons[0] ?? 1;
     let result;
     try {
+      const pool = computePool();
       result = await backtestSuite(series.values, {
         horizon,
         season,
@@ -136,10 +139,14 @@ export const command: CliCommand = {
         ensemble: { mode: modeFlag(values) },
         fitOptions: { seasons, stepSeconds: series.stepSeconds },
         onFold: values.json ? undefined : (d, t) => process.stderr.write(`fold ${d}/${t} done\n`),
+        runFold: (input) => pool.run('backtestFold', input),
       });
     } catch (err) {
-      if (err instanceof ForecastInputError) throw new UserError(`${series.name}: ${err.message}`);
+      // A fold's input error comes back from its thread by name (not as the same class).
+      if (err instanceof ForecastInputError || (err as Error).name === 'ForecastInputError') throw new UserError(`${series.name}: ${(err as Error).message}`);
       throw err;
+    } finally {
+      await closeComputePool();
     }
     const out = {
       series: series.name,

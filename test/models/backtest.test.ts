@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backtest, backtestSuite, foldOrigins } from '../../models/backtest';
+import { FoldInput, backtest, backtestFold, backtestSuite, foldOrigins } from '../../models/backtest';
 import { FittedModel, Forecaster, QUANTILE_LEVELS } from '../../models/contract';
 import { seasonalSeries } from './synthetic';
 
@@ -66,5 +66,24 @@ describe('backtest protocol', () => {
     // A clean daily cycle: seasonal naive beats naive, and the ensemble is not worse than naive.
     expect(r.models.seasonalNaive.mase).toBeLessThan(r.models.naive.mase);
     expect(r.ensemble.mase).toBeLessThan(r.models.naive.mase);
+  });
+
+  it('assembles folds in fold order whatever order another executor finishes them in', async () => {
+    const y = seasonalSeries(24 * 12, { seed: 5 });
+    const opts = { horizon: 6, season: 24, folds: 3, models: ['ewma'], fitOptions: { seasons: [24] } };
+    const sequential = await backtestSuite(y, opts);
+    const finished: number[] = [];
+    const runFold = async (input: FoldInput) => {
+      // The first fold (shortest training part) finishes last.
+      await new Promise((r) => setTimeout(r, 2 * (y.length - input.train.length)));
+      finished.push(input.train.length);
+      return backtestFold(input);
+    };
+    const parallel = await backtestSuite(y, { ...opts, runFold });
+    expect(finished).toEqual([...sequential.origins].reverse());
+    const scores = (r: typeof sequential) => Object.fromEntries(Object.entries({ ...r.models, ensemble: r.ensemble }).map(([k, v]) => [k, [v.mase, v.smape, v.mape, v.coverage90]]));
+    expect(scores(parallel)).toEqual(scores(sequential));
+    expect(parallel.weights).toEqual(sequential.weights);
+    expect(Object.keys(parallel.models)).toEqual(Object.keys(sequential.models));
   });
 });

@@ -21,6 +21,9 @@ describe('characterise', () => {
     const c = characterise(seasonalSeries(24 * 30), { seasons: [24], stepSeconds: 3600 });
     expect(c.coldStart).toBe(false);
     expect(c.candidates).toEqual(expect.arrayContaining(['naive', 'seasonalNaive', 'ets', 'sarima']));
+    // The default set: every model that fits in milliseconds, never the GRU (seconds per fit).
+    expect(c.candidates).toEqual(['naive', 'seasonalNaive', 'ewma', 'ets', 'sarima', 'prophet']);
+    expect(characterise(seasonalSeries(5000), { seasons: [24], stepSeconds: 3600 }).candidates).not.toContain('gru');
   });
 
   it('falls back on cold start and on intermittent demand', () => {

@@ -58,9 +58,14 @@ describe('CLI commands', () => {
     writeFileSync(train, `${header(24 * 9 + 1)}\n` + series.map((s, k) => [`"H${k + 1}"`, ...s, ...new Array(24 * 9 - s.length).fill('')].join(',')).join('\n'));
     writeFileSync(test, `${header(49)}\n` + series.map((_, k) => [`"H${k + 1}"`, ...seasonalSeries(48, { seed: 30 + k })].join(',')).join('\n'));
     const out = await runJson(m4, ['--train', train, '--test', test, '--models', 'naive,seasonalNaive', '--json']);
-    expect(Object.keys(out)).toEqual(['series', 'smape', 'mase', 'owa', 'perModel']);
+    // Fields are only ever added (outside checks read this JSON): naive2 came with issue 11.
+    expect(Object.keys(out)).toEqual(['series', 'smape', 'mase', 'owa', 'perModel', 'naive2']);
     expect(out.series).toBe(2);
     expect(Object.keys(out.perModel as object).sort()).toEqual(['naive', 'seasonalNaive']);
+    // OWA is relative to Naive2 on these two series, not to the published all-series figures.
+    const n2 = out.naive2 as { smape: number; mase: number };
+    expect(n2.smape).toBeGreaterThan(0);
+    expect(out.owa as number).toBeCloseTo(((out.smape as number) / n2.smape + (out.mase as number) / n2.mase) / 2, 3);
   });
 
   it('bad input is a UserError naming the fix', async () => {
