@@ -1,5 +1,6 @@
 // Lint rules that protect the architecture: workflows stay deterministic and free of I/O,
-// the pure core (models/, planning/, sim/) never reaches for Temporal or Pulumi, and decision/
+// the pure core (models/, planning/, sim/, learning/) and the compute threads that run it never
+// reach for Temporal or Pulumi, and decision/
 // (below activities and workflows) imports neither them nor any I/O.
 import tseslint from 'typescript-eslint';
 
@@ -51,7 +52,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['models/**/*.ts', 'planning/**/*.ts', 'sim/**/*.ts', 'learning/**/*.ts'],
+    files: ['models/**/*.ts', 'planning/**/*.ts', 'sim/**/*.ts', 'learning/**/*.ts', 'compute/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['@temporalio/*', '@pulumi/*'], message: 'The core is pure: no Temporal or Pulumi here.' }],

@@ -152,7 +152,8 @@ async function plan(series: MetricSeries, svc: ServiceConfig, window: ReturnType
   try {
     return await runForecastJob(job);
   } catch (e) {
-    if (e instanceof RangeError) throw new MetricsInputError(`forecast of ${svc.metrics.metric}: ${e.message}`);
+    // Bad input (no usable value, too short): the same error in any thread, by name.
+    if ((e as Error).name === 'RangeError') throw new MetricsInputError(`forecast of ${svc.metrics.metric}: ${(e as Error).message}`);
     throw e;
   }
 }

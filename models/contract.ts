@@ -81,6 +81,16 @@ export interface FittedModel {
    * as prophet need it; models of the recent values ignore it). Default 0.
    */
   pointFrom?(history: readonly number[], horizon: number, startOffset?: number): number[];
+  /**
+   * Optional: `pointFrom` made incremental for a replay — start from `history`, then `push` each
+   * new value; `path` is what `pointFrom` would return on everything pushed so far.
+   */
+  pointStepper?(history: readonly number[], startOffset?: number): PointStepper;
+}
+
+export interface PointStepper {
+  push(value: number): void;
+  path(horizon: number): number[];
 }
 
 export interface Forecaster {

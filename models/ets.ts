@@ -1,4 +1,4 @@
-import { FitOptions, FittedModel, Forecast, Forecaster, SerializedModel } from './contract';
+import { FitOptions, FittedModel, Forecast, Forecaster, PointStepper, SerializedModel } from './contract';
 import { validateSeries } from './validate';
 import { nelderMead } from './optim/nelder-mead';
 import { assembleForecast, checkHorizon, mean, seriesScale, sortedFinite } from './optim/intervals';
@@ -114,40 +114,53 @@ function initialStates(z: readonly number[], m: number, trend: TrendKind, season
   return { level: cycleMeans[0] - slope * (m / 2), slope, seasonal };
 }
 
+/** The filter's state before step t: level, slope and the seasonal states indexed by t mod m. */
+interface FilterState {
+  level: number;
+  slope: number;
+  seas: number[];
+  t: number;
+}
+
+/** One step of the error-correction filter; returns the one-step error, or NaN when the variant breaks down. */
+function filterStep(st: FilterState, zt: number, m: number, season: SeasonKind, p: EtsParams): number {
+  const base = st.level + p.phi * st.slope;
+  const j = m > 0 ? st.t % m : 0;
+  const s = m > 0 ? st.seas[j] : 0;
+  const yhat = season === 'A' ? base + s : season === 'M' ? base * s : base;
+  const e = zt - yhat;
+  if (season === 'M') {
+    // Guard the divisions: a seasonal factor or level near zero means the variant is unfit.
+    if (Math.abs(s) < 1e-6 || Math.abs(base) < 1e-9) return NaN;
+    st.level = base + (p.alpha * e) / s;
+    st.slope = p.phi * st.slope + (p.beta * e) / s;
+    st.seas[j] = s + (p.gamma * e) / base;
+  } else {
+    st.level = base + p.alpha * e;
+    st.slope = p.phi * st.slope + p.beta * e;
+    if (season === 'A') st.seas[j] = s + p.gamma * e;
+  }
+  st.t++;
+  return Number.isFinite(st.level) ? e : NaN;
+}
+
+/** Seasonal states for the steps after the filter's last one: seasonal[j] applies to step t + j. */
+function rotated(st: FilterState, m: number): number[] {
+  return m > 0 ? Array.from({ length: m }, (_, j) => st.seas[(st.t + j) % m]) : [];
+}
+
 function run(z: readonly number[], init: Init, m: number, trend: TrendKind, season: SeasonKind, p: EtsParams, keepErrors: boolean): Run {
-  let level = init.level;
-  let slope = init.slope;
-  const seas = init.seasonal.slice();
+  const st: FilterState = { level: init.level, slope: init.slope, seas: init.seasonal.slice(), t: 0 };
   const errors: number[] = [];
   let sse = 0;
-  const fail = (): Run => ({ sse: Infinity, level, slope, seasonal: seas, errors });
   for (let t = 0; t < z.length; t++) {
-    const base = level + p.phi * slope;
-    const j = m > 0 ? t % m : 0;
-    const s = m > 0 ? seas[j] : 0;
-    let yhat: number;
-    if (season === 'A') yhat = base + s;
-    else if (season === 'M') yhat = base * s;
-    else yhat = base;
-    const e = z[t] - yhat;
+    const e = filterStep(st, z[t], m, season, p);
+    if (Number.isNaN(e)) return { sse: Infinity, level: st.level, slope: st.slope, seasonal: st.seas, errors };
     sse += e * e;
     if (keepErrors) errors.push(e);
-    if (season === 'M') {
-      // Guard the divisions: a seasonal factor or level near zero means the variant is unfit.
-      if (Math.abs(s) < 1e-6 || Math.abs(base) < 1e-9) return fail();
-      level = base + (p.alpha * e) / s;
-      slope = p.phi * slope + (p.beta * e) / s;
-      seas[j] = s + (p.gamma * e) / base;
-    } else {
-      level = base + p.alpha * e;
-      slope = p.phi * slope + p.beta * e;
-      if (season === 'A') seas[j] = s + p.gamma * e;
-    }
-    if (!Number.isFinite(level) || !Number.isFinite(sse)) return fail();
+    if (!Number.isFinite(sse)) return { sse: Infinity, level: st.level, slope: st.slope, seasonal: st.seas, errors };
   }
-  // Rotate so that seasonal[j] is the state for step n + j.
-  const seasonal = m > 0 ? Array.from({ length: m }, (_, j) => seas[(z.length + j) % m]) : [];
-  return { sse, level, slope, seasonal, errors };
+  return { sse, level: st.level, slope: st.slope, seasonal: rotated(st, m), errors };
 }
 
 function pointPath(s: Pick<EtsState, 'level' | 'slope' | 'seasonal' | 'season' | 'm' | 'params' | 'trend'>, horizon: number): number[] {
@@ -220,6 +233,40 @@ class EtsModel implements FittedModel {
     if (!Number.isFinite(r.sse)) return new Array<number>(horizon).fill(history[history.length - 1]);
     const path = pointPath({ ...s, level: r.level, slope: r.slope, seasonal: r.seasonal }, horizon).map((v) => v * s.scale);
     return s.nonNegative ? path.map((v) => Math.max(0, v)) : path;
+  }
+
+  /** pointFrom made incremental: one filter step per new value instead of re-filtering the window. */
+  pointStepper(history: readonly number[]): PointStepper {
+    const s = this.state;
+    const z = history.map((v) => v / s.scale);
+    const init = (s.m > 0 && z.length >= 2 * s.m ? initialStates(z, s.m, s.trend, s.season) : null) ?? s.init;
+    const st: FilterState = { level: init.level, slope: init.slope, seas: init.seasonal.slice(), t: 0 };
+    let broken = false;
+    let last = history.length ? history[history.length - 1] : 0;
+    const push = (v: number) => {
+      last = v;
+      if (!broken && Number.isNaN(filterStep(st, v / s.scale, s.m, s.season, s.params))) broken = true;
+    };
+    for (const v of history) push(v);
+    return {
+      push,
+      path: (horizon) => {
+        if (broken) return new Array<number>(horizon).fill(last);
+        // pointPath without rotating the seasonal states (this runs at every step of a replay).
+        const out = new Array<number>(horizon);
+        let damp = 0;
+        let phiPow = 1;
+        for (let h = 1; h <= horizon; h++) {
+          phiPow *= s.params.phi;
+          damp += s.trend === 'N' ? 0 : phiPow;
+          const base = st.level + damp * st.slope;
+          const seas = s.m > 0 ? st.seas[(st.t + h - 1) % s.m] : 0;
+          const v = (s.season === 'A' ? base + seas : s.season === 'M' ? base * seas : base) * s.scale;
+          out[h - 1] = s.nonNegative ? Math.max(0, v) : v;
+        }
+        return out;
+      },
+    };
   }
 
   private forecastWithStates(s: EtsState, horizon: number, lastValue: number): Forecast {

@@ -1,4 +1,4 @@
-import { FitOptions, FittedModel, Forecast, Forecaster, QUANTILE_LEVELS, SerializedModel } from './contract';
+import { FitOptions, FittedModel, Forecast, Forecaster, PointStepper, QUANTILE_LEVELS, SerializedModel } from './contract';
 import { validateSeries } from './validate';
 import { Z, emptyQuantiles, finalizeForecast, isNonNegative, replayQuantiles } from './quantiles';
 
@@ -72,6 +72,34 @@ class SimpleModel implements FittedModel {
     }
     const season = s.season <= n ? s.season : 1;
     return Array.from({ length: horizon }, (_, j) => history[n - season + (j % season)]);
+  }
+
+  pointStepper(history: readonly number[]): PointStepper {
+    const s = this.state;
+    if (s.kind === 'ewma') {
+      let level = this.pointFrom(history, 1)[0];
+      return { push: (v) => (level += s.alpha * (v - level)), path: (h) => new Array<number>(h).fill(level) };
+    }
+    // The last `season` values in a ring: naive is season 1.
+    const season = s.kind === 'naive' ? 1 : s.season;
+    const ring = history.slice(-season);
+    let head = 0; // index in `ring` of the oldest value once it is full
+    let full = ring.length === season;
+    return {
+      push: (v) => {
+        if (!full) {
+          ring.push(v);
+          full = ring.length === season;
+        } else {
+          ring[head] = v;
+          head = (head + 1) % season;
+        }
+      },
+      path: (h) => {
+        if (!full) return new Array<number>(h).fill(ring.length ? ring[ring.length - 1] : 0);
+        return Array.from({ length: h }, (_, j) => ring[(head + (j % season)) % season]);
+      },
+    };
   }
 
   serialize(): SerializedModel {

@@ -1,4 +1,4 @@
-import { FitOptions, FittedModel, Forecast, ForecastEvent, ForecastInputError, Forecaster, SerializedModel } from './contract';
+import { FitOptions, FittedModel, Forecast, ForecastEvent, ForecastInputError, Forecaster, PointStepper, SerializedModel } from './contract';
 import { validateSeries } from './validate';
 import { assembleForecast, checkHorizon, mean, sortedFinite } from './optim/intervals';
 import { normalEquations, ridgeSolve } from './linalg';
@@ -136,11 +136,20 @@ class ProphetModel implements FittedModel {
     return this.forecastAt(this.state.n, this.state.lastValue, horizon);
   }
 
+  /** Calendar time only moves on: the stepper counts the values pushed. */
+  pointStepper(history: readonly number[], startOffset = 0): PointStepper {
+    let n = history.length;
+    return { push: () => n++, path: (h) => this.pathAt(startOffset + n, h) };
+  }
+
   /** A model of calendar time: the point path at the steps after `history`, placed by `startOffset`. */
   pointFrom(history: readonly number[], horizon: number, startOffset = 0): number[] {
+    return this.pathAt(startOffset + history.length, horizon);
+  }
+
+  private pathAt(origin: number, horizon: number): number[] {
     const s = this.state;
     const mult = new Map(s.effects.map((e) => [e.name, e.multiplier]));
-    const origin = startOffset + history.length;
     const out: number[] = [];
     for (let h = 0; h < horizon; h++) {
       const index = origin + h;

@@ -1,7 +1,7 @@
 import { hedge, type HedgeOptions } from '../learning/hedge';
 import type { FittedModel } from '../models/contract';
 import { getForecaster } from '../models/registry';
-import { pathAt, tailLength, type PlacedModel } from '../planning/predictive/model-paths';
+import { ModelTrack, tailLength, type PlacedModel } from '../planning/predictive/model-paths';
 import { defaultPlannerOptions, type PlannerOptions, stepsIn } from '../planning/predictive/options';
 import { DemandPlanner, type DemandPlan } from '../planning/predictive/planner';
 
@@ -67,9 +67,9 @@ export async function planTrace(demand: readonly number[], firstStep: number, o:
   let change = 0;
   const from = Math.max(1, replayFrom - 500);
   for (let t = from; t < Math.max(from + 1, replayFrom); t++) change += Math.abs((demand[t] ?? 0) - demand[t - 1]);
-  const planner = new DemandPlanner(o.models, options, { typical, initialScale: change / Math.max(1, replayFrom - from) });
+  const planner = new DemandPlanner(o.models, options, { typical, initialScale: change / Math.max(1, replayFrom - from), observations: true });
   const tails = Object.fromEntries(o.models.map((m) => [m, tailLength(m, o.seasons)]));
-  let placed: PlacedModel[] = [];
+  let tracks: ModelTrack[] = [];
   let lastFit = -Infinity;
   let refits = 0;
   let reweights = 0;
@@ -87,12 +87,12 @@ export async function planTrace(demand: readonly number[], firstStep: number, o:
       reweights++;
     }
     if (t - lastFit >= o.retrainEvery) {
-      placed = await refit(planner.history, t, o);
+      tracks = (await refit(planner.history, t, o)).map((m) => new ModelTrack(m, tails[m.name]));
       lastFit = t;
       refits++;
     }
     const paths: Record<string, number[]> = {};
-    for (const m of placed) paths[m.name] = pathAt(m, planner.history, t, window.to, tails[m.name]);
+    for (const tr of tracks) paths[tr.placed.name] = tr.path(planner.history, t, window.to);
     const plan = planner.plan(paths);
     if (t >= firstStep) {
       plans.push(plan);

@@ -1,4 +1,4 @@
-import type { FittedModel } from '../../models/contract';
+import type { FittedModel, PointStepper } from '../../models/contract';
 
 /**
  * A fitted model placed on the planner's timeline: `fitStart` is the index (in the caller's
@@ -43,4 +43,32 @@ export function pathAt(m: PlacedModel, series: readonly number[], n: number, hor
   if (m.model.forecastFrom) return m.model.forecastFrom(series.slice(from, n), horizon).point;
   const ahead = Math.max(0, n - m.fitStart);
   return m.model.forecast(ahead + horizon).point.slice(-horizon);
+}
+
+/**
+ * A placed model followed along a series during a replay: models with a `pointStepper` take one
+ * value per step instead of re-reading their tail (what keeps a decision's 2,000-step replay fast);
+ * the others fall back to `pathAt`.
+ */
+export class ModelTrack {
+  private stepper?: PointStepper;
+  private seen = 0;
+
+  constructor(
+    readonly placed: PlacedModel,
+    private readonly tail: number,
+  ) {}
+
+  /** The model's path for leads 1 … horizon from origin `n` of `series`. */
+  path(series: readonly number[], n: number, horizon: number): number[] {
+    const m = this.placed.model;
+    if (!m.pointStepper) return pathAt(this.placed, series, n, horizon, this.tail);
+    if (!this.stepper || n < this.seen) {
+      const from = Math.max(0, n - this.tail);
+      this.stepper = m.pointStepper(series.slice(from, n), from - this.placed.fitStart);
+      this.seen = n;
+    }
+    for (; this.seen < n; this.seen++) this.stepper.push(series[this.seen]);
+    return this.stepper.path(horizon);
+  }
 }

@@ -78,6 +78,7 @@ export class DemandPlanner {
   private weights: number[];
   private observations: Observation[] = [];
   private lastValid = NaN;
+  private readonly keepObservations: boolean;
 
   /**
    * `typical`: a typical demand level (e.g. the history's mean), which sets the smallest error
@@ -86,8 +87,9 @@ export class DemandPlanner {
   constructor(
     readonly models: readonly string[],
     readonly options: PlannerOptions,
-    init: { typical: number; initialScale: number },
+    init: { typical: number; initialScale: number; /** Keep realised (paths, demand) pairs for `drainObservations` (the simulator's Hedge). */ observations?: boolean },
   ) {
+    this.keepObservations = init.observations ?? false;
     validatePlannerOptions(options);
     if (models.length === 0) throw new RangeError('planner: give at least one model');
     const minScale = Math.max(1e-9, options.minScaleShare * Math.abs(init.typical));
@@ -200,9 +202,11 @@ export class DemandPlanner {
     for (const p of this.pending) {
       const lead = i - p.origin + 1;
       if (lead < 1 || lead > p.combined.length) continue;
-      const predicted: Record<string, number> = {};
-      this.models.forEach((m, k) => (predicted[m] = p.perModel[k][lead - 1]));
-      this.observations.push({ actual: v, predicted });
+      if (this.keepObservations) {
+        const predicted: Record<string, number> = {};
+        this.models.forEach((m, k) => (predicted[m] = p.perModel[k][lead - 1]));
+        this.observations.push({ actual: v, predicted });
+      }
       if (lead === 1) {
         this.scale.update(Math.abs(v - p.combined[0]));
         p.perModel.forEach((path, k) => (this.anchors[k] += this.options.levelAlpha * (v - path[0])));

@@ -1,5 +1,5 @@
 import type { FittedModel } from '../../models/contract';
-import { pathAt, tailLength, type PlacedModel } from './model-paths';
+import { ModelTrack, tailLength, type PlacedModel } from './model-paths';
 import type { PlannerOptions } from './options';
 import { DemandPlanner, type DemandPlan } from './planner';
 
@@ -57,7 +57,7 @@ export function replayPlan(input: ReplayInput): ReplayResult {
     { typical, initialScale: pairs ? change / pairs : Math.abs(typical) * 0.1 },
   );
   planner.setWeights(input.weights);
-  const tails = Object.fromEntries(models.map((m) => [m.name, tailLength(m.name, seasons)]));
+  const tracks = models.map((m) => new ModelTrack(m, tailLength(m.name, seasons)));
   const start = firstOrigin(n, input.replaySteps, models, seasons);
   let plan: DemandPlan | undefined;
   let replayed = 0;
@@ -65,7 +65,7 @@ export function replayPlan(input: ReplayInput): ReplayResult {
     planner.observe(history[t - 1]);
     if (t < start) continue;
     const paths: Record<string, number[]> = {};
-    for (const m of models) paths[m.name] = pathAt(m, planner.history, t, options.window.to, tails[m.name]);
+    for (const tr of tracks) paths[tr.placed.name] = tr.path(planner.history, t, options.window.to);
     plan = planner.plan(paths);
     replayed++;
   }

@@ -29,4 +29,22 @@ describe('pointFrom: the cheap point path the planner calls at every step', () =
     const placed = prophet.pointFrom!(values.slice(192), 5, 192);
     placed.forEach((v, j) => expect(v).toBeCloseTo(prophet.forecast(5).point[j], 6));
   });
+
+  it('pointStepper: pushing new values gives what pointFrom gives on the longer history', async () => {
+    const more = [...values, ...values.slice(0, 60).map((v) => v + 7)];
+    for (const name of ['naive', 'seasonalNaive', 'ewma', 'prophet']) {
+      const m = await getForecaster(name).fit(values, { seasons: [48], stepSeconds: 1800, seed: 1 });
+      const stepper = m.pointStepper!(values, 0);
+      for (let i = values.length; i < more.length; i++) stepper.push(more[i]);
+      const direct = m.pointFrom!(more, 6, 0);
+      stepper.path(6).forEach((v, j) => expect(v, name).toBeCloseTo(direct[j], 9));
+    }
+    // ETS: the stepper keeps filtering from its first window, pointFrom re-initialises on its own; the
+    // states differ only by how the filter was started, which the fitted smoothing has long forgotten.
+    const ets = await getForecaster('ets').fit(values, { seasons: [48] });
+    const stepper = ets.pointStepper!(values.slice(-144));
+    for (let i = values.length; i < more.length; i++) stepper.push(more[i]);
+    const direct = ets.pointFrom!(more.slice(-144 - 60), 6);
+    stepper.path(6).forEach((v, j) => expect(Math.abs(v - direct[j])).toBeLessThan(2));
+  });
 });
