@@ -15,8 +15,9 @@ import { parseArgs } from 'node:util';
 import { closeComputePool, computePool } from '../compute';
 import { SuiteResult, backtestSuite } from '../models/backtest';
 import { defaultSeasons } from '../models/characterise';
-import { LoadOptions, loadSeries } from '../models/data';
+import { loadSeries } from '../models/data';
 import { availableModels, getForecaster } from '../models/registry';
+import { caseName, FORECAST_CASES as CASES, type ForecastCase as Case } from './helpers/forecast-cases';
 
 /**
  * The protocol's default of 5 folds comes first (issue 11); `--folds 20` gives a steadier coverage
@@ -27,32 +28,6 @@ import { availableModels, getForecaster } from '../models/registry';
 const DEFAULT_FOLDS = 5;
 
 const DATA = resolve(process.env.KINETIC_DATA ?? resolve(__dirname, '../../shared/data'));
-
-interface Case {
-  file: string;
-  load: LoadOptions;
-  /** Horizon (1 hour) and MASE season (1 day) in prepared steps. */
-  horizon: number;
-  season: number;
-}
-
-const nab5 = (f: string): Case => ({ file: `nab/${f}`, load: {}, horizon: 12, season: 288 });
-const CASES: Case[] = [
-  nab5('realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv'),
-  nab5('realAWSCloudwatch/ec2_cpu_utilization_825cc2.csv'),
-  nab5('realAWSCloudwatch/ec2_cpu_utilization_77c1ca.csv'),
-  nab5('realAWSCloudwatch/elb_request_count_8c0756.csv'),
-  nab5('realAWSCloudwatch/ec2_network_in_257a54.csv'),
-  nab5('realAWSCloudwatch/rds_cpu_utilization_cc0c53.csv'),
-  nab5('realAWSCloudwatch/grok_asg_anomaly.csv'),
-  nab5('realKnownCause/cpu_utilization_asg_misconfiguration.csv'),
-  { file: 'nab/realKnownCause/nyc_taxi.csv', load: {}, horizon: 2, season: 48 },
-  nab5('realTweets/Twitter_volume_AMZN.csv'),
-  { file: 'alibaba2018/machine_usage_days_1_to_8_grouped_300_seconds.csv', load: { valueCol: 'cpu_util_percent', stepSeconds: 300 }, horizon: 12, season: 288 },
-  { file: 'alibaba2018/machine_usage_days_1_to_8_grouped_300_seconds.csv', load: { valueCol: 'mem_util_percent', stepSeconds: 300 }, horizon: 12, season: 288 },
-  // NASA: 1 request count per second → 5-minute sums (the README advises aggregating first).
-  { file: 'nasa_http_1995/workload.tbz2', load: { agg: 300, aggFn: 'sum', stepSeconds: 1 }, horizon: 12, season: 288 },
-];
 
 const load = () => loadavg().map((v) => v.toFixed(2)).join(', ');
 
@@ -72,7 +47,7 @@ async function main() {
     const series = await loadSeries(resolve(DATA, c.file), c.load);
     if (series.stepSeconds === undefined && c.load.stepSeconds) series.stepSeconds = c.load.stepSeconds * (c.load.agg ?? 1);
     const seasons = [c.season, ...defaultSeasons(series.stepSeconds).filter((m) => m > c.season)];
-    const name = `${c.file.split('/').pop()}${c.load.valueCol ? `:${c.load.valueCol}` : ''}`;
+    const name = caseName(c);
     // Not awaited: all series' folds queue on the pool together, so no thread idles between series.
     const result = backtestSuite(series.values, {
       horizon: c.horizon,
