@@ -1,7 +1,7 @@
 import type { KineticConfig, LearningConfig, ServiceConfig } from '../config/schema';
 import { classifyDecision, type DecisionFacts } from '../learning/decision-outcome';
 import { exp3, seedFrom, type OutcomeEvent } from '../learning/exp3';
-import { hedge, Observation } from '../learning/hedge';
+import { hedge, Observation, reweightHedgeOptions } from '../learning/hedge';
 import { CompactionResult, PredictionRecord, PredictionStore } from '../store/prediction-store';
 import { WeightsStore, WeightsVersion } from '../store/weights-store';
 import type { DecisionRecord } from '../decision/record';
@@ -95,7 +95,7 @@ export function reweightActivities(deps: ActivityDeps) {
       }
       const usable = observations.filter((o) => Number.isFinite(o.actual));
       const ledger = serviceLedger.filter((r) => r.finishedAt && Date.parse(r.finishedAt) > cursor);
-      const result = hedge(previous, models, usable, { learningRate: l.learningRate, underForecastPenalty: l.underForecastPenalty, weightFloor: l.weightFloor });
+      const result = hedge(previous, models, usable, reweightHedgeOptions(l));
 
       const events = outcomeEvents(withoutDemand, serviceLedger, now, window);
       const bandit = exp3(result.weights, models, events, {
@@ -128,7 +128,7 @@ export function reweightActivities(deps: ActivityDeps) {
             }
           : undefined,
         params: { learningRate: l.learningRate, underForecastPenalty: l.underForecastPenalty, weightFloor: l.weightFloor, exploration: l.exploration },
-        reason: `${reasons.join('; ')}; under-forecasts cost ${l.underForecastPenalty}× over-forecasts`,
+        reason: `${reasons.join('; ')}; point errors scored symmetrically${withoutDemand.length ? `, under-provisioning outcomes cost ${l.underForecastPenalty}× wasteful ones` : ''}`,
       });
       return { ...resultOf(input.service, version, weightsStore.history(input.service), version.reason), compaction: compact() };
     },

@@ -16,13 +16,13 @@
  *    within 2× of the best, half-life 24 h of steps — models/ensemble.ts `decayedMae` +
  *    `weightsFromScores` with the defaults `ensembleForecaster` uses;
  *  - the same, scoring only the last 24 h of errors (the span a decision's calibration origins cover);
- *  - Hedge (learning/hedge.ts, production defaults: η 0.5, under-forecast ×3, floor 0.02).
+ *  - Hedge (learning/hedge.ts as reweighting runs it: η 0.5, absolute error, floor 0.02).
  * Exit code 1 when a target is missed: Hedge's MASE after the change ≥ 10 % below the production
  * ensemble's, and no champion/challenger promotion that was worse on the holdout.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asymmetricLoss, hedge, equalWeights, Observation, Weights, combine } from '../learning/hedge';
+import { asymmetricLoss, combine, DEFAULT_HEDGE, equalWeights, hedge, Observation, reweightHedgeOptions, Weights } from '../learning/hedge';
 import { holdoutMase, judgeChallenger } from '../learning/champion';
 import { readCsvValues } from '../metrics/csv-source';
 import type { FittedModel, FitOptions, Forecast } from '../models/contract';
@@ -39,7 +39,10 @@ const DAY = 288;
 const H = 12; // forecast 1 hour ahead (12 × 5 min)
 const MODELS = ['naive', 'seasonalNaive', 'ewma', 'ets'];
 const FIT: FitOptions = { seasons: [DAY], stepSeconds: 300, seed: 1 };
-const HEDGE = { learningRate: 0.5, underForecastPenalty: 3, weightFloor: 0.02 };
+/** What reweighting runs (learning/hedge.ts reweightHedgeOptions with the defaults). */
+const HEDGE = reweightHedgeOptions(DEFAULT_HEDGE);
+/** The service-level asymmetry the report also scores each ensemble with (learning.underForecastPenalty's default). */
+const ASYMMETRY = 3;
 /** models/ensemble.ts defaults: `power ?? 4`, `floor ?? 0.02`, floorWithin 2, half-life 86400 / stepSeconds. */
 const PRODUCTION = { power: 4, floor: 0.02, floorWithin: 2, halfLifeSteps: 86400 / 300 };
 const REWEIGHT_EVERY = 12; // hourly, like the reweight schedule
@@ -138,7 +141,7 @@ async function main() {
   const segment = (f: Float64Array | number[], from: number, to: number) => mae(trace.slice(from, to), Array.from(f.slice(from, to))) / scale;
   const aLoss = (f: Float64Array | number[], from: number, to: number) => {
     let s = 0;
-    for (let t = from; t < to; t++) s += asymmetricLoss(trace[t], f[t], HEDGE.underForecastPenalty);
+    for (let t = from; t < to; t++) s += asymmetricLoss(trace[t], f[t], ASYMMETRY);
     return s / (to - from) / scale;
   };
   const r4 = (x: number) => +x.toFixed(4);
@@ -178,7 +181,7 @@ async function main() {
     hedge: { ...HEDGE, reweightEverySteps: REWEIGHT_EVERY },
     production: { ...PRODUCTION, reweightEverySteps: REWEIGHT_EVERY },
     maseScale: 'MAE / in-sample seasonal-naive MAE (m = 288) of the part before the change',
-    asymmetric: `mean loss with under-forecasts ×${HEDGE.underForecastPenalty} (Hedge's own loss), on the same scale`,
+    asymmetric: `mean loss with under-forecasts ×${ASYMMETRY}, on the same scale`,
     scores,
     hedgeImprovementAfterChangePct: { vsProduction: hedgeVsProduction, vsEqual: hedgeVsEqual },
     hedgeWithLookaheadWeights: { maseAfter: r4(segment(hedgeLookahead, ...segments.after)), note: 'the previous script combined the forecast for t with weights known at t − 1 (11 steps after its origin)' },
@@ -244,9 +247,9 @@ function markdown(r: Result): string {
     '- **Baseline — production ensemble**: weights ∝ decayed MAE^−4, half-life 24 h (288 steps), floor 0.02 for members within 2× of the best (`decayedMae` + `weightsFromScores` from models/ensemble.ts with the defaults `ensembleForecaster` uses), over all realised errors so far.',
     '- Production ensemble, last 24 h only: the same, scoring only the errors of the last 288 steps (about the span a decision\'s calibration origins cover).',
     '- Equal weights: the previous baseline, kept as a second reference.',
-    `- Hedge: \`learning/hedge.ts\` with the production defaults (η 0.5, under-forecasts cost 3×, floor 0.02).`,
+    `- Hedge: \`learning/hedge.ts\` as reweighting runs it (\`reweightHedgeOptions\`: η 0.5, absolute error, floor 0.02).`,
     '',
-    'MASE = MAE ÷ the in-sample seasonal-naive MAE (m = 288) of the part before the change; the same scale for every column. "Asymmetric" is Hedge\'s own loss (under-forecast ×3, over-forecast ×1) on the same scale. Percentages are relative to the production ensemble.',
+    'MASE = MAE ÷ the in-sample seasonal-naive MAE (m = 288) of the part before the change; the same scale for every column. "Asymmetric" scores under-forecasts ×3 (the default outcome penalty), over-forecasts ×1, on the same scale. Percentages are relative to the production ensemble.',
     '',
     '| ensemble | MASE after the change (4032 steps) | MASE first day after | MASE before the change | asymmetric loss after |',
     '|---|---|---|---|---|',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HEDGE } from '../learning/hedge';
 import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
@@ -155,12 +156,12 @@ const learning = z
     holdoutPoints: z.number().int().min(1).default(24),
     /** A challenger is promoted only if its holdout MASE is lower by this fraction (0.05 = 5%). */
     promotionMargin: z.number().min(0).max(1).default(0.02),
-    /** Reweighting: cost of one unit under-forecast relative to one unit over-forecast. */
+    /** Reweighting from decision outcomes (Exp3): an under-provisioning outcome costs this many times a wasteful one. */
     underForecastPenalty: z.number().min(1).default(3),
     /** Reweighting: Hedge learning rate (per evaluated prediction, loss scaled by demand level). */
-    learningRate: z.number().positive().default(0.5),
+    learningRate: z.number().positive().default(DEFAULT_HEDGE.learningRate),
     /** Reweighting: no model's weight falls below this (then weights are renormalised). */
-    weightFloor: z.number().min(0).max(0.5).default(0.02),
+    weightFloor: z.number().min(0).max(0.5).default(DEFAULT_HEDGE.weightFloor),
     /** Reweighting from decision outcomes only (Exp3): exploration rate γ, in (0, 1]. */
     exploration: z.number().gt(0).max(1).default(0.1),
     /**

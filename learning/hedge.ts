@@ -15,6 +15,19 @@ export interface HedgeOptions {
 
 export type Weights = Record<string, number>;
 
+/** The product's reweighting defaults (kinetic.yaml `learning.learningRate`, `.weightFloor`). */
+export const DEFAULT_HEDGE = { learningRate: 0.5, weightFloor: 0.02 } as const;
+
+/**
+ * Hedge as reweighting runs it: point forecasts are scored symmetrically. The asymmetry between
+ * too little capacity and too much belongs to the planner's buffer (its quantile), not to which
+ * model's point forecast gets weight: a combination tilted towards models that over-forecast is a
+ * worse point forecast and buys the buffer twice. (Exp3, from outcomes, keeps the penalty.)
+ */
+export function reweightHedgeOptions(l: { learningRate: number; weightFloor: number }): HedgeOptions {
+  return { learningRate: l.learningRate, underForecastPenalty: 1, weightFloor: l.weightFloor };
+}
+
 /** One realised value and what each model had predicted for it. */
 export interface Observation {
   actual: number;

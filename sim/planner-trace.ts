@@ -1,4 +1,4 @@
-import { hedge, type HedgeOptions } from '../learning/hedge';
+import { DEFAULT_HEDGE, hedge, reweightHedgeOptions, type HedgeOptions } from '../learning/hedge';
 import type { FittedModel } from '../models/contract';
 import { getForecaster } from '../models/registry';
 import { ModelTrack, tailLength, type PlacedModel } from '../planning/predictive/model-paths';
@@ -8,8 +8,8 @@ import { DemandPlanner, type DemandPlan } from '../planning/predictive/planner';
 /**
  * Runs the product's learning loop over a trace, causally: the models are refitted every
  * `retrainEvery` steps on the recent history (the retrain schedule), the ensemble weights move by
- * Hedge every `reweightEvery` steps from the realised demand (the reweight schedule, production
- * defaults), and the planner — the same code a decision runs — plans every step from the
+ * Hedge every `reweightEvery` steps from the realised demand (the reweight schedule, with the
+ * options reweighting uses: learning/hedge.ts `reweightHedgeOptions`), and the planner — the same code a decision runs — plans every step from the
  * observations before it. The simulator's predictive policy is this, nothing else.
  */
 export interface PlannerTraceOptions {
@@ -51,7 +51,7 @@ export function traceDefaults(stepSeconds: number | undefined, bootSteps: number
     retrainEvery: stepsIn(86_400, step),
     reweightEvery: stepsIn(3_600, step),
     fitWindow: Math.min(20_160, Math.max(2016, stepsIn(14 * 86_400, step))),
-    learning: { learningRate: 0.5, underForecastPenalty: 3, weightFloor: 0.02 },
+    learning: reweightHedgeOptions(DEFAULT_HEDGE),
   };
 }
 

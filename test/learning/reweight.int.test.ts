@@ -29,7 +29,7 @@ const truth: MetricsSource = {
 };
 
 describe('reweight', () => {
-  it('moves weight toward the model that was right, punishing under-forecasts harder', async () => {
+  it('moves weight toward the model that was right, scoring point errors symmetrically (the buffer carries the asymmetry)', async () => {
     const sb = createSandbox();
     sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
     const preds = new PredictionStore(sb.stateRoot);
@@ -59,10 +59,13 @@ describe('reweight', () => {
     const r = first.services[0] as { outcome: string; weights: Record<string, number>; observations: number; meanLoss: Record<string, number> };
     expect(r.outcome).toBe('updated');
     expect(r.observations).toBe(60);
-    expect(r.weights.right).toBeGreaterThan(0.6);
-    expect(r.weights.high).toBeGreaterThan(3 * r.weights.low); // same size of error, but under-forecasting costs 3×
+    // Each of the 60 errors of "low"/"high" is 15% of that step's demand: scaled by the mean demand
+    // they sum to 0.15 × 60 = 9, so with η = 0.1 "right" ends e^(0.1 × 9) = e^0.9 times heavier.
+    expect(r.weights.right / r.weights.high).toBeCloseTo(Math.exp(0.9), 6);
+    // Same size of error above and below: the same weight (underForecastPenalty is for outcomes, not point errors).
+    expect(r.weights.high).toBeCloseTo(r.weights.low, 9);
     expect(r.weights.low).toBeGreaterThanOrEqual(0.02 - 1e-12); // the floor keeps it alive
-    expect(r.meanLoss.low).toBeCloseTo(3 * r.meanLoss.high, 5);
+    expect(r.meanLoss.low).toBeCloseTo(r.meanLoss.high, 9);
     expect(r.meanLoss.right).toBe(0);
     // Nothing new came due: no second version, predictions are not counted twice.
     expect(second.services[0]).toMatchObject({ outcome: 'no-new-data' });
