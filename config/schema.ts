@@ -337,6 +337,29 @@ const modelStore = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/**
+ * Where the records every worker must agree on live (issue 12). `file`: under stateDir — the
+ * single-host embedded default. `postgres`: one database shared by workers on many hosts; its URL
+ * comes from the environment variable `postgres.urlEnv` (never from the file: it holds a password).
+ */
+const stateSchema = z
+  .object({
+    /** The audit log of decision records (hash-chained). */
+    audit: z.enum(['file', 'postgres']).default('file'),
+    /** Stored predictions and the local-pool metrics history. */
+    store: z.enum(['file', 'postgres']).default('file'),
+    postgres: z
+      .object({
+        /** Environment variable holding the connection URL, e.g. postgres://kinetic@db:5432/kinetic. */
+        urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. KINETIC_POSTGRES_URL').default('KINETIC_POSTGRES_URL'),
+        /** Schema Kinetic's tables live in (created when missing). */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and underscores').default('kinetic'),
+      })
+      .strict()
+      .default({ urlEnv: 'KINETIC_POSTGRES_URL', schema: 'kinetic' }),
+  })
+  .strict();
+
 /** Temporal Schedules for the periodic learning workflows (issue 7). */
 const scheduleSpec = z
   .object({
@@ -371,6 +394,8 @@ export const configSchema = z
     stateDir: z.string().min(1).default('.kinetic'),
     /** Where model versions live: files under stateDir (default) or an S3-compatible bucket. */
     modelStore: modelStore.default({ type: 'file' }),
+    /** Where the audit log and the stores live: files (one host) or Postgres (many hosts). */
+    state: stateSchema.default({ audit: 'file', store: 'file', postgres: { urlEnv: 'KINETIC_POSTGRES_URL', schema: 'kinetic' } }),
     /** company → department → project budgets and alert routing (issue 5); optional. */
     budgets: budgetsSchema.optional(),
     /** The price catalog pools are priced from when they give no hourlyPrice. */
@@ -414,5 +439,6 @@ export type MetricsConfig = ServiceConfig['metrics'];
 export type LearningConfig = z.infer<typeof learning>;
 export type SchedulesConfig = z.infer<typeof schedules>;
 export type ModelStoreConfig = z.infer<typeof modelStore>;
+export type StateConfig = z.infer<typeof stateSchema>;
 export const learningSchema = learning;
 export const schedulesSchema = schedules;
