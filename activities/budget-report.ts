@@ -3,14 +3,15 @@ import type { LoadedConfig } from '../config/load';
 import { projectedMonthlyCost } from '../planning/budget';
 import { BudgetNode, spendByNode } from '../planning/budget-hierarchy';
 import { chargeback, DecisionCharge } from '../planning/chargeback';
-import type { BudgetLedger, FiredAlert } from '../store/budget-ledger';
-import type { DecisionLedger } from '../store/ledger';
+import type { BudgetBookView, FiredAlert, SweptReservation } from '../decision/budget-book';
+import type { DecisionRecord } from '../decision/record';
 import { budgetTree } from './planning-spec';
 
 /**
  * The month's budget picture: each budget node's limit, committed run-rate, pending reservations and
  * what has accrued so far (chargeback of committed decisions), the alerts fired, and the cost of
- * each decision. Shared by `kinetic budget report` and the scheduled budget-report workflow.
+ * each decision. Built from the budget authorities' books (their Query) and the audit log; shared by
+ * `kinetic budget report` and the scheduled budget-report workflow.
  */
 export interface BudgetReportRow {
   id: string;
@@ -34,28 +35,28 @@ export interface BudgetReportData {
   nodes: BudgetReportRow[];
   decisions: DecisionCharge[];
   alerts: FiredAlert[];
+  /** Reservations an authority released itself because their decision closed without commit or release. */
+  released: SweptReservation[];
 }
 
-export function buildBudgetReport(cfg: LoadedConfig, budget: BudgetLedger, ledger: DecisionLedger, month: string, now: number): BudgetReportData {
-  const snapshot = budget.snapshot();
+/** `books`: every root's book (one for the company, or one per pool); `decisions`: the audit log's records. */
+export function buildBudgetReport(cfg: LoadedConfig, books: BudgetBookView[], decisions: DecisionRecord[], month: string, now: number): BudgetReportData {
   const committed: Record<string, number> = {};
-  for (const c of Object.values(snapshot.committed)) committed[c.service] = c.monthly;
+  for (const b of books) for (const c of Object.values(b.committed)) committed[c.service] = c.monthly;
   // A service never decided yet runs at its initial size at its configured price.
   for (const [name, svc] of Object.entries(cfg.services)) {
     if (committed[name] === undefined && svc.pricing) committed[name] = projectedMonthlyCost(svc.minInstances, svc.pricing.hourlyPerInstance);
   }
-  // Projected as the budget check sees it (the ledger's rule), plus never-decided services.
-  const projectedSpend = budget.spend();
-  const { reservations } = projectedSpend;
+  // Projected as the budget check sees it: a running decision's reservation replaces its service's run-rate.
+  const reservations = books.flatMap((b) => b.reservations.map((r) => ({ decisionId: r.decisionId, service: r.service, monthly: r.monthly })));
   const reserving = new Set(reservations.map((r) => r.service));
-  for (const [name, monthly] of Object.entries(committed)) if (!reserving.has(name)) projectedSpend.committed[name] ??= monthly;
-  const committedDecisions = ledger
-    .all()
+  const projectedSpend = { committed: Object.fromEntries(Object.entries(committed).filter(([s]) => !reserving.has(s))), reservations };
+  const committedDecisions = decisions
     .filter((r) => r.outcome === 'committed' && r.finishedAt && r.plan)
     .map((r) => ({ decisionId: r.id, service: r.service, finishedAt: r.finishedAt!, hourlyCostAfter: r.plan!.hourlyCostAfter }));
   const tree = budgetTree(cfg);
   const charges = chargeback(committedDecisions, month, now, tree);
-  const alerts = Object.values(snapshot.alerts ?? {}).filter((a) => a.key.startsWith(`${month}:`));
+  const alerts = books.flatMap((b) => Object.values(b.alerts)).filter((a) => a.key.startsWith(`${month}:`));
 
   const nodes: BudgetNode[] = tree
     ? Object.values(tree.nodes)
@@ -83,7 +84,8 @@ export function buildBudgetReport(cfg: LoadedConfig, budget: BudgetLedger, ledge
       };
     })
     .sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level) || a.id.localeCompare(b.id));
-  return { month, generatedAt: new Date(now).toISOString(), nodes: rows, decisions: charges.decisions, alerts };
+  const released = books.flatMap((b) => b.swept).filter((r) => r.at.startsWith(month));
+  return { month, generatedAt: new Date(now).toISOString(), nodes: rows, decisions: charges.decisions, alerts, released };
 }
 
 export function budgetReportFile(cfg: LoadedConfig, date: string): string {

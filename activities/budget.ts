@@ -1,20 +1,31 @@
+import { activityInfo, Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { BudgetAuthorityClient } from '../client/budget-authority';
+import { budgetTaskQueue } from '../workflows/budget-definitions';
+import { serviceOfDecisionId } from '../client';
 import type { DecisionContext } from '../decision/context';
 import type { PlanSummary } from '../decision/plan';
-import { reviewBudget, type ApprovalRequirement, type ReservedBudget } from '../decision/review';
-import { alertsToFire, checkHierarchy, pathOf, spendByNode } from '../planning/budget-hierarchy';
-import { checkBudget, HOURS_PER_MONTH } from '../planning/budget';
-import { monthOf } from '../planning/chargeback';
-import { deliverBudgetAlerts } from './budget-alerts';
+import type { ApprovalRequirement, ReservedBudget } from '../decision/review';
+import { budgetLimits, budgetRootOf } from './budget-roots';
 import type { ActivityDeps } from './deps';
-import { budgetTree } from './planning-spec';
 
 /**
- * Budget check and reservation against the service's pool and, when `budgets:` is configured, every
- * level of company → department → project → service. The check and the reservation stay in one
- * step (no other decision reserves in between); the verdict and the final approval requirement
- * come from decision/review. Release and commit are idempotent.
+ * The saga's budget steps, as thin adapters over the budget authority of the service's root
+ * (workflows/budget-authority.ts): the authority checks every level and reserves in one step, and
+ * its verdict and the final approval requirement come from decision/review there.
+ *
+ * `reserveBudget` (and the others) run as *local* activities of the decision: an Update-with-Start
+ * through the worker's own client (`Context.client`, the worker's connection and namespace). Each
+ * attempt waits for the authority at most until shortly before the step's timeout, then fails
+ * retryably with a message naming the authority; the saga's bounded retries repeat it, which is
+ * safe because the update id and the authority's book are both keyed by decision id.
  */
 export function budgetActivities(deps: ActivityDeps) {
+  const authority = () => new BudgetAuthorityClient(Context.current().client, activityInfo().taskQueue);
+  /** Commit and release name only the decision: its root follows from its service's config. */
+  const rootOfDecision = (decisionId: string) => budgetRootOf(deps.config(), serviceOfDecisionId(decisionId));
+
   return {
     async reserveBudget(input: {
       decisionId: string;
@@ -26,51 +37,59 @@ export function budgetActivities(deps: ActivityDeps) {
     }): Promise<ReservedBudget> {
       const { context: c, plan } = input;
       const cfg = deps.config();
-      const ledger = deps.budget();
-      const projected = plan.hourlyCostAfter * HOURS_PER_MONTH;
-      const usage = ledger.poolUsage(c.budgetPool, c.service, input.decisionId);
-      const pool = checkBudget({ pool: c.budgetPool, monthlyLimit: c.monthlyBudget, projected, ...usage });
-      const tree = budgetTree(cfg);
-      const hierarchy = tree ? checkHierarchy(tree, c.service, projected, ledger.spend(), input.decisionId) : undefined;
-      const review = reviewBudget({ plan, pool, hierarchy, onExceed: c.budget.onExceed, approval: input.approval });
-
-      let reserved = false;
-      if (review.allowed && !input.dryRun) {
-        reserved = ledger.reserve({ decisionId: input.decisionId, service: c.service, pool: c.budgetPool, monthly: projected, at: new Date().toISOString() });
-      }
-      let alerts: string[] | undefined;
-      if (tree && reserved) {
-        const now = new Date();
-        const due = alertsToFire(tree, spendByNode(tree, ledger.spend()), monthOf(now.getTime()), ledger.firedAlertKeys(), cfg.budgets?.alerts.thresholds);
-        const fired = ledger.recordAlerts(due.map((a) => ({ ...a, firedAt: now.toISOString(), decisionId: input.decisionId })));
-        await deliverBudgetAlerts(fired, cfg.budgets?.alerts.webhook, ledger);
-        alerts = fired.map((a) => a.message);
-      }
-      const path = tree ? pathOf(tree, c.service).map((n) => n.id) : [`pool:${c.budgetPool}`];
-      const hourlyDelta = plan.hourlyCostAfter - plan.hourlyCostBefore;
-      return {
-        budget: {
-          allowed: review.allowed,
+      const run = activityInfo().workflowExecution;
+      if (!run) throw ApplicationFailure.nonRetryable('reserveBudget runs only as a step of a decision workflow', 'InvalidBudgetRequest');
+      const a = authority();
+      const root = budgetRootOf(cfg, c.service);
+      return ask(a, root, 'reserve', () =>
+        a.reserve(root, {
+          decisionId: input.decisionId,
+          service: c.service,
           pool: c.budgetPool,
-          limit: c.monthlyBudget,
-          projectedMonthly: projected,
-          projectedTotal: pool.projectedTotal,
-          reserved,
-          released: false,
-          message: review.message,
-          levels: hierarchy?.levels,
-          approvalReasons: review.approvalReasons,
-          alerts,
-          chargeback: { hourlyDelta, monthlyDelta: hourlyDelta * HOURS_PER_MONTH, path, tags: { service: c.service, ...c.budget.tags } },
-        },
-        approval: review.approval,
-      };
+          poolLimit: c.monthlyBudget,
+          hourlyCostBefore: plan.hourlyCostBefore,
+          hourlyCostAfter: plan.hourlyCostAfter,
+          onExceed: c.budget.onExceed,
+          tags: c.budget.tags,
+          dryRun: input.dryRun,
+          approval: input.approval,
+          ...budgetLimits(cfg),
+          holder: { workflowId: run.workflowId, runId: run.runId },
+        }),
+      );
     },
     async releaseBudget(input: { decisionId: string }): Promise<boolean> {
-      return deps.budget().release(input.decisionId);
+      const a = authority();
+      const root = rootOfDecision(input.decisionId);
+      return ask(a, root, 'release', () => a.release(root, input.decisionId));
     },
     async commitBudget(input: { decisionId: string }): Promise<boolean> {
-      return deps.budget().commit(input.decisionId);
+      const a = authority();
+      const root = rootOfDecision(input.decisionId);
+      return ask(a, root, 'commit', () => a.commit(root, input.decisionId));
     },
   };
+}
+
+/** One call to the authority, bounded by the step's remaining time; a refused update is not retried. */
+async function ask<T>(a: BudgetAuthorityClient, root: string, what: string, call: () => Promise<T>): Promise<T> {
+  const info = activityInfo();
+  const waitMs = Math.max(1000, (info.startToCloseTimeoutMs ?? 30_000) - 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`budget authority ${a.workflowId(root)} did not answer ${what} within ${Math.round(waitMs / 1000)}s; is a Kinetic worker polling task queue ${budgetTaskQueue(a.taskQueue)}?`)),
+      waitMs,
+    );
+  });
+  try {
+    return await Promise.race([call(), late]);
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError) {
+      throw ApplicationFailure.nonRetryable(`budget authority ${a.workflowId(root)} refused ${what}: ${e.cause?.message ?? e.message}`, 'InvalidBudgetRequest');
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
 }

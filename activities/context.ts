@@ -9,7 +9,7 @@ export function contextActivities(deps: ActivityDeps) {
     async loadDecisionContext(input: { decisionId: string; service: string }): Promise<DecisionContext> {
       const svc = deps.service(input.service);
       const current = await deps.provisioner(input.service).current(input.service);
-      const history = deps.ledger().forService(input.service).filter((r) => r.id !== input.decisionId);
+      const history = (await deps.ledger().forService(input.service)).filter((r) => r.id !== input.decisionId);
       const committed = history.filter((r) => r.outcome === 'committed' && r.finishedAt);
       const last = committed[committed.length - 1];
       const lastScaleIn = committed.filter((r) => r.plan?.direction === 'in').pop();

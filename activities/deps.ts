@@ -1,12 +1,11 @@
-import { getService, loadConfig, LoadedConfig, resolveStateRoot } from '../config/load';
+import { getService, loadConfig, LoadedConfig } from '../config/load';
 import type { ServiceConfig } from '../config/schema';
 import { createMetricsSource } from '../metrics';
 import type { MetricsSource } from '../metrics/contract';
 import type { Provisioner } from '../provisioners/contract';
 import { createProvisioner } from '../provisioners';
 import { tierId } from '../planning/allocation';
-import { BudgetLedger } from '../store/budget-ledger';
-import { DecisionLedger } from '../store/ledger';
+import { auditLogFor, type AuditLog } from '../store/audit';
 
 /**
  * What activities need from the outside world. The worker builds it from kinetic.yaml; tests may
@@ -20,8 +19,8 @@ export interface ActivityDeps {
   metrics(service: string): MetricsSource;
   /** The source of one extra forecast: `dimensionMetrics.<name>` or `regionMetrics.<name>`. */
   extraMetrics(service: string, kind: 'dimensionMetrics' | 'regionMetrics', name: string): MetricsSource;
-  ledger(): DecisionLedger;
-  budget(): BudgetLedger;
+  /** The audit log `state.audit` names (file or Postgres). */
+  ledger(): AuditLog;
 }
 
 export interface DepsOptions {
@@ -29,6 +28,8 @@ export interface DepsOptions {
   /** Overrides for tests or embedding: take precedence over what the config names. */
   provisioner?: (service: string, cfg: ServiceConfig, stateRoot: string) => Provisioner | undefined;
   metrics?: (service: string, cfg: ServiceConfig) => MetricsSource | undefined;
+  /** An audit log instead of the one `state.audit` names (tests: a sink that fails on purpose). */
+  ledger?: () => AuditLog;
 }
 
 export function createDeps(opts: DepsOptions = {}): ActivityDeps {
@@ -59,17 +60,16 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
     metrics(service) {
       const cfg = config();
       const svc = getService(cfg, service);
-      return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
+      return opts.metrics?.(service, svc) ?? createMetricsSource(svc.metrics, { service, serviceConfig: svc, stateRoot: cfg.stateRoot, state: cfg.state });
     },
     extraMetrics(service, kind, name) {
       const cfg = config();
       const svc = getService(cfg, service);
       const m = svc[kind]?.[name];
       if (!m) throw new Error(`services.${service}.${kind}.${name} is not configured`);
-      return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot });
+      return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot, state: cfg.state });
     },
-    ledger: () => new DecisionLedger(resolveStateRoot(opts.configPath)),
-    budget: () => new BudgetLedger(config().stateRoot),
+    ledger: () => opts.ledger?.() ?? auditLogFor(opts.configPath),
   };
   return deps;
 }

@@ -6,8 +6,8 @@ import { planningWindow } from '../planning/capacity';
 import { defaultPlannerOptions } from '../planning/predictive/options';
 import type { ReplayJob, ReplayJobResult } from '../planning/predictive/replay-job';
 import { createModelStore } from '../store/model-store';
-import { PredictionStore } from '../store/prediction-store';
-import { WeightsStore } from '../store/weights-store';
+import { createPredictionStore } from '../store/prediction-store';
+import { newestWeights } from '../store/weights-store';
 import { chooseModels, FittedAtDecisionCache, type ModelChoice } from './decision-models';
 import type { ActivityDeps } from './deps';
 import { runForecastJob } from './forecast-job';
@@ -37,12 +37,13 @@ export function forecastActivities(deps: ActivityDeps) {
       const series = await readHistory(deps.metrics(context.service), context.service, svc.metrics, `metrics for "${context.service}"`, now);
       const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
       const models = plannerModels(svc);
-      const weightsVersion = new WeightsStore(cfg.stateRoot).current(context.service);
+      const modelStore = createModelStore(cfg.modelStore, cfg.stateRoot);
+      const weightsVersion = newestWeights(await modelStore.weights(context.service));
       const choices = await chooseModels({
         service: context.service,
         series: 'demand',
         models,
-        store: createModelStore(cfg.modelStore, cfg.stateRoot),
+        store: modelStore,
         cache,
         historyStart: series.start,
         stepMs: step * 1000,
@@ -93,7 +94,7 @@ export function forecastActivities(deps: ActivityDeps) {
         predictionId: input.decisionId,
       };
       // What the decision acts on, for reweighting (idempotent by id: a retried activity stores nothing twice).
-      new PredictionStore(cfg.stateRoot).append({
+      await createPredictionStore(cfg.state, cfg.stateRoot).append({
         id: input.decisionId,
         decisionId: input.decisionId,
         service: context.service,

@@ -1,4 +1,6 @@
 import { budgetActivities } from './budget';
+import { budgetAlertActivities } from './budget-alerts';
+import { budgetAuthorityActivities } from './budget-authority';
 import { contextActivities } from './context';
 import { createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
@@ -19,6 +21,8 @@ export function createActivities(opts: DepsOptions = {}) {
     ...forecastActivities(deps),
     ...planActivities(),
     ...budgetActivities(deps),
+    ...budgetAuthorityActivities(deps),
+    ...budgetAlertActivities(),
     ...provisionActivities(deps),
     ...recordActivities(deps),
     ...loopActivities(deps),

@@ -32,9 +32,7 @@ export function loopActivities(deps: ActivityDeps) {
       const svc = deps.service(input.service);
       const learning = learningOf(svc);
       const current = (await deps.provisioner(input.service).current(input.service)).total;
-      const lastCommitted = deps
-        .ledger()
-        .forService(input.service)
+      const lastCommitted = (await deps.ledger().forService(input.service))
         .filter((r) => r.outcome === 'committed' && r.finishedAt)
         .map((r) => Date.parse(r.finishedAt!))
         .reduce((a, b) => Math.max(a, b), 0);

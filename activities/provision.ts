@@ -7,7 +7,20 @@ import type { ActivityDeps } from './deps';
 /** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
 function provisionContext(): ProvisionContext {
   const ctx = Context.current();
-  return { heartbeat: (d) => ctx.heartbeat(d), signal: ctx.cancellationSignal };
+  const i = ctx.info;
+  return {
+    heartbeat: (d) => ctx.heartbeat(d),
+    signal: ctx.cancellationSignal,
+    // Which attempt this is: how a Pulumi stack lock left by an earlier attempt on another host is judged.
+    activity: i.workflowExecution && {
+      workflowId: i.workflowExecution.workflowId,
+      runId: i.workflowExecution.runId,
+      activityId: i.activityId,
+      activityType: i.activityType,
+      attempt: i.attempt,
+      heartbeatTimeoutMs: i.heartbeatTimeoutMs,
+    },
+  };
 }
 
 export function provisionActivities(deps: ActivityDeps) {

@@ -1,13 +1,16 @@
 import type { DecisionRecord } from '../decision/record';
+import type { AppendResult } from '../store/audit';
 import type { ActivityDeps } from './deps';
 
-/** Appends the finished decision to the audit ledger exactly once (idempotent by id). */
+/**
+ * Appends the finished decision to the audit log exactly once (idempotent by id). Throws when the
+ * sink cannot take it (Postgres down, disk full): the saga retries this step until it succeeds,
+ * with the decision visibly in stage `record` meanwhile.
+ */
 export function recordActivities(deps: ActivityDeps) {
   return {
-    async recordDecision(record: DecisionRecord): Promise<{ written: boolean; file: string }> {
-      const ledger = deps.ledger();
-      const written = ledger.append(record);
-      return { written, file: ledger.file };
+    async recordDecision(record: DecisionRecord): Promise<AppendResult> {
+      return deps.ledger().append(record);
     },
   };
 }

@@ -2,8 +2,9 @@ import type { KineticConfig, LearningConfig, ServiceConfig } from '../config/sch
 import { classifyDecision, type DecisionFacts } from '../learning/decision-outcome';
 import { exp3, seedFrom, type OutcomeEvent } from '../learning/exp3';
 import { hedge, Observation, reweightHedgeOptions } from '../learning/hedge';
-import { CompactionResult, PredictionRecord, PredictionStore } from '../store/prediction-store';
-import { WeightsStore, WeightsVersion } from '../store/weights-store';
+import { createModelStore } from '../store/model-store';
+import { CompactionResult, createPredictionStore, PredictionRecord } from '../store/prediction-store';
+import { newestWeights, WeightsVersion } from '../store/weights-store';
 import type { DecisionRecord } from '../decision/record';
 import type { ActivityDeps } from './deps';
 import { learningOf, readHistory } from './learning-common';
@@ -38,20 +39,20 @@ export function reweightActivities(deps: ActivityDeps) {
       const cfg = deps.config();
       const svc = deps.service(input.service);
       const l = learningOf(svc);
-      const weightsStore = new WeightsStore(cfg.stateRoot);
-      const predictions = new PredictionStore(cfg.stateRoot);
-      const compact = () => {
-        const cursor = weightsStore.current(input.service)?.evaluatedThrough ?? 0;
+      const modelStore = createModelStore(cfg.modelStore, cfg.stateRoot);
+      const predictions = createPredictionStore(cfg.state, cfg.stateRoot);
+      const compact = async () => {
+        const cursor = newestWeights(await modelStore.weights(input.service))?.evaluatedThrough ?? 0;
         return predictions.compact(input.service, { evaluatedThrough: cursor, keepAfter: Date.now() - predictionRetentionMs(cfg, svc, l) });
       };
-      const already = weightsStore.history(input.service).find((v) => v.source === input.sourceId);
-      if (already) return { ...resultOf(input.service, already, weightsStore.history(input.service), 'already applied (retry)'), compaction: compact() };
-      const current = weightsStore.current(input.service);
+      const history = await modelStore.weights(input.service);
+      const already = history.find((v) => v.source === input.sourceId);
+      if (already) return { ...resultOf(input.service, already, history, 'already applied (retry)'), compaction: await compact() };
+      const current = newestWeights(history);
       const cursor = current?.evaluatedThrough ?? 0;
       const now = Date.now();
       const step = svc.metrics.stepSeconds * 1000;
-      const due = predictions
-        .forService(input.service)
+      const due = (await predictions.forService(input.service))
         .filter((p) => p.madeAt > cursor && p.targets.length > 0 && p.targets[0] <= now)
         .sort((a, b) => a.madeAt - b.madeAt);
       const previous = current?.weights ?? {};
@@ -63,13 +64,13 @@ export function reweightActivities(deps: ActivityDeps) {
           previous,
           observations: 0,
           meanLoss: {},
-          compaction: compact(),
+          compaction: await compact(),
           reason: 'no stored prediction has come due since the last version',
         };
       }
       const earliest = Math.min(...due.map((p) => p.targets[0]));
       const points = Math.ceil((now - earliest) / step) + 2;
-      const serviceLedger = deps.ledger().forService(input.service);
+      const serviceLedger = await deps.ledger().forService(input.service);
       const window = outcomeWindowMs(svc);
       let series: MetricSeries;
       try {
@@ -106,7 +107,7 @@ export function reweightActivities(deps: ActivityDeps) {
       });
       const reasons = [`${result.observations} realised points from ${due.length - withoutDemand.length} predictions`];
       if (withoutDemand.length) reasons.push(`${events.length} decision outcomes (Exp3, γ ${l.exploration}) for ${withoutDemand.length} predictions without realised demand`);
-      const version = weightsStore.append({
+      const version = await modelStore.appendWeights({
         service: input.service,
         weights: bandit.weights,
         source: input.sourceId,
@@ -130,7 +131,7 @@ export function reweightActivities(deps: ActivityDeps) {
         params: { learningRate: l.learningRate, underForecastPenalty: l.underForecastPenalty, weightFloor: l.weightFloor, exploration: l.exploration },
         reason: `${reasons.join('; ')}; point errors scored symmetrically${withoutDemand.length ? `, under-provisioning outcomes cost ${l.underForecastPenalty}× wasteful ones` : ''}`,
       });
-      return { ...resultOf(input.service, version, weightsStore.history(input.service), version.reason), compaction: compact() };
+      return { ...resultOf(input.service, version, await modelStore.weights(input.service), version.reason), compaction: await compact() };
     },
   };
 }

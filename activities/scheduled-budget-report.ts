@@ -1,10 +1,10 @@
-import { alertsToFire, spendByNode } from '../planning/budget-hierarchy';
+import { activityInfo, Context } from '@temporalio/activity';
+import { BudgetAuthorityClient } from '../client/budget-authority';
 import { monthOf } from '../planning/chargeback';
 import { writeJsonAtomic } from '../store/json-file';
-import { deliverBudgetAlerts } from './budget-alerts';
+import { budgetLimits, budgetRoots } from './budget-roots';
 import { budgetReportFile, buildBudgetReport, BudgetReportRow } from './budget-report';
 import type { ActivityDeps } from './deps';
-import { budgetTree } from './planning-spec';
 
 /** What the scheduled budget report returns (shown in the Temporal UI as the workflow result). */
 export interface BudgetReport {
@@ -12,27 +12,30 @@ export interface BudgetReport {
   month: string;
   file: string;
   nodes: BudgetReportRow[];
-  /** Alerts this run fired (thresholds crossed without a decision, e.g. by reservations). */
+  /** Alerts this run fired (thresholds crossed without a decision: a new month, lowered limits). */
   alertsFired: string[];
 }
 
 export function budgetReportActivities(deps: ActivityDeps) {
   return {
-    /** Writes `<stateRoot>/ledger/budget-report-<date>.json`; rewriting the same day is harmless. */
+    /**
+     * Asks every budget authority of the config to fire thresholds crossed without a reservation
+     * (with today's limits), reads their books and writes `<stateRoot>/ledger/budget-report-<date>.json`;
+     * rewriting the same day is harmless.
+     */
     async writeBudgetReport(input: { at: string }): Promise<BudgetReport> {
       const cfg = deps.config();
-      const budget = deps.budget();
+      const authority = new BudgetAuthorityClient(Context.current().client, activityInfo().taskQueue);
+      const limits = budgetLimits(cfg);
       const now = Date.parse(input.at);
       const month = monthOf(now);
-      const tree = budgetTree(cfg);
-      let alertsFired: string[] = [];
-      if (tree) {
-        const due = alertsToFire(tree, spendByNode(tree, budget.spend()), month, budget.firedAlertKeys(), cfg.budgets?.alerts.thresholds);
-        const fired = budget.recordAlerts(due.map((a) => ({ ...a, firedAt: input.at })));
-        await deliverBudgetAlerts(fired, cfg.budgets?.alerts.webhook, budget);
-        alertsFired = fired.map((a) => a.message);
+      const alertsFired: string[] = [];
+      const books = [];
+      for (const root of budgetRoots(cfg).keys()) {
+        alertsFired.push(...(await authority.checkAlerts(root, limits)).map((a) => a.message));
+        books.push(await authority.book(root));
       }
-      const report = buildBudgetReport(cfg, budget, deps.ledger(), month, now);
+      const report = buildBudgetReport(cfg, books, await deps.ledger().all(), month, now);
       const date = input.at.slice(0, 10);
       const file = budgetReportFile(cfg, date);
       writeJsonAtomic(file, report);

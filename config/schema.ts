@@ -3,6 +3,7 @@ import { DEFAULT_HEDGE } from '../learning/hedge';
 import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
+import { parseBackendUrl } from '../provisioners/backend-url';
 import { durationSchema } from './duration';
 import {
   allocationSchema,
@@ -63,6 +64,21 @@ const localPoolMetrics = z
 
 const metrics = z.discriminatedUnion('source', [csvMetrics, prometheusMetrics, localPoolMetrics]);
 
+/**
+ * Where a Pulumi provisioner keeps stack state: `file://<dir>` (absolute, `~/…`, or relative to
+ * stateDir) or `s3://bucket/prefix?endpoint=…&s3ForcePathStyle=true&region=…` (S3-compatible).
+ */
+const pulumiBackend = z
+  .string()
+  .superRefine((url, ctx) => {
+    try {
+      parseBackendUrl(url, '/');
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  })
+  .optional();
+
 const provisioner = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dry-run'), initialInstances: z.number().int().min(0).optional() }).strict(),
   z
@@ -89,6 +105,8 @@ const provisioner = z.discriminatedUnion('type', [
       healthPath: z.string().default('/healthz'),
       /** Run a round-robin load balancer in front of the pool (default true). */
       loadBalancer: z.boolean().default(true),
+      /** Pulumi state (default file://<stateDir>/pulumi/state). */
+      backend: pulumiBackend,
     })
     .strict(),
   z
@@ -118,6 +136,8 @@ const provisioner = z.discriminatedUnion('type', [
       /** How long verification waits for InService instances, and how often it asks. */
       verifyTimeout: duration.default(600),
       verifyPoll: duration.default(15),
+      /** Pulumi state (default file://<stateDir>/pulumi-aws/state). */
+      backend: pulumiBackend,
     })
     .strict(),
 ]);

@@ -87,7 +87,8 @@ function stagedPlan(c: DecisionContext, plan: PlanSummary, staged: NonNullable<P
 }
 
 export function reviewBudget(input: {
-  plan: PlanSummary;
+  /** Only the costs matter here (the budget authority sends no more). */
+  plan: Pick<PlanSummary, 'hourlyCostBefore' | 'hourlyCostAfter'>;
   /** The pool's verdict and, with `budgets:` configured, the hierarchy's. */
   pool: { allowed: boolean; message: string };
   hierarchy?: { allowed: boolean; message: string };

@@ -1,15 +1,19 @@
 import { join } from 'node:path';
-import type { MetricsConfig, ServiceConfig } from '../config/schema';
+import type { MetricsConfig, ServiceConfig, StateConfig } from '../config/schema';
+import { postgresHandle } from '../store/postgres';
 import { MetricsInputError, MetricsSource } from './contract';
 import { CsvMetricsSource } from './csv-source';
 import { LocalPoolMetricsSource } from './local-pool-source';
 import { PrometheusMetricsSource } from './prometheus-source';
+import { FileRateHistory, PostgresRateHistory } from './rate-history';
 
 /** Builds the metrics source a service's config names. New kinds register here. */
 export interface MetricsContext {
   service: string;
   serviceConfig: ServiceConfig;
   stateRoot: string;
+  /** `state:` of kinetic.yaml: where the local pool's rate history lives (files when absent). */
+  state?: StateConfig;
 }
 
 export type MetricsFactory = (cfg: MetricsConfig, ctx?: MetricsContext) => MetricsSource;
@@ -41,7 +45,10 @@ registerMetricsSource('local-pool', (cfg, ctx) => {
   return new LocalPoolMetricsSource({
     service: ctx.service,
     lbUrl: lbUrl.replace(/\/$/, ''),
-    historyFile: join(ctx.stateRoot, 'metrics', `${ctx.service}-rps.csv`),
+    history:
+      ctx.state?.store === 'postgres'
+        ? new PostgresRateHistory(postgresHandle(ctx.state.postgres), ctx.service, cfg.stepSeconds)
+        : new FileRateHistory(join(ctx.stateRoot, 'metrics', `${ctx.service}-rps.csv`)),
     stepSeconds: cfg.stepSeconds,
     historyPoints: cfg.historyPoints,
   });

@@ -1,25 +1,24 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { MetricSeries, MetricsInputError, MetricsSource } from './contract';
-import { readCsvValues } from './csv-source';
 import { PoolScraper, startPoolScraper } from './pool-scraper';
+import type { RateHistory } from './rate-history';
 
 /**
  * The local pool's own metrics: every member's Prometheus /metrics (members found through the
  * pool's balancer), scraped every step by the worker process and kept as a request-rate history
- * file, so decisions see the pool's real load and the history survives worker restarts.
+ * (a CSV under the state dir, or Postgres with `state.store: postgres`), so decisions see the
+ * pool's real load and the history survives worker restarts.
  */
 export interface LocalPoolSourceOptions {
   service: string;
   /** The pool's balancer, e.g. http://127.0.0.1:19100. */
   lbUrl: string;
-  /** Where the rate history is kept (one `rps` column). */
-  historyFile: string;
+  /** Where the rate history is kept. */
+  history: RateHistory;
   stepSeconds: number;
   historyPoints: number;
 }
 
-/** One scraper per history file for the life of the process (decisions come and go). */
+/** One scraper per history for the life of the process (decisions come and go). */
 const scrapers = new Map<string, PoolScraper>();
 
 export class LocalPoolMetricsSource implements MetricsSource {
@@ -27,43 +26,33 @@ export class LocalPoolMetricsSource implements MetricsSource {
   constructor(private readonly opts: LocalPoolSourceOptions) {}
 
   private ensureScraper(): void {
-    if (scrapers.has(this.opts.historyFile)) return;
-    mkdirSync(dirname(this.opts.historyFile), { recursive: true });
+    const { history } = this.opts;
+    if (scrapers.has(history.where)) return;
     const scraper = startPoolScraper({
       lbUrl: this.opts.lbUrl,
-      csvPath: this.opts.historyFile,
-      column: 'rps',
       intervalMs: this.opts.stepSeconds * 1000,
-      append: existsSync(this.opts.historyFile),
+      record: (rate, at) => history.append(rate, at),
     });
-    scrapers.set(this.opts.historyFile, scraper);
+    scrapers.set(history.where, scraper);
   }
 
   async range(_service: string, _metric: string, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries> {
     this.ensureScraper();
+    const wanted = Math.max(1, Math.min(this.opts.historyPoints, Math.floor((end.getTime() - start.getTime()) / 1000 / stepSeconds)));
+    const read = () => this.opts.history.read(wanted, stepSeconds, end);
+    const observed = (s: MetricSeries) => s.values.filter((v) => !Number.isNaN(v)).length;
     // A fresh pool has no history yet: wait (up to three steps) for the two points a forecast needs.
-    const read = () => (existsSync(this.opts.historyFile) ? readCsvValues({ path: this.opts.historyFile, valueColumn: 'rps', historyPoints: this.opts.historyPoints }).values : []);
-    let values: number[] = [];
-    try {
-      values = read();
-    } catch {
-      values = [];
-    }
+    let series = await read();
     const deadline = Date.now() + 3 * this.opts.stepSeconds * 1000 + 1000;
-    while (values.length < 2 && Date.now() < deadline) {
+    while (observed(series) < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      try {
-        values = read();
-      } catch {
-        values = [];
-      }
+      series = await read();
+      end = new Date(Math.max(end.getTime(), Date.now()));
     }
-    if (values.length < 2) {
+    if (observed(series) < 2) {
       throw new MetricsInputError(`local pool of "${this.opts.service}": no request rates from ${this.opts.lbUrl}/lb/members yet; is the pool running?`);
     }
-    const wanted = Math.max(1, Math.floor((end.getTime() - start.getTime()) / 1000 / stepSeconds));
-    const tail = values.slice(-wanted);
-    return { start: end.getTime() - tail.length * stepSeconds * 1000, stepSeconds, values: tail, gaps: [] };
+    return series;
   }
 }
 

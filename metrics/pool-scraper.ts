@@ -3,8 +3,9 @@ import { get } from 'node:http';
 
 /**
  * Scrapes every pool member's Prometheus `/metrics` (members listed by the pool's balancer at
- * /lb/members) and appends the pool's request rate to a CSV that the service's metrics source
- * reads. Counters are tracked per member pid, so members joining or leaving never count twice.
+ * /lb/members) and hands the pool's request rate with its time to `record` (the local-pool
+ * source's history: a CSV or Postgres), or appends it to `csvPath` (the demo). Counters are
+ * tracked per member pid, so members joining or leaving never count twice.
  */
 
 function fetchText(url: string, timeoutMs = 1500): Promise<string> {
@@ -35,8 +36,20 @@ export interface PoolScraper {
   stop(): void;
 }
 
-export function startPoolScraper(opts: { lbUrl: string; csvPath: string; column: string; intervalMs: number; append?: boolean }): PoolScraper {
-  if (!opts.append) writeFileSync(opts.csvPath, `${opts.column}\n`);
+export interface PoolScraperOptions {
+  lbUrl: string;
+  intervalMs: number;
+  /** Receives each rate (requests per second) and when it was measured (epoch ms). */
+  record?: (rate: number, at: number) => unknown;
+  /** Or: a CSV with one `column` of rates, started anew unless `append`. */
+  csvPath?: string;
+  column?: string;
+  append?: boolean;
+}
+
+export function startPoolScraper(opts: PoolScraperOptions): PoolScraper {
+  const csvPath = opts.csvPath;
+  if (csvPath && !opts.append) writeFileSync(csvPath, `${opts.column ?? 'rps'}\n`);
   const last = new Map<number, number>();
   let lastAt = Date.now();
   let primed = false;
@@ -54,10 +67,14 @@ export function startPoolScraper(opts: { lbUrl: string; csvPath: string; column:
       state.lastRate = delta / ((now - lastAt) / 1000);
       lastAt = now;
       // The first tick only learns the counters (members may have served requests for hours).
-      if (primed) appendFileSync(opts.csvPath, `${state.lastRate.toFixed(2)}\n`);
+      if (primed) {
+        if (csvPath) appendFileSync(csvPath, `${state.lastRate.toFixed(2)}\n`);
+        await opts.record?.(state.lastRate, now);
+      }
       primed = true;
     } catch {
-      // The balancer restarts with the pool; the next tick catches up.
+      // The balancer restarts with the pool; the next tick catches up. A sample the history could
+      // not store stays missing (Postgres history: an explicit gap).
     }
   };
   const timer = setInterval(() => void tick(), opts.intervalMs);

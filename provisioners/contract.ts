@@ -50,10 +50,23 @@ export interface VerifyResult {
   reasons: string[];
 }
 
+/** The Temporal activity attempt a provisioner call runs in (how Pulumi stack locks are judged across hosts). */
+export interface ActivityIdentity {
+  workflowId: string;
+  runId: string;
+  activityId: string;
+  activityType: string;
+  attempt: number;
+  /** The activity's heartbeat timeout in ms, when it has one. */
+  heartbeatTimeoutMs?: number;
+}
+
 /** Hooks from the calling activity: heartbeats keep a long apply alive; the signal cancels it. */
 export interface ProvisionContext {
   heartbeat(details?: unknown): void;
   signal?: AbortSignal;
+  /** Set when the call runs in a Temporal activity. */
+  activity?: ActivityIdentity;
 }
 
 export const noopProvisionContext: ProvisionContext = { heartbeat: () => undefined };

@@ -66,7 +66,7 @@ export class DryRunProvisioner implements Provisioner {
     });
   }
 
-  protected mutate<T>(service: string, fn: (f: FleetFile) => T): T {
+  protected mutate<T>(service: string, fn: (f: FleetFile) => T): Promise<T> {
     const file = this.fleetFile(service);
     return withFileLock(`${file}.lock`, () => {
       const fleet = this.readFleet(service);
@@ -92,8 +92,8 @@ export class DryRunProvisioner implements Provisioner {
     return { changes: changes.length, summary: `would change ${cur.total} → ${plan.total} instances` };
   }
 
-  markApplyStarted(plan: CapacityPlan): void {
-    this.mutate(plan.service, (f) => {
+  async markApplyStarted(plan: CapacityPlan): Promise<void> {
+    await this.mutate(plan.service, (f) => {
       if (!f.applyStarted.includes(plan.decisionId)) f.applyStarted.push(plan.decisionId);
     });
   }

@@ -22,7 +22,7 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
   }
 
   override async apply(plan: CapacityPlan, ctx: ProvisionContext = noopProvisionContext): Promise<ApplyResult> {
-    this.markApplyStarted(plan);
+    await this.markApplyStarted(plan);
     const end = Date.now() + this.faults.applyDelayMs;
     while (Date.now() < end) {
       ctx.heartbeat({ waiting: end - Date.now() });
@@ -30,7 +30,7 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
       await sleep(Math.min(200, Math.max(0, end - Date.now())));
     }
     if (this.faults.failApplyAfterPartial) {
-      this.mutate(plan.service, (f) => {
+      await this.mutate(plan.service, (f) => {
         const from = { ...f.tiers };
         const to: Record<string, number> = {};
         for (const tier of Object.keys({ ...from, ...plan.tiers })) {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseBackendUrl } from './backend-url';
 import type { ProvisionerConfig, ServiceConfig } from '../config/schema';
 import type { Provisioner } from './contract';
 import { DryRunProvisioner } from './dry-run';
@@ -40,10 +41,16 @@ registerProvisioner('fault-injecting', (cfg, env) => {
   );
 });
 
+/** `provisioner.backend` with relative `file://` paths resolved from stateDir; undefined = the default under stateDir. */
+function backendOf(cfg: { backend?: string }, env: ProvisionerEnv): string | undefined {
+  return cfg.backend === undefined ? undefined : parseBackendUrl(cfg.backend, env.stateRoot).url;
+}
+
 registerProvisioner('pulumi-local', (cfg, env) => {
   if (cfg.type !== 'pulumi-local') throw new Error('bad factory');
   return createPulumiLocalProvisioner({
     rootDir: join(env.stateRoot, 'pulumi'),
+    backend: backendOf(cfg, env),
     services: {
       [env.service]: {
         basePort: cfg.basePort,
@@ -60,6 +67,7 @@ registerProvisioner('pulumi-aws', (cfg, env) => {
   if (cfg.type !== 'pulumi-aws' || !env.serviceConfig) throw new Error('pulumi-aws needs the service config');
   return createPulumiAwsProvisioner({
     rootDir: join(env.stateRoot, 'pulumi-aws'),
+    backend: backendOf(cfg, env),
     spec: awsSpecFor(env.service, env.serviceConfig, cfg),
     specForTemplate: (version) => awsSpecFor(env.service, env.serviceConfig!, cfg, version),
     verifyTimeoutMs: cfg.verifyTimeout * 1000,

@@ -13,9 +13,14 @@ export interface PluginProcess {
   engine: string;
 }
 
-/** Plugin processes of this DIY backend (`PULUMI_BACKEND_URL=file://<backendDir>`). */
-export function pluginsOfBackend(backendDir: string): PluginProcess[] {
-  const marker = `PULUMI_BACKEND_URL=file://${backendDir}\0`;
+/** The backend URL of a directory or URL argument (`/state` → `file:///state`). */
+function backendUrl(backend: string): string {
+  return backend.includes('://') ? backend : `file://${backend}`;
+}
+
+/** Plugin processes of this DIY backend (`PULUMI_BACKEND_URL=<url>`; a bare directory means `file://<dir>`). */
+export function pluginsOfBackend(backend: string): PluginProcess[] {
+  const marker = `PULUMI_BACKEND_URL=${backendUrl(backend)}\0`;
   const out: PluginProcess[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
@@ -47,8 +52,8 @@ function accepts(address: string, timeoutMs = 500): Promise<boolean> {
 }
 
 /** Kills this backend's plugins whose engine no longer listens; returns their pids. */
-export async function reapOrphanPlugins(backendDir: string): Promise<number[]> {
-  const plugins = pluginsOfBackend(backendDir);
+export async function reapOrphanPlugins(backend: string): Promise<number[]> {
+  const plugins = pluginsOfBackend(backend);
   const engines = new Map<string, boolean>();
   for (const e of new Set(plugins.map((p) => p.engine))) engines.set(e, await accepts(e));
   const reaped: number[] = [];

@@ -5,7 +5,8 @@
  *   `pulumi/aws` (per region a provider; per region × compute type a launch template and an ASG
  *   whose MixedInstancesPolicy carries the committed / on-demand / spot split of the plan).
  * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi-local/env.ts): `file://` backend
- *   under `<rootDir>/state`, work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
+ *   under `<rootDir>/state` or `backend` (a shared directory or an S3-compatible bucket), the same
+ *   stack-lock rules (stack-lock.ts), work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
  *   CLI, no downloads. The `pulumi-resource-aws` plugin must be installed beforehand; without it
  *   every engine operation fails at once with a non-retryable error that says how.
  * - `apply` writes `kinetic:tiers` + `kinetic:decisionId` to the stack config and runs `up` with
@@ -36,9 +37,10 @@ import {
   type VerifyResult,
 } from './contract';
 import { ProvisionError } from './errors';
-import { cliEnv, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
+import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
 import { requireAwsPlugin } from './pulumi-aws/plugin';
-import { checkpointOutputs, readJournal, writeJournal } from './pulumi-aws/stack-files';
+import { checkpointOutputs } from './pulumi-aws/stack-files';
+import { readJournal, removeJournal, writeJournal } from './stack-journal';
 import { runLocked } from './stack-lock';
 import { pendingOperations, readCheckpoint } from './stack-state';
 import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
@@ -64,6 +66,8 @@ export interface PulumiAwsOptions {
   pulumiHome?: string;
   /** Pulumi project name (default `kinetic-aws`). */
   projectName?: string;
+  /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
+  backend?: string;
   /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
   verifyTimeoutMs?: number;
   /** DescribeAutoScalingGroups poll interval while verifying (default 15000 ms). */
@@ -108,6 +112,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     throw new ProvisionError((err as Error).message, false);
   }
   const paths = resolvePaths(options);
+  const backend = stateBackend(paths);
   const projectName = options.projectName ?? 'kinetic-aws';
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 600_000;
   const verifyPollMs = options.verifyPollMs ?? 15_000;
@@ -128,7 +133,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
   const workDir = path.join(paths.workRoot, spec.service);
   const journalFile = path.join(workDir, 'decisions.json');
-  const checkpoint = () => readCheckpoint(paths.backendDir, projectName, spec.service);
+  const checkpoint = () => readCheckpoint(backend, projectName, spec.service);
   const specFor = (version: number | undefined): AwsServiceSpec => {
     if (version === undefined || !options.specForTemplate) return spec;
     try {
@@ -163,7 +168,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     if (!stackPromise) {
       stackPromise = (async () => {
         fs.mkdirSync(workDir, { recursive: true });
-        fs.mkdirSync(paths.backendDir, { recursive: true });
+        if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
         fs.mkdirSync(paths.pulumiHome, { recursive: true });
         return LocalWorkspace.createOrSelectStack(
           { projectName, stackName: spec.service, program: (await programModule()).tieredAsgProgramFromConfig(spec) },
@@ -172,7 +177,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
             pulumiHome: paths.pulumiHome,
             pulumiCommand: await pulumiCommand(paths),
             envVars: cliEnv(paths),
-            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: `file://${paths.backendDir}` } },
+            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: paths.backendUrl } },
           },
         );
       })();
@@ -204,14 +209,14 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     const stack = await getStack();
     return runLocked(stack, op, ctx, {
       tag: 'pulumi-aws',
-      backendDir: paths.backendDir,
+      backend,
       projectName,
       stackName: spec.service,
       lockTimeoutMs,
       lockPollMs,
       heartbeatIntervalMs,
       log,
-      pendingOperations: () => pendingOperations(checkpoint()),
+      pendingOperations: async () => pendingOperations(await checkpoint()),
       onOutput: options.onOutput,
     }, run);
   }
@@ -231,7 +236,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async current(service) {
       checkService(service);
-      return stateFromOutputs(checkpointOutputs(checkpoint()));
+      return stateFromOutputs(checkpointOutputs(await checkpoint()));
     },
 
     async preview(plan) {
@@ -240,7 +245,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
       const changes = changesOf(res.changeSummary as Record<string, number>);
-      const from = stateFromOutputs(checkpointOutputs(checkpoint())).tiers;
+      const from = stateFromOutputs(checkpointOutputs(await checkpoint())).tiers;
       return {
         changes,
         summary: changes === 0 ? `no changes (${spec.service})` : `${spec.service}: ${JSON.stringify(from)} → ${JSON.stringify(plan.tiers)}; engine ${JSON.stringify(res.changeSummary)}`,
@@ -255,12 +260,12 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       let previous: CapacityState | undefined;
       const outcome = await locked('up', ctx, async (s) => {
-        const journal = readJournal(journalFile);
+        const journal = await readJournal(backend, projectName, spec.service, journalFile);
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
-        const before = stateFromOutputs(checkpointOutputs(checkpoint()));
+        const before = stateFromOutputs(checkpointOutputs(await checkpoint()));
         if (!entry) {
           entry = { decisionId: plan.decisionId, previous: before, at: new Date().toISOString() };
-          writeJournal(journalFile, [...journal, entry]);
+          await writeJournal(backend, projectName, spec.service, [...journal, entry]);
         }
         previous = entry.previous;
         if (before.details?.decisionId === plan.decisionId && sameTiers(before.tiers, plan.tiers)) return undefined; // a retry after success
@@ -269,7 +274,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
         return s.up({ program, onEvent: onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
       });
-      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(checkpointOutputs(checkpoint()));
+      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(checkpointOutputs(await checkpoint()));
       const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;
       const summary = `${spec.service}: ${JSON.stringify(previous!.tiers)} → ${JSON.stringify(applied.tiers)}; ${
         outcome ? `engine ${JSON.stringify(outcome.summary.resourceChanges ?? {})}` : 'already applied'
@@ -316,12 +321,12 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async destroy(service, ctx = noopProvisionContext) {
       checkService(service);
-      if (!checkpoint()) return;
+      if (!(await checkpoint())) return;
       await locked('destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
       const stack = await getStack();
       await stack.workspace.removeStack(spec.service);
       stackPromise = undefined;
-      fs.rmSync(journalFile, { force: true });
+      await removeJournal(backend, projectName, spec.service, journalFile);
     },
   };
   return provisioner;

@@ -4,15 +4,17 @@
  * - One stack per service (stack name = service), project `kinetic-local` (configurable), inline
  *   program (`provisioners/pulumi-local/program.ts`): one `LocalPool` per tier + one
  *   `LocalLoadBalancer`, all dynamic resources that start/stop detached OS processes.
- * - `file://` DIY backend under `<rootDir>/state`, stable work dir `<rootDir>/work/<service>`,
+ * - DIY backend `file://<rootDir>/state` by default, or `backend` (any `file://` directory, or an
+ *   S3-compatible bucket: provisioners/pulumi-backend.ts); stable work dir `<rootDir>/work/<service>`,
  *   PULUMI_HOME `<repo>/.kinetic/pulumi/home`, passphrase from PULUMI_CONFIG_PASSPHRASE(_FILE) or a
  *   generated `<rootDir>/passphrase`; no plugin download, no update check.
  * - `apply` sets config (`kinetic:tiers`, `kinetic:spec`, `kinetic:decisionId`) and runs `up`
  *   (with `--refresh` by default) while heartbeating engine events and honouring `ctx.signal`.
  *   Re-running the same plan is a no-op (`changed: false`); the `previous` state of a decision is
  *   journaled by decisionId, so an activity retry still returns the state before the first attempt.
- * - Stack locks: before every engine run, lock files whose holder pid is dead on this host are
- *   deleted (then `refresh --clear-pending-creates` repairs the state and orphaned members are
+ * - Stack locks (stack-lock.ts): before every engine run, locks whose holder is provably gone are
+ *   deleted — a dead pid on this host, or on another host a worker that stopped renewing its owner
+ *   record (then `refresh --clear-pending-creates` repairs the state and orphaned members are
  *   reaped); a live holder is waited on (polling, heartbeating, cancellable) up to `lockTimeoutMs`.
  * - `verify`: every member answers the health path within `verifyTimeoutMs`, and the load
  *   balancer's `/lb/members` lists every member as healthy.
@@ -48,13 +50,14 @@ import {
   type VerifyResult,
 } from './contract';
 import { ProvisionError } from './errors';
-import { cliEnv, ensureShim, pulumiCommand, resolvePaths, type PulumiPaths } from './pulumi-local/env';
+import { cliEnv, ensureShim, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
 import { listStackLocks, pidAlive, type StackLock } from './pulumi-local/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
 import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
 import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
 import { runLocked } from './stack-lock';
-import { pendingOperations, readCheckpoint } from './stack-state';
+import { readJournal, removeJournal, writeJournal } from './stack-journal';
+import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, stackExists } from './stack-state';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -97,6 +100,12 @@ export interface PulumiLocalOptions {
   pulumiHome?: string;
   /** Pulumi project name (default `kinetic-local`). */
   projectName?: string;
+  /**
+   * State backend URL (default `file://<rootDir>/state`): another `file://` directory (shared
+   * storage), or `s3://bucket/prefix?endpoint=…&s3ForcePathStyle=true&region=…`. Credentials for S3
+   * come from the AWS default chain of this process (the CLI inherits it).
+   */
+  backend?: string;
   /** Settings per service name; unknown services use `defaults`. */
   services?: Record<string, LocalServiceOptions>;
   /** Settings shared by all services (merged under `services[name]`). */
@@ -143,8 +152,8 @@ export interface PulumiLocalProvisioner extends Provisioner {
   refresh(service: string, ctx?: ProvisionContext): Promise<CapacityState>;
   /** Resolved spec of a service (ports, command). */
   spec(service: string): ResolvedServiceSpec;
-  /** Current stack lock files of a service. */
-  locks(service: string): StackLock[];
+  /** Current stack locks of a service (files or S3 objects). */
+  locks(service: string): Promise<StackLock[]>;
 }
 
 const SKIP_TYPES = new Set(['pulumi:pulumi:Stack', 'pulumi:providers:pulumi-nodejs']);
@@ -203,14 +212,9 @@ export function processesOfPoolDir(poolDir: string): number[] {
   return pids;
 }
 
-interface JournalEntry {
-  decisionId: string;
-  previous: CapacityState;
-  at: string;
-}
-
 export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): PulumiLocalProvisioner {
   const paths = resolvePaths(options);
+  const backend = stateBackend(paths);
   const projectName = options.projectName ?? 'kinetic-local';
   const refreshOnApply = options.refreshOnApply ?? false;
   const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
@@ -254,7 +258,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     ensureShim(paths);
     const dir = workDir(service);
     fs.mkdirSync(dir, { recursive: true });
-    fs.mkdirSync(paths.backendDir, { recursive: true });
+    if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
     fs.mkdirSync(paths.pulumiHome, { recursive: true });
     return {
       workDir: dir,
@@ -263,7 +267,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       envVars: cliEnv(paths),
       // main = repo root: the engine starts plugins (the dynamic provider) in this directory, so
       // `require('@pulumi/pulumi/...')` in the shim resolves.
-      projectSettings: { name: projectName, runtime: 'nodejs' as const, main: paths.repoRoot, backend: { url: `file://${paths.backendDir}` } },
+      projectSettings: { name: projectName, runtime: 'nodejs' as const, main: paths.repoRoot, backend: { url: paths.backendUrl } },
     };
   }
 
@@ -285,32 +289,25 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   /**
    * After every `up`/`refresh`/`destroy` the Automation API runs `pulumi stack output` twice
    * (masked and plain) and `pulumi stack history --page-size 1`: three CLI starts, ~1 s each here
-   * (binary start + passphrase key derivation). The DIY backend has the same data in files, so this
-   * stack reads outputs from the checkpoint (our outputs hold no secrets) and the summary from the
-   * newest `<stack>-<ns>.history.json`; both fall back to the CLI when the file is missing or
-   * unreadable (or an output is a secret).
+   * (binary start + passphrase key derivation). The DIY backend has the same data in files or S3
+   * objects, so this stack reads outputs from the checkpoint (our outputs hold no secrets) and the
+   * summary from the newest `<stack>-<ns>.history.json`; both fall back to the CLI when the object
+   * is missing or unreadable (or an output is a secret).
    */
   function fastReads(stack: Stack): Stack {
     const ws = stack.workspace as LocalWorkspace;
     const outputsViaCli = ws.stackOutputs.bind(ws);
-    ws.stackOutputs = async (stackName: string) => checkpointOutputs(stackName) ?? outputsViaCli(stackName);
+    ws.stackOutputs = async (stackName: string) => (await checkpointOutputs(stackName)) ?? outputsViaCli(stackName);
     const infoViaCli = stack.info.bind(stack);
-    stack.info = async (showSecrets?: boolean) => latestHistory(stack.name) ?? infoViaCli(showSecrets);
+    stack.info = async (showSecrets?: boolean) => (await latestHistory(stack.name)) ?? infoViaCli(showSecrets);
     return stack;
   }
 
   /** The newest update record of the DIY backend, shaped like `stack history --json` entries. */
-  function latestHistory(service: string): UpdateSummary | undefined {
+  async function latestHistory(service: string): Promise<UpdateSummary | undefined> {
     try {
-      const dir = path.join(paths.backendDir, '.pulumi', 'history', projectName, service);
-      const newest = fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith('.history.json'))
-        .map((f) => ({ f, ns: BigInt(/-(\d+)\.history\.json$/.exec(f)?.[1] ?? '0') }))
-        .sort((a, b) => (a.ns < b.ns ? 1 : a.ns > b.ns ? -1 : 0))[0];
-      if (!newest) return undefined;
-      const h = JSON.parse(fs.readFileSync(path.join(dir, newest.f), 'utf8')) as Record<string, unknown>;
-      if (typeof h.kind !== 'string' || typeof h.result !== 'string') return undefined;
+      const h = await readLatestHistory(backend, projectName, service);
+      if (!h || typeof h.kind !== 'string' || typeof h.result !== 'string') return undefined;
       const config: Record<string, { value: string; secret: boolean }> = {};
       for (const [k, v] of Object.entries((h.config ?? {}) as Record<string, unknown>)) {
         config[k] = { value: typeof v === 'string' ? v : JSON.stringify(v), secret: typeof v === 'object' && v !== null };
@@ -330,8 +327,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   async function findStack(service: string): Promise<Stack | undefined> {
     checkService(service);
     if (stacks.has(service)) return getStack(service);
-    const base = path.join(paths.backendDir, '.pulumi', 'stacks', projectName, service);
-    if (!fs.existsSync(`${base}.json`) && !fs.existsSync(`${base}.json.gz`)) return undefined;
+    if (!(await stackExists(backend, projectName, service))) return undefined;
     try {
       const opts = await workspaceOpts(service);
       const stack = fastReads(await LocalWorkspace.selectStack({ projectName, stackName: service, program: serviceProgram() }, opts));
@@ -343,10 +339,10 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     }
   }
 
-  const checkpointOf = (service: string) => readCheckpoint(paths.backendDir, projectName, service);
-  const pendingOf = (service: string): number => {
+  const checkpointOf = (service: string) => readCheckpoint(backend, projectName, service);
+  const pendingOf = async (service: string): Promise<number> => {
     try {
-      return pendingOperations(checkpointOf(service));
+      return pendingOperations(await checkpointOf(service));
     } catch {
       return 0;
     }
@@ -356,9 +352,9 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
    * Kills processes of the pool dir that no LocalPool/LocalLoadBalancer resource state knows: members
    * started by an update or create whose CLI was killed before it could record them.
    */
-  function reapOrphans(service: string): number {
+  async function reapOrphans(service: string): Promise<number> {
     const known = new Set<number>();
-    for (const r of checkpointOf(service)?.checkpoint?.latest?.resources ?? []) {
+    for (const r of (await checkpointOf(service))?.checkpoint?.latest?.resources ?? []) {
       const o = r.outputs ?? {};
       if (r.type.endsWith(':LocalPool')) for (const m of (o.members as PoolMember[] | undefined) ?? []) known.add(m.pid);
       if (r.type.endsWith(':LocalLoadBalancer') && typeof o.pid === 'number') known.add(o.pid);
@@ -383,7 +379,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     const stack = await getStack(service);
     return runLocked(stack, op, ctx, {
       tag: 'pulumi-local',
-      backendDir: paths.backendDir,
+      backend,
       projectName,
       stackName: service,
       lockTimeoutMs,
@@ -411,21 +407,9 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     };
   }
 
-  function journalFile(service: string): string {
+  /** Where versions before the shared journal (stack-journal.ts) kept it. */
+  function legacyJournalFile(service: string): string {
     return path.join(workDir(service), 'decisions.json');
-  }
-  function readJournal(service: string): JournalEntry[] {
-    try {
-      return JSON.parse(fs.readFileSync(journalFile(service), 'utf8')) as JournalEntry[];
-    } catch {
-      return [];
-    }
-  }
-  function writeJournal(service: string, entries: JournalEntry[]): void {
-    const file = journalFile(service);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(entries.slice(-50), null, 2));
-    fs.renameSync(`${file}.tmp`, file);
   }
 
   /** State from outputs. `live` counts members that run now (checked in /proc); else desired replicas. */
@@ -455,13 +439,13 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   }
 
   /**
-   * Stack outputs read straight from the DIY checkpoint (`<backend>/.pulumi/stacks/<project>/<stack>.json`):
+   * Stack outputs read straight from the DIY checkpoint (`<backend>/.pulumi/stacks/<project>/<stack>.json`, a file or an S3 object):
    * every CLI call costs ~1 s (binary start + passphrase key derivation), and our outputs hold no
    * secrets. Undefined when the file is missing or unreadable (the caller falls back to the CLI).
    */
-  function checkpointOutputs(service: string): OutputMap | undefined {
+  async function checkpointOutputs(service: string): Promise<OutputMap | undefined> {
     try {
-      const doc = checkpointOf(service);
+      const doc = await checkpointOf(service);
       if (!doc) return undefined;
       const root = doc.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack');
       if (!root) return doc.checkpoint ? {} : undefined;
@@ -477,7 +461,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   }
 
   async function outputsView(service: string): Promise<StackOutputsView> {
-    const fast = checkpointOutputs(service);
+    const fast = await checkpointOutputs(service);
     if (fast) return viewOutputs(fast);
     const stack = await findStack(service);
     if (!stack) return { exists: false, decisionId: '', pools: {}, loadBalancer: null };
@@ -521,7 +505,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       s.refresh({ onEvent: eventHandler(service, 'refresh', ctx, counter), signal: ctx.signal, onOutput: options.onOutput }),
     );
     stats.lastOp = { op: 'refresh', service, ms: Date.now() - t0, engineEvents: counter.n };
-    return stateOf(service, viewOutputs(checkpointOutputs(service) ?? (await stack.outputs())), true);
+    return stateOf(service, viewOutputs((await checkpointOutputs(service)) ?? (await stack.outputs())), true);
   }
 
   const provisioner: PulumiLocalProvisioner = {
@@ -531,7 +515,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     spec,
 
     locks(service) {
-      return listStackLocks(paths.backendDir, projectName, service);
+      return listStackLocks(backend, projectName, service);
     },
 
     current(service) {
@@ -580,12 +564,12 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
         // Runs once no live lock is held, so `previous` is the state this update really starts
         // from. It is journaled per decision: a retried activity gets the state from before its
         // first attempt, not the state that attempt produced.
-        const journal = readJournal(service);
+        const journal = await readJournal(backend, projectName, service, legacyJournalFile(service));
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
         if (!entry) {
-          const before = viewOutputs(checkpointOutputs(service) ?? (await s.outputs()));
+          const before = viewOutputs((await checkpointOutputs(service)) ?? (await s.outputs()));
           entry = { decisionId: plan.decisionId, previous: stateOf(service, before, false), at: new Date().toISOString() };
-          writeJournal(service, [...journal, entry]);
+          await writeJournal(backend, projectName, service, [...journal, entry]);
         }
         previous = entry.previous;
         mark('previous');
@@ -699,7 +683,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       await locked(service, 'destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
       await stack.workspace.removeStack(service);
       stacks.delete(service);
-      fs.rmSync(journalFile(service), { force: true });
+      await removeJournal(backend, projectName, service, legacyJournalFile(service));
     },
   };
   return provisioner;

@@ -1,10 +1,10 @@
 /**
- * A Pulumi DIY-backend stack's checkpoint, read without starting the CLI (shared by pulumi-local
- * and pulumi-aws): its resources' outputs and the operations a killed CLI left pending.
+ * A Pulumi DIY-backend stack's state, read without starting the CLI (shared by pulumi-local and
+ * pulumi-aws), from a `file://` directory or an S3 bucket alike (`StateBackend`): the checkpoint
+ * (resources' outputs, the operations a killed CLI left pending) and the newest update record.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import type { StateBackend } from './pulumi-backend';
 
 export interface Checkpoint {
   checkpoint?: {
@@ -15,16 +15,39 @@ export interface Checkpoint {
   };
 }
 
+/** Key of the stack's checkpoint (project-scoped layout), without the `.json` / `.json.gz` ending. */
+export function checkpointKey(project: string, stack: string): string {
+  return `.pulumi/stacks/${project}/${stack}`;
+}
+
 /** `<backend>/.pulumi/stacks/<project>/<stack>.json(.gz)`, parsed; undefined when the stack has none. */
-export function readCheckpoint(backendDir: string, project: string, stack: string): Checkpoint | undefined {
-  const base = path.join(backendDir, '.pulumi', 'stacks', project, stack);
-  let raw: Buffer;
-  if (fs.existsSync(`${base}.json`)) raw = fs.readFileSync(`${base}.json`);
-  else if (fs.existsSync(`${base}.json.gz`)) raw = zlib.gunzipSync(fs.readFileSync(`${base}.json.gz`));
-  else return undefined;
+export async function readCheckpoint(backend: StateBackend, project: string, stack: string): Promise<Checkpoint | undefined> {
+  const base = checkpointKey(project, stack);
+  const plain = await backend.read(`${base}.json`);
+  const raw = plain ?? (await backend.read(`${base}.json.gz`).then((gz) => (gz ? zlib.gunzipSync(gz) : undefined)));
+  if (!raw) return undefined;
   return JSON.parse(raw.toString('utf8')) as Checkpoint;
 }
 
 export function pendingOperations(cp: Checkpoint | undefined): number {
   return cp?.checkpoint?.latest?.pending_operations?.length ?? 0;
+}
+
+/** True when the stack exists in the backend (it has a checkpoint). */
+export async function stackExists(backend: StateBackend, project: string, stack: string): Promise<boolean> {
+  const base = checkpointKey(project, stack);
+  return (await backend.list(base)).some((o) => o.key === `${base}.json` || o.key === `${base}.json.gz`);
+}
+
+/** The newest update record (`.pulumi/history/<project>/<stack>/<stack>-<ns>.history.json`), parsed; undefined when none. */
+export async function latestHistory(backend: StateBackend, project: string, stack: string): Promise<Record<string, unknown> | undefined> {
+  const dir = `.pulumi/history/${project}/${stack}/`;
+  const newest = (await backend.list(dir))
+    .map((o) => ({ key: o.key, ns: /-(\d+)\.history\.json(\.gz)?$/.exec(o.key) }))
+    .filter((o): o is { key: string; ns: RegExpExecArray } => o.ns !== null)
+    .sort((a, b) => (BigInt(a.ns[1]) < BigInt(b.ns[1]) ? 1 : BigInt(a.ns[1]) > BigInt(b.ns[1]) ? -1 : 0))[0];
+  if (!newest) return undefined;
+  const raw = await backend.read(newest.key);
+  if (!raw) return undefined;
+  return JSON.parse((newest.key.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8')) as Record<string, unknown>;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { withFileLock } from './file-lock';
 import { readJson, writeJsonAtomic } from './json-file';
 import type { ModelStore, ModelVersion, PromotionEvent, ServiceIndex, VersionStatus } from './model-store';
+import { FileWeightsStore, type NewWeightsVersion, type WeightsVersion } from './weights-store';
 
 /** Version ids become file names and object keys: no separators, no `..`. */
 export function checkVersionId(id: string): string {
@@ -27,8 +28,10 @@ const EMPTY_INDEX: ServiceIndex = { champions: {}, promotions: [] };
  */
 export class FileModelStore implements ModelStore {
   readonly root: string;
+  private readonly weightsStore: FileWeightsStore;
   constructor(stateRoot: string, root?: string) {
     this.root = root ?? join(stateRoot, 'models');
+    this.weightsStore = new FileWeightsStore(stateRoot);
   }
 
   private indexFile(service: string) {
@@ -37,7 +40,7 @@ export class FileModelStore implements ModelStore {
   private versionFile(service: string, id: string) {
     return join(this.root, checkVersionId(service), 'versions', `${checkVersionId(id)}.json`);
   }
-  private withIndex<T>(service: string, fn: (ix: ServiceIndex) => T): T {
+  private withIndex<T>(service: string, fn: (ix: ServiceIndex) => T): Promise<T> {
     const file = this.indexFile(service);
     return withFileLock(`${file}.lock`, () => {
       const ix = readJson<ServiceIndex>(file, structuredClone(EMPTY_INDEX));
@@ -121,6 +124,15 @@ export class FileModelStore implements ModelStore {
   async rollback(service: string, model: string, by: string): Promise<ModelVersion> {
     const { current, target } = rollbackTarget(service, model, this.readIndex(service));
     return this.promote(service, target, by, `rollback from ${current}`);
+  }
+
+  async weights(service: string): Promise<WeightsVersion[]> {
+    return this.weightsStore.history(checkVersionId(service));
+  }
+
+  async appendWeights(v: NewWeightsVersion): Promise<WeightsVersion> {
+    checkVersionId(v.service);
+    return this.weightsStore.append(v);
   }
 }
 

@@ -2,11 +2,13 @@ import type { ModelStoreConfig } from '../config/schema';
 import type { SerializedModel } from '../models/contract';
 import { checkVersionId, FileModelStore, rollbackTarget } from './model-store-file';
 import { S3ModelStore } from './s3-model-store';
+import type { NewWeightsVersion, WeightsVersion } from './weights-store';
 
 /**
- * Model versions with lineage, and which version of each model serves each service (the
- * champion). Two backends behind one async interface: files under `<stateRoot>/models/`
- * (default) and an S3-compatible bucket (`modelStore: { type: s3, ... }` in kinetic.yaml).
+ * Model versions with lineage, which version of each model serves each service (the champion),
+ * and the ensemble weights reweighting learned. Two backends behind one async interface: files
+ * under `<stateRoot>/models/` and `<stateRoot>/weights/` (default) and an S3-compatible bucket
+ * (`modelStore: { type: s3, ... }` in kinetic.yaml), which workers on many hosts share.
  */
 
 export interface ModelLineage {
@@ -72,6 +74,10 @@ export interface ModelStore {
   /** Restores the champion that preceded the current one. */
   rollback(service: string, model: string, by: string): Promise<ModelVersion>;
   promotions(service: string): Promise<PromotionEvent[]>;
+  /** The service's ensemble weight versions, oldest first (the newest is the one decisions use). */
+  weights(service: string): Promise<WeightsVersion[]>;
+  /** Adds a weights version; idempotent by `source` (a retried reweight gets the version it wrote). */
+  appendWeights(v: NewWeightsVersion): Promise<WeightsVersion>;
 }
 
 /** The configured backend: `modelStore` of kinetic.yaml (file when absent). */

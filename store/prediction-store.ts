@@ -1,12 +1,17 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { StateConfig } from '../config/schema';
 import { withFileLock } from './file-lock';
+import { postgresHandle } from './postgres';
+import { PostgresPredictionStore } from './prediction-store-postgres';
 
 /**
  * Every prediction a decision acted on (keyed by the decision id; records of the first control
- * loop are keyed by loop iteration), one JSON line each, so reweighting can later compare it with
- * what really happened. Appends are idempotent by id (an activity retry writes nothing new).
- * `compact` drops what reweighting has consumed and no longer needs, so the file stops growing.
+ * loop are keyed by loop iteration), so reweighting can later compare it with what really
+ * happened. Appends are idempotent by id (an activity retry writes nothing new). `compact` drops
+ * what reweighting has consumed and no longer needs, so the store stops growing. Two backends:
+ * JSON lines per service under `<stateDir>/predictions/` (`state.store: file`, one host) and a
+ * Postgres table (`state.store: postgres`, many hosts).
  */
 
 export interface LoopProposal {
@@ -45,38 +50,59 @@ export interface PredictionRecord {
   proposal?: LoopProposal;
 }
 
-export class PredictionStore {
+export interface PredictionStore {
+  readonly where: string;
+  /** Appends unless a record with the same id exists; true when it wrote. */
+  append(rec: PredictionRecord): Promise<boolean>;
+  /** The service's records, oldest first (by madeAt). */
+  forService(service: string): Promise<PredictionRecord[]>;
+  /**
+   * Drops the records that are both evaluated (madeAt ≤ `evaluatedThrough`, the reweight cursor)
+   * and older than `keepAfter` (epoch ms); unevaluated ones stay whatever their age. Idempotent.
+   */
+  compact(service: string, opts: { evaluatedThrough: number; keepAfter: number }): Promise<CompactionResult>;
+}
+
+/** The store `state.store` names. */
+export function createPredictionStore(state: StateConfig | undefined, stateRoot: string): PredictionStore {
+  if (state?.store === 'postgres') return new PostgresPredictionStore(postgresHandle(state.postgres));
+  return new FilePredictionStore(stateRoot);
+}
+
+/** One JSON line per record in `<stateDir>/predictions/<service>.jsonl`. */
+export class FilePredictionStore implements PredictionStore {
   readonly dir: string;
   constructor(stateRoot: string) {
     this.dir = join(stateRoot, 'predictions');
+  }
+
+  get where(): string {
+    return this.dir;
   }
 
   file(service: string): string {
     return join(this.dir, `${service}.jsonl`);
   }
 
-  /** Appends unless a record with the same id exists; true when it wrote. */
-  append(rec: PredictionRecord): boolean {
+  async append(rec: PredictionRecord): Promise<boolean> {
     const file = this.file(rec.service);
     mkdirSync(dirname(file), { recursive: true });
     return withFileLock(`${file}.lock`, () => {
-      if (this.forService(rec.service).some((r) => r.id === rec.id)) return false;
+      if (this.read(file).records.some((r) => r.id === rec.id)) return false;
       appendFileSync(file, JSON.stringify(rec) + '\n');
       return true;
     });
   }
 
-  forService(service: string): PredictionRecord[] {
+  async forService(service: string): Promise<PredictionRecord[]> {
     return this.read(this.file(service)).records;
   }
 
   /**
-   * Drops the records that are both evaluated (madeAt ≤ `evaluatedThrough`, the reweight cursor)
-   * and older than `keepAfter` (epoch ms); unevaluated ones stay whatever their age. Runs under the
-   * append lock and replaces the file by rename, so a concurrent append is never lost and a crash
-   * leaves the old or the new file, never half of one. Idempotent: nothing to drop, nothing written.
+   * Runs under the append lock and replaces the file by rename, so a concurrent append is never
+   * lost and a crash leaves the old or the new file, never half of one.
    */
-  compact(service: string, opts: { evaluatedThrough: number; keepAfter: number }): CompactionResult {
+  async compact(service: string, opts: { evaluatedThrough: number; keepAfter: number }): Promise<CompactionResult> {
     const file = this.file(service);
     if (!existsSync(file)) return { kept: 0, dropped: 0, unreadable: 0 };
     return withFileLock(`${file}.lock`, () => {

@@ -10,10 +10,12 @@ import {
 import type { ModelStoreConfig } from '../config/schema';
 import type { ModelStore, ModelVersion, PromotionEvent, ServiceIndex, VersionStatus } from './model-store';
 import { byAge, checkVersionId, rollbackTarget } from './model-store-file';
+import { addWeightsVersion, type NewWeightsVersion, type WeightsFile, type WeightsVersion } from './weights-store';
 
 /**
  * Model versions in an S3-compatible bucket: `<prefix><service>/versions/<id>.json` (one JSON
- * object per version) and `<prefix><service>/index.json` (champions + promotion history).
+ * object per version), `<prefix><service>/index.json` (champions + promotion history) and
+ * `<prefix><service>/weights.json` (the ensemble weight versions, changed like the index).
  *
  * Concurrency: the index is changed read-modify-write with `If-Match: <etag>` (or
  * `If-None-Match: *` when it does not exist yet) and retried on 412/409, so two promotions from
@@ -96,6 +98,9 @@ export class S3ModelStore implements ModelStore {
   private indexKey(service: string) {
     return `${this.prefix}${checkVersionId(service)}/index.json`;
   }
+  private weightsKey(service: string) {
+    return `${this.prefix}${checkVersionId(service)}/weights.json`;
+  }
 
   async put(v: ModelVersion): Promise<boolean> {
     const key = this.versionKey(v.service, v.id);
@@ -176,6 +181,20 @@ export class S3ModelStore implements ModelStore {
     return this.promote(service, target, by, `rollback from ${current}`);
   }
 
+  async weights(service: string): Promise<WeightsVersion[]> {
+    return (await this.getJson<WeightsFile>(this.weightsKey(service)))?.body.versions ?? [];
+  }
+
+  async appendWeights(v: NewWeightsVersion): Promise<WeightsVersion> {
+    let out: WeightsVersion | undefined;
+    await this.updateDoc<WeightsFile>(v.service, this.weightsKey(v.service), { versions: [] }, (data) => {
+      const r = addWeightsVersion(data, v);
+      out = r.version;
+      return r.added;
+    });
+    return out!;
+  }
+
   /**
    * Whether the server honours If-Match / If-None-Match on PUT: a second create of the probe
    * object must fail with 412. Asked once per store instance.
@@ -204,11 +223,16 @@ export class S3ModelStore implements ModelStore {
   }
 
   /** Read-modify-write of the index; `change` returns false when there is nothing to write. */
-  private async updateIndex(service: string, change: (ix: ServiceIndex) => boolean): Promise<boolean> {
-    const key = this.indexKey(service);
+  private updateIndex(service: string, change: (ix: ServiceIndex) => boolean): Promise<boolean> {
+    return this.updateDoc<ServiceIndex>(service, this.indexKey(service), { champions: {}, promotions: [] }, change);
+  }
+
+  /** Read-modify-write of one JSON object of a service (index, weights) that several writers change. */
+  private async updateDoc<T>(service: string, key: string, empty: T, change: (doc: T) => boolean): Promise<boolean> {
     const conditional = await this.hasConditionalWrites();
+    const read = async (): Promise<Stored<T>> => (await this.getJson<T>(key)) ?? { body: structuredClone(empty) };
     const attempt = async (): Promise<boolean | 'retry'> => {
-      const current = await this.readIndex(service);
+      const current = await read();
       const ix = structuredClone(current.body);
       if (!change(ix)) return false;
       if (conditional) {
@@ -216,9 +240,8 @@ export class S3ModelStore implements ModelStore {
         return (await this.putJson(key, ix, cond)) === 'ok' ? true : 'retry';
       }
       await this.putJson(key, ix, undefined);
-      // Without conditions, check that no other process replaced the index in between.
-      const after = (await this.readIndex(service)).body;
-      return JSON.stringify(after.promotions) === JSON.stringify(ix.promotions) && JSON.stringify(after.champions) === JSON.stringify(ix.champions) ? true : 'retry';
+      // Without conditions, check that no other process replaced the object in between.
+      return JSON.stringify((await read()).body) === JSON.stringify(ix) ? true : 'retry';
     };
     const run = async () => {
       const tries = this.opts.maxConflictRetries ?? 30;

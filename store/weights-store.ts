@@ -4,7 +4,9 @@ import { readJson, writeJsonAtomic } from './json-file';
 
 /**
  * Versioned ensemble weights per service, with their history (what was evaluated, the losses,
- * why). The newest version is the one the control loop forecasts with.
+ * why). The newest version is the one decisions forecast with. They live in the model store
+ * (`ModelStore.weights` / `appendWeights`): these files with `modelStore.type: file`, an object in
+ * the bucket with `modelStore.type: s3`.
  */
 
 export interface WeightsVersion {
@@ -33,36 +35,47 @@ export interface WeightsVersion {
   reason: string;
 }
 
-interface WeightsFile {
+export type NewWeightsVersion = Omit<WeightsVersion, 'version' | 'createdAt'>;
+
+export interface WeightsFile {
   versions: WeightsVersion[];
 }
 
-export class WeightsStore {
+/** The newest version of a history (undefined before the first reweight). */
+export function newestWeights(history: WeightsVersion[]): WeightsVersion | undefined {
+  return history[history.length - 1];
+}
+
+/**
+ * Adds `v` to `data` unless a version from the same `source` exists (a retried reweight gets the
+ * version it already wrote); returns the version and whether `data` changed. Shared by both backends.
+ */
+export function addWeightsVersion(data: WeightsFile, v: NewWeightsVersion, now = new Date()): { version: WeightsVersion; added: boolean } {
+  const existing = data.versions.find((x) => x.source === v.source);
+  if (existing) return { version: existing, added: false };
+  const version: WeightsVersion = { ...v, version: data.versions.length + 1, createdAt: now.toISOString() };
+  data.versions.push(version);
+  return { version, added: true };
+}
+
+/** `<stateDir>/weights/<service>.json`, changed under a cross-process file lock. */
+export class FileWeightsStore {
   constructor(private readonly stateRoot: string) {}
 
   private file(service: string): string {
     return join(this.stateRoot, 'weights', `${service}.json`);
   }
 
-  history(service: string): WeightsVersion[] {
+  async history(service: string): Promise<WeightsVersion[]> {
     return readJson<WeightsFile>(this.file(service), { versions: [] }).versions;
   }
 
-  current(service: string): WeightsVersion | undefined {
-    const h = this.history(service);
-    return h[h.length - 1];
-  }
-
-  /** Adds a version; idempotent by `source` (a retried reweight returns the version it already wrote). */
-  append(v: Omit<WeightsVersion, 'version' | 'createdAt'>): WeightsVersion {
+  async append(v: NewWeightsVersion): Promise<WeightsVersion> {
     const file = this.file(v.service);
     return withFileLock(`${file}.lock`, () => {
       const data = readJson<WeightsFile>(file, { versions: [] });
-      const existing = data.versions.find((x) => x.source === v.source);
-      if (existing) return existing;
-      const version: WeightsVersion = { ...v, version: data.versions.length + 1, createdAt: new Date().toISOString() };
-      data.versions.push(version);
-      writeJsonAtomic(file, data);
+      const { version, added } = addWeightsVersion(data, v);
+      if (added) writeJsonAtomic(file, data);
       return version;
     });
   }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { closeComputePool } from '../compute';
 import type { DepsOptions } from '../activities/deps';
+import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 
 /** Builds a worker for the decision saga. Workers are stateless: run as many as you like. */
@@ -14,23 +15,49 @@ export interface KineticWorkerOptions extends DepsOptions {
   workflowBundlePath?: string;
   identity?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** How long a workflow's next task waits for this worker's cache before any worker takes it. */
+  stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
 }
 
+/**
+ * The returned worker polls the decision task queue; running it also runs a second, small worker
+ * on `<queue>-budget` for the budget authorities (see budgetTaskQueue), with the same activities.
+ * `run`, `runUntil` and `shutdown` drive both.
+ */
 export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
-  const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundlePath
-    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-    : { workflowsPath: join(__dirname, '..', 'workflows', 'index.ts') };
+  // One bundle for both workers.
+  const workflowBundle = opts.workflowBundlePath
+    ? { codePath: opts.workflowBundlePath }
+    : { code: (await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'), logger: Runtime.instance().logger })).code };
+  const activities = createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics, ledger: opts.ledger });
+  const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', workflowBundle, activities };
   const worker = await Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace ?? 'default',
-    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...common,
+    taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    ...workflows,
-    activities: createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics }),
+    ...(opts.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout } : {}),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });
-  // Forecast fits run on the compute pool's threads; they end when the worker stops (run and runUntil).
+  const budget = await Worker.create({
+    ...common,
+    taskQueue: budgetTaskQueue(taskQueue),
+    ...(opts.identity ? { identity: `${opts.identity}/budget` } : {}),
+    // Every decision waits on an authority: when the worker caching one dies, another takes over within a second.
+    stickyQueueScheduleToStartTimeout: '1s',
+    maxConcurrentActivityTaskExecutions: 20,
+  });
   const run = worker.run.bind(worker);
-  worker.run = () => run().finally(closeComputePool);
+  worker.run = async () => {
+    const budgetRun = budget.run();
+    // Without its budget worker this process could not answer reservations: stop it too.
+    budgetRun.catch(() => worker.getState() === 'RUNNING' && worker.shutdown());
+    try {
+      await run();
+    } finally {
+      if (budget.getState() === 'RUNNING') budget.shutdown();
+      await budgetRun.finally(closeComputePool);
+    }
+  };
   return worker;
 }

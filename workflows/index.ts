@@ -4,3 +4,4 @@ export { controlLoop } from './control-loop';
 export { retrainEnsemble } from './retrain-ensemble';
 export { budgetReport } from './budget-report';
 export { reweightEnsemble } from './reweight-ensemble';
+export { budgetAuthority } from './budget-authority';

@@ -75,8 +75,17 @@ function activitiesFor(t: DecisionTimeouts) {
       heartbeatTimeout: ms(Math.max(t.heartbeatSeconds, t.verifySeconds)),
       retry: { ...retry, maximumAttempts: 2 },
     }),
+    // The audit record when its quick local attempts failed (sink down): a regular activity retried
+    // without limit, backing off to once a minute, its attempts and last error shown in the UI.
+    audit: proxyActivities<DecisionActivities>({
+      startToCloseTimeout: ms(t.stepSeconds),
+      retry: { initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000, nonRetryableErrorTypes: [] },
+    }),
   };
 }
+
+/** Id of the `patched` marker: the record step retries until the audit log has the record. */
+export const RECORD_UNTIL_WRITTEN_PATCH = 'record-step-retries-until-written';
 
 /**
  * The budget step's result and the decision's final approval requirement. Asked right after the
@@ -294,17 +303,29 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     return failures;
   }
 
-  /** Writes the record to the ledger once and marks the workflow with its outcome. */
+  /** Writes the record to the audit log once and marks the workflow with its outcome. */
   async function close(): Promise<DecisionRecord> {
     enter('record');
     record.finishedAt = new Date().toISOString();
     record.timings.finishedAt = record.finishedAt;
-    try {
-      await CancellationScope.nonCancellable(() => acts.pure.recordDecision(record));
-    } catch (e) {
-      // The decision itself is over; say the audit write failed rather than fail the workflow.
-      log.error('audit ledger write failed', { error: rootMessage(e) });
-      record.reason = `${record.reason ?? ''}; audit ledger write failed: ${rootMessage(e)}`;
+    if (patched(RECORD_UNTIL_WRITTEN_PATCH)) {
+      // No unaudited completion: the decision stays in stage `record` until the sink has the record.
+      await CancellationScope.nonCancellable(async () => {
+        try {
+          await acts.pure.recordDecision(record);
+        } catch (e) {
+          log.warn('audit record not written yet; retrying until the audit log takes it', { error: rootMessage(e) });
+          await acts.audit.recordDecision(record);
+        }
+      });
+    } else {
+      // Decisions started before the patch: a failed write was logged and the decision completed.
+      try {
+        await CancellationScope.nonCancellable(() => acts.pure.recordDecision(record));
+      } catch (e) {
+        log.error('audit ledger write failed', { error: rootMessage(e) });
+        record.reason = `${record.reason ?? ''}; audit ledger write failed: ${rootMessage(e)}`;
+      }
     }
     record.stage = 'done';
     upsertSearchAttributes([

@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { command as approve } from './approve';
+import { command as audit } from './audit';
 import { command as backtest } from './backtest';
 import { command as budget } from './budget';
 import { command as decide } from './decide';
@@ -19,4 +20,4 @@ import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

@@ -1,6 +1,5 @@
 import { loadConfig } from '../../config/load';
 import { createModelStore } from '../../store/model-store';
-import { WeightsStore } from '../../store/weights-store';
 import { CliCommand, UserError } from '../command';
 import { CONFIG_FLAG, parseFlags, requireFlag } from '../args';
 import { table } from '../explain';
@@ -74,7 +73,7 @@ written by the reweight workflow.`,
         return 0;
       }
       case 'weights': {
-        const history = new WeightsStore(cfg.stateRoot).history(svc);
+        const history = await store.weights(svc);
         if (values.json) console.log(JSON.stringify(history));
         else if (history.length === 0) console.log(`no weights yet for ${svc}: the loop uses equal weights until the first reweight`);
         else

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { ProvisionError } from '../errors';
+import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from '../pulumi-backend';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -15,8 +16,10 @@ export interface PulumiPaths {
   repoRoot: string;
   /** Root of everything the provisioner writes (default `<repo>/.kinetic/pulumi`). */
   rootDir: string;
-  /** DIY backend directory (`file://` URL target): `<rootDir>/state`. */
+  /** DIY backend directory of a `file://` backend (default `<rootDir>/state`); '' for an S3 backend. */
   backendDir: string;
+  /** The backend URL every CLI run gets (`file://<backendDir>` or `s3://…`). */
+  backendUrl: string;
   /** Stable per-stack work dirs (`Pulumi.yaml`, `Pulumi.<stack>.yaml`): `<rootDir>/work/<stack>`. */
   workRoot: string;
   /** Per-service logs and membership files: `<rootDir>/pools/<service>`. */
@@ -34,19 +37,42 @@ export function resolvePaths(opts: {
   rootDir?: string;
   pulumiBin?: string;
   pulumiHome?: string;
+  /** Backend URL (`file://…`, relative paths from rootDir, or `s3://…`); default `file://<rootDir>/state`. */
+  backend?: string;
 }): PulumiPaths {
   const repoRoot = path.resolve(opts.repoRoot ?? REPO_ROOT);
   const rootDir = path.resolve(opts.rootDir ?? path.join(repoRoot, '.kinetic', 'pulumi'));
+  let spec;
+  try {
+    spec = parseBackendUrl(opts.backend ?? `file://${path.join(rootDir, 'state')}`, rootDir);
+  } catch (err) {
+    if (err instanceof BackendUrlError) throw new ProvisionError(err.message, false);
+    throw err;
+  }
   return {
     repoRoot,
     rootDir,
-    backendDir: path.join(rootDir, 'state'),
+    backendDir: spec.kind === 'file' ? spec.dir : '',
+    backendUrl: spec.url,
     workRoot: path.join(rootDir, 'work'),
     poolsRoot: path.join(rootDir, 'pools'),
     pulumiHome: path.resolve(opts.pulumiHome ?? path.join(repoRoot, '.kinetic', 'pulumi', 'home')),
     pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
     shimDir: path.join(rootDir, 'bin'),
   };
+}
+
+const backends = new Map<string, StateBackend>();
+
+/** The state backend of these paths (one client per URL and process). */
+export function stateBackend(paths: PulumiPaths): StateBackend {
+  let b = backends.get(paths.backendUrl);
+  if (!b) {
+    // The URL exactly as the CLI gets it (orphan plugins are recognised by it).
+    b = createStateBackend({ ...parseBackendUrl(paths.backendUrl, paths.rootDir), url: paths.backendUrl });
+    backends.set(paths.backendUrl, b);
+  }
+  return b;
 }
 
 /** Path of the dynamic-provider shim shipped at the root of the `@pulumi/pulumi` package. */
@@ -84,10 +110,20 @@ export function ensureShim(paths: PulumiPaths): void {
   }
 }
 
-/** Passphrase env: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else a generated file under rootDir. */
-export function passphraseEnv(rootDir: string): Record<string, string> {
+/**
+ * Passphrase env: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else a generated file under rootDir —
+ * except for an S3 backend (`shared`), where every worker must use the same passphrase: a
+ * passphrase generated on one host would make the stack unreadable on the others.
+ */
+export function passphraseEnv(rootDir: string, shared = false): Record<string, string> {
   if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
   if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+  if (shared) {
+    throw new ProvisionError(
+      'provisioner.backend is an S3 bucket shared by workers: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, the same on every worker (it encrypts the stack secrets)',
+      false,
+    );
+  }
   const file = path.join(rootDir, 'passphrase');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(rootDir, { recursive: true });
@@ -104,14 +140,14 @@ export function passphraseEnv(rootDir: string): Record<string, string> {
 export function cliEnv(paths: PulumiPaths): Record<string, string> {
   const pathVar = [paths.shimDir, path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
   return {
-    PULUMI_BACKEND_URL: `file://${paths.backendDir}`,
+    PULUMI_BACKEND_URL: paths.backendUrl,
     PULUMI_HOME: paths.pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
     PULUMI_DISABLE_CI_DETECTION: 'true',
     PATH: pathVar,
-    ...passphraseEnv(paths.rootDir),
+    ...passphraseEnv(paths.rootDir, paths.backendUrl.startsWith('s3://')),
   };
 }
 

@@ -16,7 +16,8 @@ import type { Readable } from 'node:stream';
  *   a GET body is buffered before the next request to that key runs (S3 PUTs are atomic);
  * - its ListObjectsV2 continuation tokens use DES, which OpenSSL 3 no longer offers (InternalError),
  *   and with a delimiter it misses prefixes more than one level deep: ListObjectsV2 is answered
- *   here from the store's key list, with S3's paging rules;
+ *   here from the store's key list, with S3's paging rules (and `LastModified`, which AWS always
+ *   sends and the Pulumi CLI's S3 driver requires);
  * - it ignores If-Match / If-None-Match on PUT. With `conditionalWrites: true` they are checked
  *   against the current ETag and answered 412 PreconditionFailed as AWS S3 does; without it the
  *   store's fallback for servers without conditional writes runs.
@@ -44,7 +45,7 @@ type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 interface S3rverStore {
   getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
   getResourcePath(bucket: string, key: string, resource: string): string;
-  listObjects(bucket: string, opts: { prefix: string }): Promise<{ objects: Array<{ key: string; size: number; metadata: { etag: string } }> }>;
+  listObjects(bucket: string, opts: { prefix: string }): Promise<{ objects: Array<{ key: string; size: number; lastModifiedDate: Date; metadata: { etag: string } }> }>;
 }
 interface S3rverInstance {
   middleware: Middleware[];
@@ -134,7 +135,7 @@ async function listObjectsV2(ctx: KoaContext, store: S3rverStore, bucket: string
   } catch {
     return next(); // let s3rver answer (NoSuchBucket and friends)
   }
-  const entries: Array<{ key: string; size?: number; etag?: string; isPrefix: boolean }> = [];
+  const entries: Array<{ key: string; size?: number; etag?: string; modified?: Date; isPrefix: boolean }> = [];
   const seen = new Set<string>();
   for (const o of [...listed.objects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     const cut = delimiter ? o.key.indexOf(delimiter, prefix.length) : -1;
@@ -142,7 +143,7 @@ async function listObjectsV2(ctx: KoaContext, store: S3rverStore, bucket: string
       const p = o.key.slice(0, cut + delimiter.length);
       if (!seen.has(p)) entries.push({ key: p, isPrefix: true });
       seen.add(p);
-    } else entries.push({ key: o.key, size: o.size, etag: o.metadata.etag, isPrefix: false });
+    } else entries.push({ key: o.key, size: o.size, etag: o.metadata.etag, modified: o.lastModifiedDate, isPrefix: false });
   }
   const remaining = entries.filter((e) => e.key > after);
   const page = remaining.slice(0, maxKeys);
@@ -158,7 +159,7 @@ async function listObjectsV2(ctx: KoaContext, store: S3rverStore, bucket: string
     `<IsTruncated>${truncated}</IsTruncated>`,
     truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1].key).toString('base64url')}</NextContinuationToken>` : '',
     ...page.map((e) =>
-      e.isPrefix ? `<CommonPrefixes><Prefix>${x(e.key)}</Prefix></CommonPrefixes>` : `<Contents><Key>${x(e.key)}</Key><ETag>${x(e.etag ?? '')}</ETag><Size>${e.size ?? 0}</Size></Contents>`,
+      e.isPrefix ? `<CommonPrefixes><Prefix>${x(e.key)}</Prefix></CommonPrefixes>` : `<Contents><Key>${x(e.key)}</Key><LastModified>${(e.modified ?? new Date(0)).toISOString()}</LastModified><ETag>${x(e.etag ?? '')}</ETag><Size>${e.size ?? 0}</Size></Contents>`,
     ),
     '</ListBucketResult>',
   ].join('');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecisionLedger } from '../../store/ledger';
+import { FileAuditLog } from '../../store/audit';
 import { controlLoop, loopStatusQuery, loopWorkflowId } from '../../workflows/control-loop';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
@@ -45,7 +45,7 @@ describe('control loop and a running decision', () => {
     expect(final.decisionsStarted).toBe(1);
     expect(final.recent).toHaveLength(1);
     expect(final.recent[0]).toMatchObject({ action: 'decision', outcome: 'no-change' });
-    const ledger = new DecisionLedger(sb.stateRoot).all();
+    const ledger = await new FileAuditLog(sb.stateRoot).all();
     expect(ledger.map((r) => [r.trigger.kind, r.outcome])).toEqual([
       ['api', 'committed'],
       ['control-loop', 'no-change'],

@@ -3,8 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { FaultInjectingProvisioner } from '../../provisioners/fault-injecting';
-import { DecisionLedger } from '../../store/ledger';
-import { PredictionStore } from '../../store/prediction-store';
+import { FileAuditLog } from '../../store/audit';
+import { FilePredictionStore } from '../../store/prediction-store';
 import {
   controlLoop,
   loopStatusQuery,
@@ -69,9 +69,9 @@ describe('control loop', () => {
     expect(final.recent[0]).toMatchObject({ from: 2, to: 6, outcome: 'dry-run' });
     // Nothing provisioned; every dry run recorded, and the prediction each acted on stored under its id.
     expect((await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).current('shop')).total).toBe(2);
-    const ledger = new DecisionLedger(sb.stateRoot).all();
+    const ledger = await new FileAuditLog(sb.stateRoot).all();
     expect(ledger.map((r) => r.outcome)).toEqual(['dry-run', 'dry-run', 'dry-run', 'dry-run']);
-    const preds = new PredictionStore(sb.stateRoot).forService('shop');
+    const preds = await new FilePredictionStore(sb.stateRoot).forService('shop');
     expect(preds.map((p) => p.decisionId).sort()).toEqual(ledger.map((r) => r.id).sort());
     for (const p of preds) {
       expect(Object.keys(p.perModel).sort()).toEqual(['ewma', 'naive', 'seasonalNaive']);
@@ -126,11 +126,11 @@ describe('control loop', () => {
     expect(final.decisionsStarted).toBe(5);
     expect(final.lastDecision).toMatchObject({ from: 6, to: 6, outcome: 'no-change' });
     expect(fleet.readFleet('durable').history.filter((x) => x.kind === 'apply')).toHaveLength(1);
-    const ledger = new DecisionLedger(sb.stateRoot).all();
+    const ledger = await new FileAuditLog(sb.stateRoot).all();
     expect(ledger.map((r) => r.outcome)).toEqual(['committed', 'no-change', 'no-change', 'no-change', 'no-change']);
     expect(ledger[0]).toMatchObject({ trigger: { kind: 'control-loop', by: workflowId } });
     // One stored prediction per decision, under its id (a retried forecast stored nothing twice).
-    const preds = new PredictionStore(sb.stateRoot).forService('durable');
+    const preds = await new FilePredictionStore(sb.stateRoot).forService('durable');
     expect(preds.map((p) => p.decisionId).sort()).toEqual(ledger.map((r) => r.id).sort());
     await h.signal(stopLoopSignal).catch(() => undefined); // already closed: harmless
     for (const c of children) await killWorker(c); // its config must not serve the next test's task queue

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../activities/deps';
 import { outcomeEvents, reweightActivities } from '../../activities/reweight';
 import type { MetricSeries, MetricsSource } from '../../metrics/contract';
-import { DecisionLedger } from '../../store/ledger';
-import { PredictionStore } from '../../store/prediction-store';
-import { WeightsStore } from '../../store/weights-store';
+import { FileAuditLog } from '../../store/audit';
+import { FilePredictionStore } from '../../store/prediction-store';
+import { FileWeightsStore } from '../../store/weights-store';
 import type { DecisionRecord } from '../../decision/record';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 
@@ -30,12 +30,12 @@ const demand100: MetricsSource = {
 };
 
 /** `n` past loop predictions ("high" 20% above the ensemble, "low" 20% below), each with the decision it started. */
-function seed(stateRoot: string, n: number, outcome: DecisionRecord['outcome'], madeAt: (k: number) => number) {
-  const preds = new PredictionStore(stateRoot);
-  const ledger = new DecisionLedger(stateRoot);
+async function seed(stateRoot: string, n: number, outcome: DecisionRecord['outcome'], madeAt: (k: number) => number) {
+  const preds = new FilePredictionStore(stateRoot);
+  const ledger = new FileAuditLog(stateRoot);
   for (let k = 0; k < n; k++) {
     const at = madeAt(k);
-    preds.append({
+    await preds.append({
       id: `${LOOP}:run0:${k}`,
       service: 'web',
       loopId: LOOP,
@@ -49,7 +49,7 @@ function seed(stateRoot: string, n: number, outcome: DecisionRecord['outcome'], 
       peakP90: 100,
       proposal: { mode: 'act', current: 5, planned: 10, action: 'scale', reason: 'test' },
     });
-    ledger.append({
+    await ledger.append({
       id: `d${k}`,
       service: 'web',
       workflowId: 'scale-web',
@@ -78,20 +78,20 @@ describe('reweight from decision outcomes (no realised demand)', () => {
   it('moves weight toward the model that forecast higher when scale-outs were rolled back', async () => {
     const { sb, acts } = setup(noDemand);
     const now = Date.now();
-    seed(sb.stateRoot, 40, 'rolled-back', (k) => now - (60 - k) * STEP);
+    await seed(sb.stateRoot, 40, 'rolled-back', (k) => now - (60 - k) * STEP);
     const r = await acts.reweightService({ service: 'web', sourceId: 'rw-1/run/web' });
     expect(r).toMatchObject({ outcome: 'updated', observations: 0, outcomeRounds: 40 });
     expect(r.weights.high).toBeGreaterThan(0.6);
     expect(r.weights.high).toBeGreaterThan(r.weights.right);
     expect(r.weights.low).toBeGreaterThanOrEqual(0.02 - 1e-12);
-    const v = new WeightsStore(sb.stateRoot).current('web')!;
+    const v = (await new FileWeightsStore(sb.stateRoot).history('web')).at(-1)!;
     expect(v.outcomeLearning).toMatchObject({ rounds: 40, kinds: { 'under-provisioned': 40 } });
     expect(v.params).toMatchObject({ exploration: 0.3 });
     expect(v.reason).toMatch(/40 decision outcomes \(Exp3, γ 0.3\) for 40 predictions without realised demand/);
 
     // Same data and source id in another state dir: the same weights (seeded by the source id).
     const again = setup(noDemand);
-    seed(again.sb.stateRoot, 40, 'rolled-back', (k) => now - (60 - k) * STEP);
+    await seed(again.sb.stateRoot, 40, 'rolled-back', (k) => now - (60 - k) * STEP);
     expect((await again.acts.reweightService({ service: 'web', sourceId: 'rw-1/run/web' })).weights).toEqual(r.weights);
     // A retry of the same run returns the version it wrote.
     expect(await acts.reweightService({ service: 'web', sourceId: 'rw-1/run/web' })).toMatchObject({ version: 1, weights: r.weights });
@@ -100,7 +100,7 @@ describe('reweight from decision outcomes (no realised demand)', () => {
   it('uses Hedge, not outcomes, when realised demand exists', async () => {
     const { sb, acts } = setup(demand100);
     const now = Date.now();
-    seed(sb.stateRoot, 10, 'rolled-back', (k) => now - (30 - k) * STEP);
+    await seed(sb.stateRoot, 10, 'rolled-back', (k) => now - (30 - k) * STEP);
     const r = await acts.reweightService({ service: 'web', sourceId: 'rw-h' });
     expect(r).toMatchObject({ outcome: 'updated', observations: 30, outcomeRounds: 0 });
     expect(r.weights.right).toBeGreaterThan(r.weights.high); // demand was 100: "right" was right
@@ -110,9 +110,9 @@ describe('reweight from decision outcomes (no realised demand)', () => {
   it('fails (and is retried later) when there is neither realised demand nor an outcome', async () => {
     const failing: MetricsSource = { kind: 'test', range: async () => Promise.reject(new Error('source down')) };
     const { sb, acts } = setup(failing);
-    seed(sb.stateRoot, 3, 'policy-rejected', (k) => Date.now() - (10 - k) * STEP);
+    await seed(sb.stateRoot, 3, 'policy-rejected', (k) => Date.now() - (10 - k) * STEP);
     await expect(acts.reweightService({ service: 'web', sourceId: 'rw-f' })).rejects.toThrow(/source down/);
-    expect(new WeightsStore(sb.stateRoot).history('web')).toHaveLength(0);
+    expect(await new FileWeightsStore(sb.stateRoot).history('web')).toHaveLength(0);
   });
 
   it('compacts the prediction store at the end: evaluated ones past the retention go, the rest stay', async () => {
@@ -120,23 +120,23 @@ describe('reweight from decision outcomes (no realised demand)', () => {
     const { sb, acts } = setup(demand100, { predictionRetention: '1h' });
     const now = Date.now();
     // 5 predictions made 3 h ago and 5 made 10 minutes ago.
-    seed(sb.stateRoot, 10, 'committed', (k) => (k < 5 ? now - 3 * HOUR + k * STEP : now - 10 * 60_000 + k * STEP));
+    await seed(sb.stateRoot, 10, 'committed', (k) => (k < 5 ? now - 3 * HOUR + k * STEP : now - 10 * 60_000 + k * STEP));
     const r = await acts.reweightService({ service: 'web', sourceId: 'rw-c1' });
     expect(r.compaction).toEqual({ kept: 5, dropped: 5, unreadable: 0 });
-    const store = new PredictionStore(sb.stateRoot);
-    expect(store.forService('web').map((p) => p.id.split(':').pop())).toEqual(['5', '6', '7', '8', '9']);
+    const store = new FilePredictionStore(sb.stateRoot);
+    expect((await store.forService('web')).map((p) => p.id.split(':').pop())).toEqual(['5', '6', '7', '8', '9']);
     // A prediction not yet due stays; nothing is dropped twice.
-    store.append({ ...store.forService('web')[0], id: `${LOOP}:run1:0`, madeAt: Date.now(), targets: [Date.now() + STEP] });
+    await store.append({ ...(await store.forService('web'))[0], id: `${LOOP}:run1:0`, madeAt: Date.now(), targets: [Date.now() + STEP] });
     const r2 = await acts.reweightService({ service: 'web', sourceId: 'rw-c2' });
     expect(r2).toMatchObject({ outcome: 'no-new-data', compaction: { kept: 6, dropped: 0 } });
   });
 
-  it('links a prediction only to the decision its own loop iteration started', () => {
+  it('links a prediction only to the decision its own loop iteration started', async () => {
     const sb = createSandbox();
     const now = Date.now();
-    seed(sb.stateRoot, 3, 'rolled-back', (k) => now - (10 - k) * STEP);
-    const preds = new PredictionStore(sb.stateRoot).forService('web');
-    const ledger = new DecisionLedger(sb.stateRoot).forService('web');
+    await seed(sb.stateRoot, 3, 'rolled-back', (k) => now - (10 - k) * STEP);
+    const preds = await new FilePredictionStore(sb.stateRoot).forService('web');
+    const ledger = await new FileAuditLog(sb.stateRoot).forService('web');
     expect(outcomeEvents(preds, ledger, now, 0).map((e) => [e.kind, e.acted, e.predicted.high])).toEqual([
       ['under-provisioned', 100, 120],
       ['under-provisioned', 100, 120],
@@ -150,13 +150,13 @@ describe('reweight from decision outcomes (no realised demand)', () => {
     expect(outcomeEvents(preds, shifted, now, 0)).toEqual([]);
   });
 
-  it('scores exactly the prediction a decision acted on: linked by decision id, whatever triggered it', () => {
+  it('scores exactly the prediction a decision acted on: linked by decision id, whatever triggered it', async () => {
     const sb = createSandbox();
     const now = Date.now();
-    seed(sb.stateRoot, 2, 'rolled-back', (k) => now - (10 - k) * STEP);
+    await seed(sb.stateRoot, 2, 'rolled-back', (k) => now - (10 - k) * STEP);
     // Decisions since the one planner store their own prediction under their id; the trigger does not matter.
-    const preds = new PredictionStore(sb.stateRoot).forService('web').map((p, k) => ({ ...p, id: `d${k}`, decisionId: `d${k}`, loopId: undefined }));
-    const ledger = new DecisionLedger(sb.stateRoot).forService('web').map((r) => ({ ...r, trigger: { kind: 'api' as const, by: 'deploy-bot' } }));
+    const preds = (await new FilePredictionStore(sb.stateRoot).forService('web')).map((p, k) => ({ ...p, id: `d${k}`, decisionId: `d${k}`, loopId: undefined }));
+    const ledger = (await new FileAuditLog(sb.stateRoot).forService('web')).map((r) => ({ ...r, trigger: { kind: 'api' as const, by: 'deploy-bot' } }));
     expect(outcomeEvents(preds, ledger, now, 0).map((e) => [e.kind, e.acted])).toEqual([
       ['under-provisioned', 100],
       ['under-provisioned', 100],

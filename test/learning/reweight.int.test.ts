@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries, MetricsSource } from '../../metrics/contract';
-import { PredictionStore } from '../../store/prediction-store';
-import { WeightsStore } from '../../store/weights-store';
+import { FilePredictionStore } from '../../store/prediction-store';
+import { FileWeightsStore } from '../../store/weights-store';
 import { reweightEnsemble } from '../../workflows/reweight-ensemble';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
@@ -32,14 +32,14 @@ describe('reweight', () => {
   it('moves weight toward the model that was right, scoring point errors symmetrically (the buffer carries the asymmetry)', async () => {
     const sb = createSandbox();
     sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
-    const preds = new PredictionStore(sb.stateRoot);
+    const preds = new FilePredictionStore(sb.stateRoot);
     const now = Math.floor(Date.now() / STEP) * STEP;
     // 20 past forecasts of 3 steps each: "right" was exact, "low" 15% under, "high" 15% over.
     for (let k = 0; k < 20; k++) {
       const madeAt = now - (40 - k) * STEP;
       const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
       const actual = targets.map(demand);
-      preds.append({
+      await preds.append({
         id: `p${k}`,
         service: 'web',
         madeAt,
@@ -69,7 +69,7 @@ describe('reweight', () => {
     expect(r.meanLoss.right).toBe(0);
     // Nothing new came due: no second version, predictions are not counted twice.
     expect(second.services[0]).toMatchObject({ outcome: 'no-new-data' });
-    const history = new WeightsStore(sb.stateRoot).history('web');
+    const history = await new FileWeightsStore(sb.stateRoot).history('web');
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ version: 1, observations: 60, params: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } });
   });

@@ -7,13 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CapacityPlan } from '../../provisioners/contract';
 import { ProvisionError } from '../../provisioners/errors';
 import { createPulumiAwsProvisioner, type PulumiAwsOptions } from '../../provisioners/pulumi-aws';
 import { awsPluginVersion, findAwsPlugin } from '../../provisioners/pulumi-aws/plugin';
 import type { AwsServiceSpec } from '../../pulumi/aws';
 import { fromFile, startRecordedServer, TEST_CREDENTIALS, type ReceivedRequest, type RecordedResponse, type RecordedServer } from '../helpers/aws-recorded-server';
+import { S3RVER_CREDENTIALS, startS3Server } from '../helpers/s3-server';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws', 'autoscaling');
 const fixture = (name: string) => fromFile(path.join(FIXTURES, name));
@@ -93,6 +94,41 @@ describe('pulumi-aws current', () => {
       total: 7,
       details: { stackExists: true, decisionId: 'd-7', asgNames: { 'cpu/us-east-1': 'kinetic-web-cpu' } },
     });
+  });
+});
+
+describe('pulumi-aws with its state in an S3-compatible bucket', () => {
+  it('reads the checkpoint and the journal through the backend, and needs a shared passphrase', async () => {
+    const s3 = await startS3Server({ bucket: 'aws-state' });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', S3RVER_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', S3RVER_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('PULUMI_CONFIG_PASSPHRASE', undefined);
+    vi.stubEnv('PULUMI_CONFIG_PASSPHRASE_FILE', undefined);
+    try {
+      const backend = `s3://aws-state/team-a/pulumi?endpoint=${encodeURIComponent(s3.endpoint)}&s3ForcePathStyle=true&region=us-east-1`;
+      const p = provisioner({ backend });
+      expect(p.paths.backendUrl).toContain('s3://aws-state/team-a/pulumi?');
+      expect(await p.current('web')).toMatchObject({ tiers: {}, details: { stackExists: false } });
+      const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+      const outputs = { service: 'web', decisionId: 'd-9', tiers: { 'cpu/us-east-1/spot': 5 }, asgNames: {}, groups: {} };
+      const doc = { version: 3, checkpoint: { latest: { resources: [{ urn: 'urn:pulumi:web::kinetic-aws::pulumi:pulumi:Stack::kinetic-aws-web', type: 'pulumi:pulumi:Stack', outputs }] } } };
+      await client.send(new PutObjectCommand({ Bucket: 'aws-state', Key: 'team-a/pulumi/.pulumi/stacks/kinetic-aws/web.json', Body: JSON.stringify(doc) }));
+      expect(await p.current('web')).toMatchObject({ tiers: { 'cpu/us-east-1/spot': 5 }, total: 5, details: { stackExists: true, decisionId: 'd-9' } });
+      // Workers sharing a bucket must share the passphrase: refused before anything runs.
+      const err = await p.apply(PLAN).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProvisionError);
+      expect((err as ProvisionError).retryable).toBe(false);
+      expect((err as Error).message).toMatch(/S3 bucket shared by workers: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
+      expect(p.paths.backendDir).toBe('');
+    } finally {
+      vi.unstubAllEnvs();
+      await s3.close();
+    }
+  });
+
+  it('refuses a malformed backend URL at construction', () => {
+    expect(() => provisioner({ backend: 's3://b/p?endpoint=minio:9000' })).toThrow(/endpoint must be an http:\/\/ or https:\/\/ URL/);
   });
 });
 

@@ -88,10 +88,10 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs: number, what: string, everyMs = 20): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));

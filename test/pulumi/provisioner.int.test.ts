@@ -88,7 +88,7 @@ describe('pulumi-local provisioner (real engine)', () => {
       () => 'finished',
       (e: unknown) => `failed: ${String(e).slice(0, 80)}`,
     );
-    const lock = await waitFor(() => p.locks(LOCKED)[0], 120_000, 'the update to take the lock', 5);
+    const lock = await waitFor(async () => (await p.locks(LOCKED))[0], 120_000, 'the update to take the lock', 5);
     await waitFor(() => membersUnder(poolDir).length > 1, 120_000, 'a new member to start', 5);
     const members = new Set(processesUnder(root).map((x) => x.pid));
     for (const pid of [lock.pid, ...descendants(lock.pid).filter((d) => !members.has(d))]) {
@@ -101,7 +101,7 @@ describe('pulumi-local provisioner (real engine)', () => {
     expect(await crashed).toMatch(/^failed/);
     await waitFor(() => !pidAlive(lock.pid), 5_000, 'the CLI to die');
     expect(fs.existsSync(lock.file)).toBe(true); // the dead CLI left its lock behind
-    expect(p.locks(LOCKED)).toMatchObject([{ pid: lock.pid, alive: false }]);
+    expect(await p.locks(LOCKED)).toMatchObject([{ pid: lock.pid, alive: false }]);
     const strays = membersUnder(poolDir).length;
     expect(strays).toBeGreaterThan(1); // started by the killed update, recorded nowhere
 
@@ -113,7 +113,7 @@ describe('pulumi-local provisioner (real engine)', () => {
     const now = membersUnder(poolDir).map((x) => x.pid).sort();
     expect(now).toEqual((res.applied.details?.members as Array<{ pid: number }>).map((m) => m.pid).sort());
     expect(now).toContain(survivor.pid);
-    expect(p.locks(LOCKED)).toEqual([]);
+    expect(await p.locks(LOCKED)).toEqual([]);
     expect(logs.join('\n')).toMatch(/cleared stale lock .* dead pid/);
   }, SLOW);
 
@@ -121,7 +121,7 @@ describe('pulumi-local provisioner (real engine)', () => {
     const other = createPulumiLocalProvisioner(opts); // a second worker on the same state
     expect((await other.current(LOCKED)).tiers).toEqual({ default: 2 }); // warm: its workspace exists
     const first = p.apply(plan(LOCKED, { default: 4 }));
-    const lock = await waitFor(() => p.locks(LOCKED)[0], 120_000, 'the first update to take the lock', 5);
+    const lock = await waitFor(async () => (await p.locks(LOCKED))[0], 120_000, 'the first update to take the lock', 5);
     expect(lock.alive).toBe(true);
     const second = other.apply(plan(LOCKED, { default: 1 }));
     const firstRes = await first;
@@ -146,7 +146,7 @@ describe('pulumi-local provisioner (real engine)', () => {
       signal: ac.signal,
     });
     await expect(run).rejects.toThrow();
-    await waitFor(() => p.locks(LOCKED).every((l) => !l.alive) || undefined, 60_000, 'the CLI to exit');
+    await waitFor(async () => (await p.locks(LOCKED)).every((l) => !l.alive) || undefined, 60_000, 'the CLI to exit');
     // The next decision works (stale locks, if any, are cleared) and the table matches it.
     const res = await p.apply(plan(LOCKED, { default: 2 }));
     expect(res.applied.tiers).toEqual({ default: 2 });

@@ -90,4 +90,31 @@ export function modelStoreContract(open: () => Promise<ContractTarget>): void {
     expect(await target.store.champions('web')).toEqual(Object.fromEntries(models.map((m) => [m, `${m}-v1`])));
     expect((await other.promotions('web')).map((p) => p.to).sort()).toEqual(models.map((m) => `${m}-v1`));
   });
+
+  it('keeps ensemble weight versions, idempotent by source, visible to another process', async () => {
+    const { store, another } = await open();
+    const base = { service: 'web', weights: { a: 0.25, b: 0.75 }, source: 'reweight-1', evaluatedThrough: 5, observations: 3, meanLoss: { a: 1 }, reason: 'x' };
+    expect(await store.weights('web')).toEqual([]);
+    expect((await store.appendWeights(base)).version).toBe(1);
+    // A retried reweight gets the version it already wrote.
+    expect(await another().appendWeights({ ...base, weights: { a: 1 } })).toMatchObject({ version: 1, weights: { a: 0.25, b: 0.75 } });
+    expect((await another().appendWeights({ ...base, source: 'reweight-2', evaluatedThrough: 9 })).version).toBe(2);
+    const history = await store.weights('web');
+    expect(history.map((v) => [v.version, v.source, v.evaluatedThrough])).toEqual([
+      [1, 'reweight-1', 5],
+      [2, 'reweight-2', 9],
+    ]);
+    expect(Date.parse(history[1].createdAt)).not.toBeNaN();
+    expect(await store.weights('api')).toEqual([]);
+  });
+
+  it('loses no weights version when two stores append concurrently', async () => {
+    const target = await open();
+    const other = target.another();
+    const base = { service: 'web', weights: { a: 1 }, evaluatedThrough: 1, observations: 1, meanLoss: {}, reason: 'race' };
+    await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : target.store).appendWeights({ ...base, source: `run-${i}` })));
+    const history = await target.store.weights('web');
+    expect(history.map((v) => v.source).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `run-${i}`));
+    expect(history.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 }

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
-import { BudgetLedger } from '../../store/budget-ledger';
+import { bookOf } from '../helpers/budget';
 import { currentStepQuery } from '../../workflows/definitions';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
@@ -60,18 +60,19 @@ describe('manual approval through Temporal Updates', () => {
 
   it('a rejection ends the decision, releases the reservation and provisions nothing', async () => {
     const sb = manualApprovalSandbox();
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
       await waitForStage(s.decisionId, 'approval');
-      expect(new BudgetLedger(sb.stateRoot).reservationsOf(s.decisionId)).toBeTruthy();
+      expect((await bookOf(t, 'pool:web')).reservations.map((r) => r.decisionId)).toContain(s.decisionId);
       await t.kinetic.reject(s.decisionId, 'alice@example.com', 'not during the freeze');
-      return t.kinetic.waitForDecision(s.decisionId);
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
     });
     expect(rec.outcome).toBe('approval-rejected');
     expect(rec.reason).toBe('rejected by alice@example.com: not during the freeze');
     expect(rec.budget).toMatchObject({ reserved: true, released: true });
     expect(rec.provisioning).toBeUndefined();
-    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+    expect(book.reservations).toEqual([]);
+    expect(book.closed.find((c) => c.decisionId === rec.id)).toMatchObject({ as: 'released' });
     expect(await fleet(sb.stateRoot)).toBe(2);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecisionLedger } from '../../store/ledger';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
@@ -28,7 +28,7 @@ describe('bad input ends a decision with a clear reason and changes nothing', ()
       expect(rec.error).toMatch(message);
       expect(rec.reason).toMatch(/nothing was changed/);
       expect(rec.provisioning).toBeUndefined();
-      expect(new DecisionLedger(sb.stateRoot).all()).toHaveLength(1);
+      expect((await new FileAuditLog(sb.stateRoot).all())).toHaveLength(1);
     });
   }
 

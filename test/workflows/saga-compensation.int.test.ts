@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
-import { BudgetLedger } from '../../store/budget-ledger';
-import { DecisionLedger } from '../../store/ledger';
+import { bookOf } from '../helpers/budget';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
@@ -19,17 +19,18 @@ function faultySandbox(faults: Record<string, unknown>) {
   return sb;
 }
 
+/** The decision's record and, after it, the budget authority's book of the web pool. */
 async function decide(configPath: string) {
   return withWorker(t, { configPath }, async () => {
     const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
-    return t.kinetic.waitForDecision(s.decisionId);
+    return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
   });
 }
 
 describe('compensation after provisioning', () => {
   it('an apply that fails half-way is rolled back to the previous capacity, budget released', async () => {
     const sb = faultySandbox({ failApplyAfterPartial: true });
-    const rec = await decide(sb.configPath);
+    const [rec, book] = await decide(sb.configPath);
     expect(rec.outcome).toBe('rolled-back');
     expect(rec.error).toMatch(/injected fault: apply failed after a partial change/);
     expect(rec.reason).toMatch(/rolled back to the previous capacity/);
@@ -40,20 +41,21 @@ describe('compensation after provisioning', () => {
     expect(fleet.tiers).toEqual({ default: 2 });
     // The fleet really moved (2 → 4) before the fault, then came back.
     expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['partial:4', 'rollback:2']);
-    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+    expect(book.reservations).toEqual([]);
     expect(rec.budget?.released).toBe(true);
   });
 
   it('a failed verification rolls back the applied change', async () => {
     const sb = faultySandbox({ failVerify: true });
-    const rec = await decide(sb.configPath);
+    const [rec, book] = await decide(sb.configPath);
     expect(rec.outcome).toBe('rolled-back');
     expect(rec.verification).toMatchObject({ ok: false, reasons: ['injected fault: no member answered /healthz'] });
     expect(rec.reason).toMatch(/verification failed/);
     expect(rec.compensation.map((c) => c.step)).toEqual(['rollback capacity', 'release budget']);
     const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('web');
     expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['apply:6', 'rollback:2']);
-    expect(new DecisionLedger(sb.stateRoot).all()).toHaveLength(1);
-    expect(new BudgetLedger(sb.stateRoot).snapshot().committed).toEqual({});
+    expect((await new FileAuditLog(sb.stateRoot).all())).toHaveLength(1);
+    expect(book.committed).toEqual({});
+    expect(book.reservations).toEqual([]);
   });
 });

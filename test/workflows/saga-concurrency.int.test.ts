@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjectingProvisioner } from '../../provisioners/fault-injecting';
-import { DecisionLedger } from '../../store/ledger';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
@@ -43,7 +43,7 @@ describe('one decision per service at a time', () => {
     const last = a1 > b1 ? webA : webB;
     expect(fleet.readFleet('web').tiers.default).toBe(last.plan!.to);
     expect(fleet.readFleet('api').tiers.default).toBe(4);
-    expect(new DecisionLedger(sb.stateRoot).all()).toHaveLength(3);
+    expect((await new FileAuditLog(sb.stateRoot).all())).toHaveLength(3);
   });
 
   it("ifRunning: 'fail' refuses a second decision while one runs", async () => {

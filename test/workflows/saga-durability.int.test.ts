@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjectingProvisioner } from '../../provisioners/fault-injecting';
-import { DecisionLedger } from '../../store/ledger';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/worker-process';
@@ -45,6 +45,6 @@ describe('durability', () => {
     const after = fleet.readFleet('web');
     expect(after.tiers).toEqual({ default: 6 });
     expect(after.history.filter((h) => h.kind === 'apply')).toHaveLength(1);
-    expect(new DecisionLedger(sb.stateRoot).all().filter((r) => r.id === started.decisionId)).toHaveLength(1);
+    expect((await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === started.decisionId)).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
-import { DecisionLedger } from '../../store/ledger';
-import { BudgetLedger } from '../../store/budget-ledger';
+import { FileAuditLog } from '../../store/audit';
+import { bookOf } from '../helpers/budget';
 import { SA_DIRECTION, SA_OUTCOME, SA_SERVICE } from '../../workflows/definitions';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
@@ -17,9 +17,9 @@ describe('scaling decision saga: happy paths', () => {
     const sb = createSandbox();
     // Flat demand of 55 with capacity 10 at 100% → 6 instances; the fleet starts at 2.
     sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55))) });
-    const record = await withWorker(t, { configPath: sb.configPath }, async () => {
+    const [record, budget] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const started = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS, trigger: { kind: 'test' } });
-      return t.kinetic.waitForDecision(started.decisionId);
+      return [await t.kinetic.waitForDecision(started.decisionId), await bookOf(t, 'pool:web')] as const;
     });
     expect(record.outcome).toBe('committed');
     expect(record.plan).toMatchObject({ from: 2, to: 6, direction: 'out', needed: 6 });
@@ -36,10 +36,9 @@ describe('scaling decision saga: happy paths', () => {
 
     const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 });
     expect((await fleet.current('web')).total).toBe(6);
-    const ledger = new DecisionLedger(sb.stateRoot).all();
+    const ledger = (await new FileAuditLog(sb.stateRoot).all());
     expect(ledger.map((r) => r.id)).toEqual([record.id]);
-    const budget = new BudgetLedger(sb.stateRoot).snapshot();
-    expect(budget.reservations).toEqual({});
+    expect(budget.reservations).toEqual([]);
     expect(budget.committed.web.monthly).toBeCloseTo(6 * 0.1 * 730.5);
 
     const desc = await t.client.workflow.getHandle(record.workflowId, record.runId).describe();
@@ -62,6 +61,6 @@ describe('scaling decision saga: happy paths', () => {
     expect(scaleIn.plan).toMatchObject({ from: 8, to: 3, direction: 'in' });
     expect(noChange.outcome).toBe('no-change');
     expect(noChange.plan).toMatchObject({ from: 3, to: 3, direction: 'none' });
-    expect(new DecisionLedger(sb.stateRoot).all()).toHaveLength(2);
+    expect((await new FileAuditLog(sb.stateRoot).all())).toHaveLength(2);
   });
 });

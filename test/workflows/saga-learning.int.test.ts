@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getForecaster } from '../../models/registry';
 import { FileModelStore } from '../../store/model-store';
-import { PredictionStore } from '../../store/prediction-store';
-import { WeightsStore } from '../../store/weights-store';
+import { FilePredictionStore } from '../../store/prediction-store';
+import { FileWeightsStore } from '../../store/weights-store';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
@@ -43,7 +43,7 @@ describe('learning reaches the decision', () => {
     const sb = createSandbox();
     sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55, 60)), { learning: { models: ['naive', 'ewma'] } }) });
     const champ = await champion(sb.stateRoot, 'ewma', flat(55, 60), MINUTE);
-    new WeightsStore(sb.stateRoot).append({ service: 'web', weights: { naive: 0.3, ewma: 0.7 }, source: 'test-reweight', evaluatedThrough: 0, observations: 12, meanLoss: {}, reason: 'seeded' });
+    await new FileWeightsStore(sb.stateRoot).append({ service: 'web', weights: { naive: 0.3, ewma: 0.7 }, source: 'test-reweight', evaluatedThrough: 0, observations: 12, meanLoss: {}, reason: 'seeded' });
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
@@ -57,7 +57,7 @@ describe('learning reaches the decision', () => {
     expect(rec.forecast?.planned).toMatchObject({ quantile: 0.95, bound: expect.any(String) });
     expect(rec.forecast?.predictionId).toBe(rec.id);
     expect(rec.forecast?.notes.join('\n')).toMatch(/naive: no champion yet; fitted at decision time/);
-    const [pred] = new PredictionStore(sb.stateRoot).forService('web');
+    const [pred] = await new FilePredictionStore(sb.stateRoot).forService('web');
     expect(pred).toMatchObject({ id: rec.id, decisionId: rec.id, weights: { naive: 0.3, ewma: 0.7 }, weightsVersion: 1, models: { naive: 'fitted-now', ewma: champ } });
     expect(pred.plannedDemand).toBeCloseTo(rec.forecast!.planned!.demand, 9);
     expect(Object.keys(pred.perModel).sort()).toEqual(['ewma', 'naive']);

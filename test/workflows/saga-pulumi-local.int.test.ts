@@ -2,8 +2,8 @@ import { ChildProcess, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../../provisioners/pulumi-local';
-import { BudgetLedger } from '../../store/budget-ledger';
-import { DecisionLedger } from '../../store/ledger';
+import { bookOf } from '../helpers/budget';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, Sandbox, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/worker-process';
@@ -62,15 +62,15 @@ describe('saga through pulumi-local', () => {
 
   it('failed verification rolls the real pool back to its previous size, budget released', async () => {
     const { sb, members } = poolSandbox('pool-b', 21201, { env: { SAMPLE_FAIL_HEALTH: '1' } });
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('pool-b', { timeouts: { ...TIMEOUTS, verifySeconds: 20 } });
-      return t.kinetic.waitForDecision(s.decisionId);
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:pool-b')] as const;
     });
     expect(rec.outcome).toBe('rolled-back');
     expect(rec.verification?.ok).toBe(false);
     expect(rec.compensation.map((c) => [c.step, c.ok])).toEqual([['rollback capacity', true], ['release budget', true]]);
     expect(members()).toBeLessThanOrEqual(1); // back to 0 members (the balancer may remain)
-    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+    expect(book.reservations).toEqual([]);
   });
 
   it('a worker SIGKILLed during `pulumi up`: the decision completes once, no lock, no orphans', async () => {
@@ -97,7 +97,7 @@ describe('saga through pulumi-local', () => {
     expect(rec.outcome).toBe('committed');
     expect(rec.verification).toMatchObject({ ok: true, expected: 4, healthy: 4 });
     expect(members()).toBe(5); // exactly 4 members + balancer: no duplicates, no orphans
-    expect(new DecisionLedger(sb.stateRoot).all().filter((r) => r.id === s.decisionId)).toHaveLength(1);
+    expect((await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === s.decisionId)).toHaveLength(1);
     const locks = join(sb.stateRoot, 'pulumi', 'state', '.pulumi', 'locks');
     const lockFiles = (() => {
       try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
-import { BudgetLedger } from '../../store/budget-ledger';
-import { DecisionLedger } from '../../store/ledger';
+import { bookOf } from '../helpers/budget';
+import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 
@@ -27,7 +27,7 @@ describe('policy and budget rejections are completed decisions with reasons', ()
     expect(rec.policy?.checks.find((c) => c.rule === 'max-step')?.passed).toBe(false);
     expect(rec.provisioning).toBeUndefined();
     expect(await fleetOf(sb.stateRoot, 'web')).toBe(2);
-    expect(new DecisionLedger(sb.stateRoot).all().map((r) => r.outcome)).toEqual(['policy-rejected']);
+    expect((await new FileAuditLog(sb.stateRoot).all()).map((r) => r.outcome)).toEqual(['policy-rejected']);
   });
 
   it('rejects a decision inside the cooldown of the last committed one', async () => {
@@ -63,14 +63,15 @@ describe('policy and budget rejections are completed decisions with reasons', ()
     const sb = createSandbox();
     // 6 instances × 0.1/h × 730.5 h = 438.3/month > 300.
     sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55)), { budget: { monthly: 300 } }) });
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
-      return t.kinetic.waitForDecision(s.decisionId);
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
     });
     expect(rec.outcome).toBe('budget-rejected');
     expect(rec.reason).toMatch(/projected 438\.30\/month .* exceeds the web budget of 300\.00/);
     expect(rec.budget).toMatchObject({ allowed: false, reserved: false });
-    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+    expect(book.reservations).toEqual([]);
+    expect(book.closed.find((c) => c.decisionId === rec.id)).toMatchObject({ as: 'rejected' });
     expect(await fleetOf(sb.stateRoot, 'web')).toBe(2);
   });
 

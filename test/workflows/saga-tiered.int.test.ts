@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainDecision } from '../../cli/explain';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
-import { BudgetLedger } from '../../store/budget-ledger';
+import type { BudgetBookView } from '../../decision/budget-book';
+import { bookOf } from '../helpers/budget';
 import { kinetic } from '../helpers/cli';
 import { createSandbox, flat, TEST_POOLS, tieredServiceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
@@ -58,7 +59,14 @@ describe('tiered planning in the saga', () => {
     // Flat 80 req/s, 10 per instance: P50 need 8, +10% buffer floor → 9 instances.
     sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80))) }, budgets(900));
     received.length = 0;
-    const [first, second] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await decide('shop', 10)]);
+    const report = (extra: string[]) => kinetic(['budget', 'report', ...extra, '--config', sb.configPath, '--task-queue', t.taskQueue]);
+    const [first, second, book, reportJson, reportTable] = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const one = await decide('shop');
+      const two = await decide('shop', 10);
+      // The authority delivers alerts after the reservation that fired them: wait until every delivery ended.
+      const delivered = await waitForBook((b) => Object.values(b.alerts).every((a) => a.delivery));
+      return [one, two, delivered, await report(['--json']), await report([])] as const;
+    });
 
     expect(first.outcome).toBe('committed');
     const plan = first.plan!;
@@ -84,8 +92,9 @@ describe('tiered planning in the saga', () => {
     expect(keys.filter((k) => k.includes('project:shop'))).toEqual(
       [0.8, 0.9, 0.95].filter((th) => second.plan!.hourlyCostAfter * 730.5 >= th * 900).map((th) => `${new Date().toISOString().slice(0, 7)}:project:shop:${th}`),
     );
-    const stored = Object.keys(new BudgetLedger(sb.stateRoot).snapshot().alerts ?? {});
-    expect(stored.sort()).toEqual([...keys].sort());
+    const stored = Object.values(book.alerts);
+    expect(stored.map((a) => a.key).sort()).toEqual([...keys].sort());
+    expect(stored.every((a) => a.delivery?.ok && a.delivery.attempts === 1)).toBe(true);
 
     const text = explainDecision(first);
     expect(text).toMatch(/need as cpu: 9 instances \(P50 alone 8\.00, buffer \+10%\) — requestsPerSecond binds/);
@@ -94,32 +103,30 @@ describe('tiered planning in the saga', () => {
     expect(text).toMatch(/\[ok\] project:shop: project shop: projected/);
     expect(text).toMatch(/chargeback: \+[\d.]+\/h .* to service:shop → project:shop → department:platform → company:acme/);
 
-    const report = await kinetic(['budget', 'report', '--json', '--config', sb.configPath]);
-    expect(report.code).toBe(0);
-    const parsed = JSON.parse(report.stdout) as { nodes: Array<{ id: string; committedMonthly: number; alerts: string[] }>; decisions: unknown[] };
+    expect(reportJson.code, reportJson.stderr).toBe(0);
+    const parsed = JSON.parse(reportJson.stdout) as { nodes: Array<{ id: string; committedMonthly: number; alerts: string[] }>; decisions: unknown[] };
     const project = parsed.nodes.find((n) => n.id === 'project:shop')!;
     expect(project.committedMonthly).toBeCloseTo(second.plan!.hourlyCostAfter * 730.5, 6);
     expect(project.alerts.length).toBe(keys.filter((k) => k.includes('project:shop')).length);
     expect(parsed.decisions).toHaveLength(2);
-    const table = await kinetic(['budget', 'report', '--config', sb.configPath]);
-    expect(table.stdout).toMatch(/company:acme/);
-    expect(table.stdout).toMatch(/ {2}department:platform/);
+    expect(reportTable.stdout).toMatch(/company:acme/);
+    expect(reportTable.stdout).toMatch(/ {2}department:platform/);
   });
 
   it('sends an over-budget decision to a person when onExceed is require-approval, and releases the reservation on reject', async () => {
     const sb = createSandbox();
     sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { budget: { monthly: 100000, project: 'shop', onExceed: 'require-approval' } }) }, budgets(100));
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
       await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
       const waiting = await t.kinetic.getDecision(s.decisionId);
       expect(waiting.approval?.reasons.join(' ')).toMatch(/budget: .*exceeds project shop/);
-      expect(new BudgetLedger(sb.stateRoot).reservationsOf(s.decisionId)).toBeTruthy();
+      expect((await bookOf(t, 'company:acme')).reservations.map((r) => r.decisionId)).toEqual([s.decisionId]);
       await t.kinetic.reject(s.decisionId, 'alice@example.com', 'over the shop budget');
-      return t.kinetic.waitForDecision(s.decisionId);
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'company:acme')] as const;
     });
     expect(rec.outcome).toBe('approval-rejected');
-    expect(new BudgetLedger(sb.stateRoot).snapshot().reservations).toEqual({});
+    expect(book.reservations).toEqual([]);
   });
 
   it('rejects an over-budget scale-out by default but lets a scale-in through', async () => {
@@ -154,11 +161,12 @@ describe('tiered planning in the saga', () => {
   it('releases the reservation and restores every tier when verification fails', async () => {
     const sb = createSandbox();
     sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
-    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await bookOf(t, 'company:acme')] as const);
     expect(rec.outcome).toBe('rolled-back');
-    const budget = new BudgetLedger(sb.stateRoot).snapshot();
-    expect(budget.reservations).toEqual({});
-    expect(budget.committed).toEqual({});
+    expect(book.reservations).toEqual([]);
+    expect(book.closed.find((c) => c.decisionId === rec.id)).toMatchObject({ as: 'released' });
+    // The company's book holds every test of this file; this decision committed nothing.
+    expect(book.committed.shop?.decisionId).not.toBe(rec.id);
     const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
     expect(fleet.total).toBe(0);
   });
@@ -292,6 +300,13 @@ describe('vertical scaling rollback', () => {
     expect((await fleet()).templateVersion).toBe(1);
   });
 });
+
+/** Polls the company's book until `ok` holds, and returns it. */
+async function waitForBook(ok: (b: BudgetBookView) => boolean): Promise<BudgetBookView> {
+  let book: BudgetBookView | undefined;
+  await waitFor(async () => ok((book = await bookOf(t, 'company:acme'))));
+  return book!;
+}
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;

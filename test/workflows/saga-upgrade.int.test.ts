@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
+import { budgetTaskQueue } from '../../workflows/budget-definitions';
 import { REPO_ROOT, toolPath } from '../../config/tools';
 import type { DecisionRecord } from '../../decision/record';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
@@ -62,12 +63,21 @@ describe('a decision started before decision/review', () => {
       // No cache: the next workflow task goes to whichever worker polls, which replays the history.
       maxCachedWorkflows: 0,
     });
-    const started = await oldWorker.runUntil(async () => {
-      const s = await t.kinetic.startDecision('upgrade-old', { timeouts: FAST_TIMEOUTS });
-      const waiting = await waitForApproval(s.decisionId);
-      expect(waiting.approval?.reasons).toEqual(reasonsFor('upgrade-old'));
-      return s;
+    // Today's activities reserve through the budget authority, which runs on its own task queue.
+    const budgetWorker = await Worker.create({
+      connection: t.nativeConnection,
+      taskQueue: budgetTaskQueue(t.taskQueue),
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: today,
     });
+    const started = await budgetWorker.runUntil(() =>
+      oldWorker.runUntil(async () => {
+        const s = await t.kinetic.startDecision('upgrade-old', { timeouts: FAST_TIMEOUTS });
+        const waiting = await waitForApproval(s.decisionId);
+        expect(waiting.approval?.reasons).toEqual(reasonsFor('upgrade-old'));
+        return s;
+      }),
+    );
 
     const [upgraded, fresh] = await withWorker(t, { configPath: sb.configPath }, async () => {
       await t.kinetic.approve(started.decisionId, 'alice@example.com');
@@ -88,8 +98,9 @@ describe('a decision started before decision/review', () => {
       (await historyOf(r)).events!
         .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
         .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data'].payloads![0].data!).toString()).id);
-    expect(await patches(upgraded)).toEqual([]);
-    expect(await patches(fresh)).toEqual(['budget-step-returns-final-approval']);
+    // The old run reached its budget step before the patch existed; its record step ran on today's code.
+    expect(await patches(upgraded)).toEqual(['record-step-retries-until-written']);
+    expect(await patches(fresh)).toEqual(['budget-step-returns-final-approval', 'record-step-retries-until-written']);
     for (const r of [upgraded, fresh]) {
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, await historyOf(r), r.workflowId);
     }
