@@ -138,6 +138,16 @@ export async function awaitStackLocks(o: StackLockOptions, ctx: ProvisionContext
   }
 }
 
+/**
+ * A killed CLI's provider plugins (on this host) outlive it — also when it died after releasing its
+ * lock (nothing to clear, nothing pending), so look before and after every operation: only plugins
+ * whose engine is gone are killed.
+ */
+async function reapOrphans(o: StackLockOptions): Promise<void> {
+  const reaped = await reapOrphanPlugins(o.backend.url);
+  if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of a dead engine (${reaped.join(', ')})`);
+}
+
 /** Runs one engine operation with the lock handling above; retries after ConcurrentUpdateError. */
 export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionContext, o: StackLockOptions, run: (stack: Stack) => Promise<T>): Promise<T> {
   const deadline = Date.now() + o.lockTimeoutMs;
@@ -151,17 +161,17 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
     const timer =
       o.heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), o.heartbeatIntervalMs) : undefined;
     try {
+      await reapOrphans(o);
       const pending = await o.pendingOperations();
       if (cleared || pending > 0) {
         // A dead holder may have left pending operations (a create or update that never finished).
         o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s))`);
-        // The killed CLI's provider plugins (on this host) outlive it; no engine runs on this stack now.
-        const reaped = await reapOrphanPlugins(o.backend.url);
-        if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of the dead engine (${reaped.join(', ')})`);
         await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: o.onOutput });
         await o.afterRepair?.();
       }
-      return await run(stack);
+      const result = await run(stack);
+      await reapOrphans(o);
+      return result;
     } catch (err) {
       if (err instanceof ConcurrentUpdateError && Date.now() < deadline) {
         const holders = parseLockError(err.message).map((h) => `pid ${h.pid}@${h.hostname}`);
