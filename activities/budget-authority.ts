@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CommittedRate } from '../decision/budget-book';
 import { HOURS_PER_MONTH } from '../planning/budget';
@@ -60,8 +60,14 @@ export function budgetAuthorityActivities(deps: ActivityDeps) {
           const closed = run.closeTime ? ` at ${run.closeTime.toISOString()}` : '';
           out.push({ decisionId: h.decisionId, open: false, reason: `decision workflow ${h.workflowId} (run ${h.runId}) ended ${run.status.name}${closed} without committing or releasing its reservation` });
         } catch (e) {
-          if (!notFound(e)) throw e;
-          out.push({ decisionId: h.decisionId, open: false, reason: `decision workflow ${h.workflowId} (run ${h.runId}) does not exist (or its history has expired)` });
+          if (notFound(e)) {
+            out.push({ decisionId: h.decisionId, open: false, reason: `decision workflow ${h.workflowId} (run ${h.runId}) does not exist (or its history has expired)` });
+          } else {
+            // Anything else (the server busy, a transient error) says nothing about the decision:
+            // keep its reservation, ask again at the next sweep, and let the other holders be judged.
+            log.warn('budget sweep could not describe a holder; asking again at the next sweep', { decisionId: h.decisionId, workflowId: h.workflowId, error: String(e) });
+            out.push({ decisionId: h.decisionId, open: true });
+          }
         }
       }
       return out;
@@ -69,7 +75,14 @@ export function budgetAuthorityActivities(deps: ActivityDeps) {
   };
 }
 
-/** The worker's client runs over the native connection, whose errors may come as a bare gRPC NOT_FOUND. */
+/**
+ * The run does not exist: NOT_FOUND (the worker's client runs over the native connection, whose
+ * errors may come as a bare gRPC code), or INVALID_ARGUMENT for a run id that is not one (no
+ * decision ever had it).
+ */
 function notFound(e: unknown): boolean {
-  return e instanceof WorkflowNotFoundError || (e as { code?: number } | undefined)?.code === 5;
+  for (let c = e as { code?: number; cause?: unknown } | undefined, depth = 0; c && depth < 4; c = c.cause as typeof c, depth++) {
+    if (c instanceof WorkflowNotFoundError || c.code === 5 || c.code === 3) return true;
+  }
+  return false;
 }

@@ -41,7 +41,7 @@ export function budgetActivities(deps: ActivityDeps) {
       if (!run) throw ApplicationFailure.nonRetryable('reserveBudget runs only as a step of a decision workflow', 'InvalidBudgetRequest');
       const a = authority();
       const root = budgetRootOf(cfg, c.service);
-      return ask(a, root, 'reserve', () =>
+      return ask(a, root, 'reserve', (deadline) =>
         a.reserve(root, {
           decisionId: input.decisionId,
           service: c.service,
@@ -55,26 +55,27 @@ export function budgetActivities(deps: ActivityDeps) {
           approval: input.approval,
           ...budgetLimits(cfg),
           holder: { workflowId: run.workflowId, runId: run.runId },
-        }),
+        }, { deadline }),
       );
     },
     async releaseBudget(input: { decisionId: string }): Promise<boolean> {
       const a = authority();
       const root = rootOfDecision(input.decisionId);
-      return ask(a, root, 'release', () => a.release(root, input.decisionId));
+      return ask(a, root, 'release', (deadline) => a.release(root, input.decisionId, { deadline }));
     },
     async commitBudget(input: { decisionId: string }): Promise<boolean> {
       const a = authority();
       const root = rootOfDecision(input.decisionId);
-      return ask(a, root, 'commit', () => a.commit(root, input.decisionId));
+      return ask(a, root, 'commit', (deadline) => a.commit(root, input.decisionId, { deadline }));
     },
   };
 }
 
 /** One call to the authority, bounded by the step's remaining time; a refused update is not retried. */
-async function ask<T>(a: BudgetAuthorityClient, root: string, what: string, call: () => Promise<T>): Promise<T> {
+async function ask<T>(a: BudgetAuthorityClient, root: string, what: string, call: (deadline: number) => Promise<T>): Promise<T> {
   const info = activityInfo();
   const waitMs = Math.max(1000, (info.startToCloseTimeoutMs ?? 30_000) - 1000);
+  const deadline = Date.now() + waitMs;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -83,7 +84,7 @@ async function ask<T>(a: BudgetAuthorityClient, root: string, what: string, call
     );
   });
   try {
-    return await Promise.race([call(), late]);
+    return await Promise.race([call(deadline), late]);
   } catch (e) {
     if (e instanceof WorkflowUpdateFailedError) {
       throw ApplicationFailure.nonRetryable(`budget authority ${a.workflowId(root)} refused ${what}: ${e.cause?.message ?? e.message}`, 'InvalidBudgetRequest');

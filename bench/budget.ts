@@ -3,7 +3,8 @@
  * on a real Temporal dev server, with the authority run by a Kinetic worker in its own OS process.
  *
  *   npm run bench:budget                       # = tsx bench/budget.ts; writes bench/results/budget.md
- *   npx tsx bench/budget.ts --total 2000 --lanes 1,8,32 --sequential 200 [--out FILE] [--no-write] [--json]
+ *   npx tsx bench/budget.ts --total 2000 --lanes 8,10 --sequential 200 [--out FILE] [--no-write] [--json]
+ *   npx tsx bench/budget.ts --lanes 24 --total 500 --out bench/results/budget-over-limit.md   # beyond the server's in-flight limit
  *   (BENCH_TOTAL, BENCH_LANES, BENCH_SEQUENTIAL set the same.)
  *
  * Each reservation is what a decision's budget step sends: an Update-with-Start `reserve` carrying
@@ -41,7 +42,7 @@ function num(name: string, env: string, dflt: number): number {
 
 const TOTAL = num('total', 'BENCH_TOTAL', 2000);
 const SEQUENTIAL = num('sequential', 'BENCH_SEQUENTIAL', 200);
-const LANES = (flag('lanes') ?? process.env.BENCH_LANES ?? '8,32').split(',').map((s) => {
+const LANES = (flag('lanes') ?? process.env.BENCH_LANES ?? '8,10').split(',').map((s) => {
   const n = Number(s.trim());
   if (!Number.isInteger(n) || n < 1) throw new Error(`--lanes: expected a list like 8,32, got "${s}"`);
   return n;
@@ -237,7 +238,7 @@ function markdown(r: { info: ReturnType<typeof runInfo>; phases: Phase[]; author
     '- Setup: one Temporal dev server (`temporal server start-dev`, SQLite in memory), one Kinetic worker process (`bench/helpers/saga-worker.ts`: the decision worker and the budget worker), the benchmark client in a third process; all on this machine.',
     '- Each reservation: an Update-with-Start `reserve` with the config\'s budget tree (15 nodes), checked at every level, then the `commit` of the same decision id; one lane = one service. Latency is client-side.',
     `- The authority continued as new ${r.authorityRuns - 1} time(s) during the run (after 1,000 updates or 4,000 history events, carrying its book).`,
-    '- Temporal admits at most 10 updates in flight per workflow (`history.maxInFlightUpdates`, the server default): with more lanes than that, callers are refused with RESOURCE_EXHAUSTED and their client retries.',
+    '- Temporal admits at most 10 updates in flight per workflow (`history.maxInFlightUpdates`, the server default): with more lanes than that, callers are refused with RESOURCE_EXHAUSTED (or see updates aborted, UNAVAILABLE) and the client retries them with jittered backoff until the step\'s deadline.',
     '',
     '| phase | lanes | reservations | seconds | reservations/s | p50 ms | p99 ms | max ms | commit p99 ms | errors | load (1-min during the run; `uptime` before → after) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
