@@ -3,10 +3,12 @@
  * so the first use of a root starts its authority and later ones reach the running one. Used by the
  * saga's budget activities, the scheduled report, `kinetic budget report` and bench:budget.
  *
- * Calls are retried with jittered backoff, until their deadline, when the server turns an update
- * away for a reason that passes: more than `history.maxInFlightUpdates` (default 10) updates in
- * flight on the authority, or the authority continuing as new while the update waited (aborted).
- * Safe because update ids and the authority's book are keyed by decision id.
+ * Temporal admits at most `history.maxInFlightUpdates` (default 10) updates in flight per
+ * workflow, and past that limit refusals and aborted updates make every caller slow. So each
+ * process sends at most MAX_IN_FLIGHT_PER_PROCESS calls to one authority at a time (the others
+ * queue here, in order), and refusals that still happen — several processes together over the
+ * limit, the authority continuing as new while an update waited — are retried with jittered
+ * backoff until the call's deadline. Safe because update ids and the book are keyed by decision id.
  */
 import { Client, WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { BudgetBookView, BudgetLimits, FiredAlert, ReserveRequest } from '../decision/budget-book';
@@ -30,6 +32,34 @@ export interface CallOptions {
   deadline?: number;
 }
 
+/** Two worker processes stay within the server's default of 10 in-flight updates per workflow. */
+export const MAX_IN_FLIGHT_PER_PROCESS = 5;
+
+/** A FIFO gate per authority workflow id, shared by every client in this process. */
+class Gate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+const gates = new Map<string, Gate>();
+function gateOf(workflowId: string): Gate {
+  let g = gates.get(workflowId);
+  if (!g) gates.set(workflowId, (g = new Gate(MAX_IN_FLIGHT_PER_PROCESS)));
+  return g;
+}
+
 export class BudgetAuthorityClient {
   /** `taskQueue`: the deployment's decision task queue (the authority runs on `<queue>-budget`). */
   constructor(
@@ -51,22 +81,32 @@ export class BudgetAuthorityClient {
     });
   }
 
+  /** One call through this process's gate for the authority, retried while refusals pass. */
+  private send<T>(root: string, o: CallOptions, call: () => Promise<T>): Promise<T> {
+    const deadline = o.deadline ?? Date.now() + DEFAULT_CALL_MS;
+    return gateOf(this.workflowId(root)).run(() => {
+      // Its caller has given up meanwhile (a step attempt that timed out): do not send it late.
+      if (Date.now() >= deadline) return Promise.reject(new Error(`budget authority ${this.workflowId(root)}: call not sent, its deadline passed while ${MAX_IN_FLIGHT_PER_PROCESS} earlier calls of this process were in flight`));
+      return persist({ deadline }, call);
+    });
+  }
+
   /** The update id makes a retried call attach to the first one instead of running again. */
   reserve(root: string, req: ReserveRequest, o: CallOptions = {}): Promise<ReservedBudget> {
-    return persist(o, () => this.client.workflow.executeUpdateWithStart(reserveUpdate, { args: [req], updateId: `reserve/${req.decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(reserveUpdate, { args: [req], updateId: `reserve/${req.decisionId}`, startWorkflowOperation: this.startOp(root) }));
   }
 
   commit(root: string, decisionId: string, o: CallOptions = {}): Promise<boolean> {
-    return persist(o, () => this.client.workflow.executeUpdateWithStart(commitUpdate, { args: [{ decisionId }], updateId: `commit/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(commitUpdate, { args: [{ decisionId }], updateId: `commit/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
   }
 
   release(root: string, decisionId: string, o: CallOptions = {}): Promise<boolean> {
-    return persist(o, () => this.client.workflow.executeUpdateWithStart(releaseUpdate, { args: [{ decisionId }], updateId: `release/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(releaseUpdate, { args: [{ decisionId }], updateId: `release/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
   }
 
   /** Fires thresholds crossed without a reservation (a new month, lowered limits); returns those it fired. */
   checkAlerts(root: string, limits: BudgetLimits, o: CallOptions = {}): Promise<FiredAlert[]> {
-    return persist(o, () => this.client.workflow.executeUpdateWithStart(checkAlertsUpdate, { args: [limits], startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(checkAlertsUpdate, { args: [limits], startWorkflowOperation: this.startOp(root) }));
   }
 
   /** Starts the authority with non-default options unless it runs already (tests, benchmarks, operators). */
