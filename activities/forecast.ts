@@ -1,7 +1,7 @@
 import type { ServiceConfig } from '../config/schema';
 import type { DecisionContext } from '../decision/context';
 import type { DimensionForecast, ForecastSummary } from '../decision/forecast';
-import { MetricsInputError, type MetricSeries, type MetricsSource } from '../metrics/contract';
+import { MetricsInputError, type MetricSeries } from '../metrics/contract';
 import { planningWindow } from '../planning/capacity';
 import { defaultPlannerOptions } from '../planning/predictive/options';
 import type { ReplayJob, ReplayJobResult } from '../planning/predictive/replay-job';
@@ -12,6 +12,7 @@ import { chooseModels, FittedAtDecisionCache, type ModelChoice } from './decisio
 import type { ActivityDeps } from './deps';
 import { runForecastJob } from './forecast-job';
 import { learningOf } from './learning-common';
+import { readHistory } from './metrics-read';
 
 /** Plans replayed before "now" to calibrate the buffer (the planner's calibration window). */
 const REPLAY_STEPS = 2000;
@@ -163,20 +164,6 @@ async function plan(series: MetricSeries, svc: ServiceConfig, window: ReturnType
 function remember(cache: FittedAtDecisionCache, service: string, key: string, series: MetricSeries, r: ReplayJobResult): void {
   const end = series.start + (series.values.length - 1) * series.stepSeconds * 1000;
   for (const f of r.fitted) cache.put(`${service}|${key}|${f.name}`, { artifact: f.artifact, start: series.start, end });
-}
-
-async function readHistory(source: MetricsSource, service: string, m: ServiceConfig['metrics'], what: string, now: number): Promise<MetricSeries> {
-  const end = new Date(now);
-  const start = new Date(end.getTime() - m.historyPoints * m.stepSeconds * 1000);
-  const series = await source.range(service, m.metric, start, end, m.stepSeconds);
-  if (series.values.length < 2) throw new MetricsInputError(`${what}: ${series.values.length} points; at least 2 are needed to forecast`);
-  const negative = series.values.findIndex((v) => v < 0);
-  if (negative >= 0) throw new MetricsInputError(`${what}: value ${negative} of ${series.values.length} is negative (${series.values[negative]}); demand must be >= 0`);
-  // Missing samples are allowed (the planner treats them as missing, not as zero demand), but not all of them.
-  if (!series.values.some(Number.isFinite)) {
-    throw new MetricsInputError(`${what}: all ${series.values.length} values in the window are missing; check that the source is collecting`);
-  }
-  return series;
 }
 
 function pick(weights: Record<string, number>, names: readonly string[]): Record<string, number> {

@@ -48,6 +48,10 @@ const prometheusMetrics = z
     metric: z.string().min(1).default('requests_per_second'),
     stepSeconds: z.number().int().positive().default(60),
     historyPoints: z.number().int().min(2).default(2016),
+    /** The newest sample may be at most this old (default 3 steps); older ends the decision. */
+    maxStaleness: duration.optional(),
+    /** The query returns at least this many series (e.g. one per pod); fewer is an error. */
+    minSeries: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -59,6 +63,8 @@ const localPoolMetrics = z
     metric: z.string().min(1).default('requests_per_second'),
     stepSeconds: z.number().int().positive().default(5),
     historyPoints: z.number().int().min(2).default(120),
+    /** The newest sample may be at most this old (default 3 steps); older ends the decision. */
+    maxStaleness: duration.optional(),
   })
   .strict();
 
@@ -281,8 +287,22 @@ export const serviceSchema = serviceFields.superRefine((s, ctx) => {
     if (s.maxInstances < s.minInstances) {
       ctx.addIssue({ code: 'custom', path: ['maxInstances'], message: `must be >= minInstances (${s.minInstances})` });
     }
+    checkStaleness(s, ctx);
     checkTiering(s, ctx);
   });
+
+/** `maxStaleness` of every metrics block: at least one step (a shorter limit makes every read stale). */
+function checkStaleness(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): void {
+  const blocks: Array<[(string | number)[], z.infer<typeof metrics>]> = [
+    [['metrics'], s.metrics],
+    ...Object.entries(s.dimensionMetrics ?? {}).map(([k, m]): [(string | number)[], z.infer<typeof metrics>] => [['dimensionMetrics', k], m]),
+    ...Object.entries(s.regionMetrics ?? {}).map(([k, m]): [(string | number)[], z.infer<typeof metrics>] => [['regionMetrics', k], m]),
+  ];
+  for (const [path, m] of blocks) {
+    if (m.source === 'csv' || m.maxStaleness === undefined || m.maxStaleness >= m.stepSeconds) continue;
+    ctx.addIssue({ code: 'custom', path: [...path, 'maxStaleness'], message: `${m.maxStaleness}s is shorter than one step (stepSeconds ${m.stepSeconds}); raise it, or remove it for the default of 3 steps (${3 * m.stepSeconds}s)` });
+  }
+}
 
 /** Cross-field rules of tiered planning: every name a block uses must be declared elsewhere. */
 function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): void {

@@ -31,7 +31,7 @@ registerMetricsSource('csv', (cfg) => {
 
 registerMetricsSource('prometheus', (cfg) => {
   if (cfg.source !== 'prometheus') throw new Error('bad factory');
-  return new PrometheusMetricsSource({ url: cfg.url, query: cfg.query });
+  return new PrometheusMetricsSource({ url: cfg.url, query: cfg.query, minSeries: cfg.minSeries });
 });
 
 registerMetricsSource('local-pool', (cfg, ctx) => {

@@ -4,11 +4,15 @@ import { MetricGap, MetricSeries, MetricsInputError, MetricsSource } from './con
  * Prometheus HTTP API: `/api/v1/query_range`. The configured PromQL may name the service as
  * `$service` (replaced before the call). Several result series (e.g. one per pod) are summed —
  * demand is the service's total. Steps Prometheus has no sample for are NaN and listed as gaps.
+ * A query whose newest range returns no series (or fewer than `minSeries`) is an error naming the
+ * query, never a silent zero or undercount; a negative sample is an error naming its series.
  */
 
 export interface PrometheusSourceOptions {
   url: string;
   query: string;
+  /** The query returns at least this many series (e.g. one per pod); fewer is an error, not an undercount. */
+  minSeries?: number;
   timeoutMs?: number;
 }
 
@@ -35,17 +39,30 @@ export class PrometheusMetricsSource implements MetricsSource {
     const n = Math.floor((endS - startS) / stepSeconds) + 1;
     const values = new Array<number>(n).fill(NaN);
     // Prometheus refuses more than 11,000 points per series in one query: ask in chunks.
+    let newest = 0;
     for (let from = 0; from < n; from += MAX_POINTS_PER_QUERY) {
       const to = Math.min(n, from + MAX_POINTS_PER_QUERY) - 1;
       const result = await this.queryRange(query, startS + from * stepSeconds, startS + to * stepSeconds, stepSeconds);
+      newest = result.length; // the last chunk is the newest range
       for (const series of result) {
         for (const [ts, raw] of series.values) {
           const i = Math.round((ts - startS) / stepSeconds);
           const v = Number(raw);
           if (i < 0 || i >= n || !Number.isFinite(v)) continue;
+          if (v < 0) {
+            throw new MetricsInputError(`prometheus: query "${query}" returned ${v} for series ${labels(series.metric)} at ${new Date(ts * 1000).toISOString()}; demand cannot be negative: fix metrics.query (e.g. rate() of a counter, not a difference)`);
+          }
           values[i] = Number.isFinite(values[i]) ? values[i] + v : v;
         }
       }
+    }
+    const min = this.opts.minSeries ?? 1;
+    if (newest < min) {
+      throw new MetricsInputError(
+        newest === 0
+          ? `prometheus ${this.opts.url}: query "${query}" returned no series for the newest ${Math.min(n, MAX_POINTS_PER_QUERY)} steps; check metrics.query's metric name and labels (and that Prometheus scrapes the target: /targets)`
+          : `prometheus ${this.opts.url}: query "${query}" returned ${newest} series, fewer than metrics.minSeries ${min}; a target is missing (check Prometheus /targets), or lower metrics.minSeries`,
+      );
     }
     return { start: startS * 1000, stepSeconds, values, gaps: gapsOf(values) };
   }
@@ -69,6 +86,10 @@ export class PrometheusMetricsSource implements MetricsSource {
     if (body.data.resultType !== 'matrix') throw new MetricsInputError(`prometheus: query "${query}" returned ${body.data.resultType}, not a range vector`);
     return body.data.result;
   }
+}
+
+function labels(metric: Record<string, string>): string {
+  return `{${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
 }
 
 export function gapsOf(values: readonly number[]): MetricGap[] {
