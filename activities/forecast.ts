@@ -10,6 +10,7 @@ import { createPredictionStore } from '../store/prediction-store';
 import { newestWeights } from '../store/weights-store';
 import { chooseModels, FittedAtDecisionCache, type ModelChoice } from './decision-models';
 import type { ActivityDeps } from './deps';
+import { fallbackForecast } from './fallback';
 import { runForecastJob } from './forecast-job';
 import { learningOf } from './learning-common';
 import { readHistory } from './metrics-read';
@@ -29,106 +30,117 @@ const SUMMARY_QUANTILES = [0.9, 0.99];
 export function forecastActivities(deps: ActivityDeps) {
   const cache = new FittedAtDecisionCache();
   return {
+    /** The predictive forecast; when it fails and the service has `fallback:`, maybe the fallback rule (activities/fallback.ts). */
     async forecastDemand(input: { decisionId: string; context: DecisionContext }): Promise<ForecastSummary> {
-      const { context } = input;
-      const cfg = deps.config();
-      const svc = deps.service(context.service);
-      const step = svc.metrics.stepSeconds;
-      const now = Date.now();
-      const series = await readHistory(deps.metrics(context.service), context.service, svc.metrics, `metrics for "${context.service}"`, now);
-      const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
-      const models = plannerModels(svc);
-      const modelStore = createModelStore(cfg.modelStore, cfg.stateRoot);
-      const weightsVersion = newestWeights(await modelStore.weights(context.service));
-      const choices = await chooseModels({
-        service: context.service,
-        series: 'demand',
-        models,
-        store: modelStore,
-        cache,
-        historyStart: series.start,
-        stepMs: step * 1000,
-        now,
-        maxAgeMs: svc.forecast.championMaxAge * 1000,
-      });
-      const weights = weightsVersion ? pick(weightsVersion.weights, models) : equal(models);
-      const result = await plan(series, svc, window, choices, weights);
-      remember(cache, context.service, 'demand', series, result);
-
-      const q = result.plan.buffers[0];
-      const at = (quantile: number) => result.plan.buffers.find((b) => b.quantile === quantile)!.demand;
-      const used = choices.filter((c) => !result.failed[c.job.name]);
-      const lastObservedAt = series.start + (series.values.length - 1) * step * 1000;
-      const dimensions = await extraForecasts('dimensionMetrics');
-      const regions = await extraForecasts('regionMetrics');
-      const summary: ForecastSummary = {
-        model: describe(svc, result, weightsVersion?.version ?? 0),
-        weights: used.map((c) => ({ model: c.job.name, weight: result.plan.weights[c.job.name] ?? 0, reason: weightReason(weightsVersion?.version) })),
-        metric: svc.metrics.metric,
-        stepSeconds: step,
-        historyPoints: series.values.length,
-        lastObserved: result.plan.lastObserved,
-        fromStep: window.fromStep,
-        toStep: window.toStep,
-        peakP50: result.plan.peak,
-        peakP90: Math.max(result.plan.peak, at(0.9)),
-        peakP99: Math.max(result.plan.peak, at(0.99)),
-        coldStart: !result.plan.calibrated,
-        notes: notes(context, result, choices),
-        ...(Object.keys(dimensions).length ? { dimensions } : {}),
-        ...(Object.keys(regions).length ? { regions } : {}),
-        planned: {
-          quantile: q.quantile,
-          demand: q.demand,
-          upper: q.upper,
-          bound: q.bound,
-          rule: q.rule,
-          peak: result.plan.peak,
-          scale: result.plan.scale,
-          capped: q.capped,
-          calibratedOn: result.plan.residuals,
-          replayed: result.replayed,
-        },
-        models: used.map((c) => ({ model: c.job.name, version: c.version, source: c.source, ...(c.dataEnd ? { dataEnd: c.dataEnd } : {}), weight: result.plan.weights[c.job.name] ?? 0 })),
-        weightsVersion: weightsVersion?.version ?? 0,
-        dropouts: { missingSteps: result.dropouts, newestMissing: result.plan.dropout },
-        predictionId: input.decisionId,
-      };
-      // What the decision acts on, for reweighting (idempotent by id: a retried activity stores nothing twice).
-      await createPredictionStore(cfg.state, cfg.stateRoot).append({
-        id: input.decisionId,
-        decisionId: input.decisionId,
-        service: context.service,
-        madeAt: now,
-        stepSeconds: step,
-        targets: result.plan.point.map((_, j) => lastObservedAt + (j + 1) * step * 1000),
-        perModel: result.plan.perModel,
-        ensemble: result.plan.point,
-        weights: result.plan.weights,
-        weightsVersion: weightsVersion?.version ?? 0,
-        peakP90: summary.peakP90,
-        plannedDemand: q.demand,
-        quantile: q.quantile,
-        models: Object.fromEntries(used.map((c) => [c.job.name, c.version])),
-      });
-      return summary;
-
-      /** Other dimensions (cpu, memory) and regional demand: the same planner on their own metrics, models fitted here. */
-      async function extraForecasts(kind: 'dimensionMetrics' | 'regionMetrics'): Promise<Record<string, DimensionForecast>> {
-        const out: Record<string, DimensionForecast> = {};
-        for (const [name, m] of Object.entries(svc[kind] ?? {})) {
-          const s = await readHistory(deps.extraMetrics(context.service, kind, name), context.service, m, `${kind}.${name} of "${context.service}"`, now);
-          const w = planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds);
-          const picks = await chooseModels({ service: context.service, series: `${kind}.${name}`, models, cache, historyStart: s.start, stepMs: m.stepSeconds * 1000, now, maxAgeMs: svc.forecast.championMaxAge * 1000 });
-          const r = await plan(s, { ...svc, metrics: m }, w, picks, equal(models));
-          remember(cache, context.service, `${kind}.${name}`, s, r);
-          const u = (quantile: number) => Math.max(r.plan.peak, r.plan.buffers.find((b) => b.quantile === quantile)!.demand);
-          out[name] = { metric: m.metric, historyPoints: s.values.length, model: `planner (${Object.keys(r.descriptions).join(', ')})`, peakP50: r.plan.peak, peakP90: u(0.9), peakP99: u(0.99) };
-        }
-        return out;
+      try {
+        return await predictive(input);
+      } catch (e) {
+        const fallback = await fallbackForecast(deps, input, e);
+        if (fallback) return fallback;
+        throw e;
       }
     },
   };
+
+  async function predictive(input: { decisionId: string; context: DecisionContext }): Promise<ForecastSummary> {
+    const { context } = input;
+    const cfg = deps.config();
+    const svc = deps.service(context.service);
+    const step = svc.metrics.stepSeconds;
+    const now = Date.now();
+    const series = await readHistory(deps.metrics(context.service), context.service, svc.metrics, `metrics for "${context.service}"`, now);
+    const window = planningWindow(context.leadSeconds, context.intervalSeconds, step);
+    const models = plannerModels(svc);
+    const modelStore = createModelStore(cfg.modelStore, cfg.stateRoot);
+    const weightsVersion = newestWeights(await modelStore.weights(context.service));
+    const choices = await chooseModels({
+      service: context.service,
+      series: 'demand',
+      models,
+      store: modelStore,
+      cache,
+      historyStart: series.start,
+      stepMs: step * 1000,
+      now,
+      maxAgeMs: svc.forecast.championMaxAge * 1000,
+    });
+    const weights = weightsVersion ? pick(weightsVersion.weights, models) : equal(models);
+    const result = await plan(series, svc, window, choices, weights);
+    remember(cache, context.service, 'demand', series, result);
+
+    const q = result.plan.buffers[0];
+    const at = (quantile: number) => result.plan.buffers.find((b) => b.quantile === quantile)!.demand;
+    const used = choices.filter((c) => !result.failed[c.job.name]);
+    const lastObservedAt = series.start + (series.values.length - 1) * step * 1000;
+    const dimensions = await extraForecasts('dimensionMetrics');
+    const regions = await extraForecasts('regionMetrics');
+    const summary: ForecastSummary = {
+      model: describe(svc, result, weightsVersion?.version ?? 0),
+      weights: used.map((c) => ({ model: c.job.name, weight: result.plan.weights[c.job.name] ?? 0, reason: weightReason(weightsVersion?.version) })),
+      metric: svc.metrics.metric,
+      stepSeconds: step,
+      historyPoints: series.values.length,
+      lastObserved: result.plan.lastObserved,
+      fromStep: window.fromStep,
+      toStep: window.toStep,
+      peakP50: result.plan.peak,
+      peakP90: Math.max(result.plan.peak, at(0.9)),
+      peakP99: Math.max(result.plan.peak, at(0.99)),
+      coldStart: !result.plan.calibrated,
+      notes: notes(context, result, choices),
+      ...(Object.keys(dimensions).length ? { dimensions } : {}),
+      ...(Object.keys(regions).length ? { regions } : {}),
+      planned: {
+        quantile: q.quantile,
+        demand: q.demand,
+        upper: q.upper,
+        bound: q.bound,
+        rule: q.rule,
+        peak: result.plan.peak,
+        scale: result.plan.scale,
+        capped: q.capped,
+        calibratedOn: result.plan.residuals,
+        replayed: result.replayed,
+      },
+      models: used.map((c) => ({ model: c.job.name, version: c.version, source: c.source, ...(c.dataEnd ? { dataEnd: c.dataEnd } : {}), weight: result.plan.weights[c.job.name] ?? 0 })),
+      weightsVersion: weightsVersion?.version ?? 0,
+      dropouts: { missingSteps: result.dropouts, newestMissing: result.plan.dropout },
+      predictionId: input.decisionId,
+    };
+    // What the decision acts on, for reweighting (idempotent by id: a retried activity stores nothing twice).
+    await createPredictionStore(cfg.state, cfg.stateRoot).append({
+      id: input.decisionId,
+      decisionId: input.decisionId,
+      service: context.service,
+      madeAt: now,
+      stepSeconds: step,
+      targets: result.plan.point.map((_, j) => lastObservedAt + (j + 1) * step * 1000),
+      perModel: result.plan.perModel,
+      ensemble: result.plan.point,
+      weights: result.plan.weights,
+      weightsVersion: weightsVersion?.version ?? 0,
+      peakP90: summary.peakP90,
+      plannedDemand: q.demand,
+      quantile: q.quantile,
+      models: Object.fromEntries(used.map((c) => [c.job.name, c.version])),
+    });
+    return summary;
+
+    /** Other dimensions (cpu, memory) and regional demand: the same planner on their own metrics, models fitted here. */
+    async function extraForecasts(kind: 'dimensionMetrics' | 'regionMetrics'): Promise<Record<string, DimensionForecast>> {
+      const out: Record<string, DimensionForecast> = {};
+      for (const [name, m] of Object.entries(svc[kind] ?? {})) {
+        const s = await readHistory(deps.extraMetrics(context.service, kind, name), context.service, m, `${kind}.${name} of "${context.service}"`, now);
+        const w = planningWindow(context.leadSeconds, context.intervalSeconds, m.stepSeconds);
+        const picks = await chooseModels({ service: context.service, series: `${kind}.${name}`, models, cache, historyStart: s.start, stepMs: m.stepSeconds * 1000, now, maxAgeMs: svc.forecast.championMaxAge * 1000 });
+        const r = await plan(s, { ...svc, metrics: m }, w, picks, equal(models));
+        remember(cache, context.service, `${kind}.${name}`, s, r);
+        const u = (quantile: number) => Math.max(r.plan.peak, r.plan.buffers.find((b) => b.quantile === quantile)!.demand);
+        out[name] = { metric: m.metric, historyPoints: s.values.length, model: `planner (${Object.keys(r.descriptions).join(', ')})`, peakP50: r.plan.peak, peakP90: u(0.9), peakP99: u(0.99) };
+      }
+      return out;
+    }
+  }
 }
 
 /** The planner's models: `forecast.models`, else `learning.models` (what retraining fits). */

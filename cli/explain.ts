@@ -9,7 +9,11 @@ export function explainDecision(r: DecisionRecord): string {
   lines.push(`Triggered by ${r.trigger.kind}${r.trigger.by ? ` (${r.trigger.by})` : ''}${r.dryRun ? ' as a dry run' : ''}.`);
   lines.push(`Outcome: ${r.outcome ?? 'still running'}${r.reason ? ` — ${r.reason}` : ''}`);
   lines.push('');
-  if (r.forecast) {
+  if (r.forecast?.mode === 'fallback' && r.forecast.fallback) {
+    const fb = r.forecast.fallback;
+    lines.push(`1. Forecast: FALLBACK — ${fb.failures} failed forecast(s) in a row (fallback.failureThreshold ${fb.failureThreshold}); this one: ${fb.error}`);
+    lines.push(`   rule: current capacity ${fb.current} + fallback.step ${fb.step}, capped at maxInstances, scale out only → ${fb.target}`);
+  } else if (r.forecast) {
     const f = r.forecast;
     lines.push(
       `1. Forecast: ${f.historyPoints} points of ${f.metric} (every ${f.stepSeconds}s, last ${f.lastObserved.toFixed(2)}), model ${f.model}.` +

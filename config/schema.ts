@@ -280,6 +280,14 @@ const serviceFields = z
       .default({ mode: 'weighted', quantile: 0.95, championMaxAge: 2 * 86400 }),
     /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
     learning: learning.optional(),
+    /** Like KEDA's fallback: after this many failed forecasts in a row, scale out by `step` from current capacity (never in). */
+    fallback: z
+      .object({
+        failureThreshold: z.number().int().min(1).default(3),
+        step: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -323,6 +331,7 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
   for (const r of Object.keys(s.allocation?.regions ?? {})) {
     if (!regions.has(r)) issue(['allocation', 'regions', r], `no pool is in region "${r}" (pools are in ${[...regions].join(', ') || 'no region'})`);
   }
+  if (s.fallback && s.pools) issue(['fallback'], 'the fallback plans a single pool (current capacity + step); remove it or the tiered pools');
   if (s.computeTypes && !s.pools) issue(['pools'], 'computeTypes need pools (which region and pricing each type runs in)');
   for (const d of Object.keys(s.dimensionMetrics ?? {})) {
     if (!s.pools) issue(['dimensionMetrics', d], 'dimension forecasts need tiered planning (computeTypes and pools)');

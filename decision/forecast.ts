@@ -31,6 +31,23 @@ export interface ForecastSummary {
   dropouts?: { missingSteps: number; newestMissing: boolean };
   /** The stored prediction reweighting scores against realised demand (the decision id). */
   predictionId?: string;
+  /** `fallback`: the metrics read or forecast failed `fallback.failureThreshold` times in a row; the plan is current + step (scale out only). */
+  mode?: 'fallback';
+  fallback?: FallbackSummary;
+}
+
+/** Why a decision planned by the fallback rule (planning/fallback.ts), in numbers. */
+export interface FallbackSummary {
+  /** Failed forecasts in a row, this one included (from the audit log). */
+  failures: number;
+  failureThreshold: number;
+  step: number;
+  /** Capacity the provisioner reported, and the rule's target (never below it). */
+  current: number;
+  target: number;
+  /** This decision's metrics or forecast error. */
+  error: string;
+  reason: string;
 }
 
 /** What the plan sizes the fleet for, and why (planning/predictive). */

@@ -64,6 +64,7 @@ export function plannedDemand(forecast: ForecastSummary): { demand: number; basi
 
 /** The plan for a service: tiered when pools are configured, single pool otherwise; then its template. */
 export function planCapacity(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {
+  if (forecast.mode === 'fallback' && forecast.fallback && !c.tiered && targetOverride === undefined) return planVertical(c, fallbackPlan(c, forecast.fallback));
   let plan = c.tiered ? tieredPlan(c.tiered, c.current.tiers, forecast, targetOverride) : singlePoolPlan(c, forecast, targetOverride);
   // Missing data is not demand: never scale in on it.
   if (forecast.dropouts?.newestMissing && targetOverride === undefined && plan.to < plan.from) plan = held(plan, 'the newest metric sample is missing: holding the fleet (no scale-in on missing data)');
@@ -90,6 +91,29 @@ export function toCapacityPlan(decisionId: string, service: string, plan: PlanSu
   const out: CapacityPlan = { decisionId, service, tiers, total: plan.to };
   if (plan.templateVersion !== undefined) out.templateVersion = plan.templateVersion;
   return out;
+}
+
+/** The fallback rule's plan: current capacity + step from the provisioner's view; never below today's fleet. */
+function fallbackPlan(c: DecisionContext, f: NonNullable<ForecastSummary['fallback']>): PlanSummary {
+  const from = c.current.total;
+  const to = Math.max(from, Math.min(f.target, Math.max(from, c.maxInstances)));
+  const tiers: PlanSummary['tiers'] = {};
+  for (const [tier, n] of Object.entries(c.current.tiers)) tiers[tier] = { from: n, to: 0 };
+  const mainTier = Object.keys(c.current.tiers)[0] ?? 'default';
+  tiers[mainTier] = { from: c.current.tiers[mainTier] ?? 0, to };
+  return {
+    from,
+    to,
+    direction: direction(from, to),
+    needed: to,
+    clampedBy: to < f.current + f.step ? 'max' : undefined,
+    tiers,
+    hourlyCostBefore: from * c.hourlyPerInstance,
+    hourlyCostAfter: to * c.hourlyPerInstance,
+    reason: f.reason,
+    // A fallback that cannot add capacity holds the fleet (and says why: never a scale-in).
+    ...(to === from ? { hysteresis: { held: true, reason: f.reason } } : {}),
+  };
 }
 
 function singlePoolPlan(c: DecisionContext, forecast: ForecastSummary, targetOverride?: number): PlanSummary {
