@@ -1,64 +1,17 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHistory, StaleMetricsError } from '../../activities/metrics-read';
 import type { MetricsConfig } from '../../config/schema';
-import { REPO_ROOT } from '../../config/tools';
 import { createMetricsSource } from '../../metrics';
 import { MetricsInputError } from '../../metrics/contract';
+import { PrometheusLab, startPrometheusLab, waitFor } from '../helpers/prometheus';
 
 /**
  * Metrics faults against a real Prometheus scraping two real sample services every second: one
  * stays up (`live-faults`), one is stopped after it was scraped (`gone-faults`, its series ends).
  */
 
-function prometheusBinary(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? prometheusBinary();
-const procs: ChildProcess[] = [];
+let lab: PrometheusLab;
 let promUrl = '';
-let gone: ChildProcess;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function sample(name: string): Promise<{ proc: ChildProcess; port: number }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'examples/sample-service/server.js'), '--port', String(port)], {
-    env: { ...process.env, SAMPLE_CPU_MS: '1', KINETIC_SERVICE: name },
-    stdio: 'ignore',
-  });
-  procs.push(proc);
-  await waitFor(`sample service ${name}`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
-  // The labelled request counter exists only after a first request.
-  await fetch(`http://127.0.0.1:${port}/work?cpu=1`).then((r) => r.text());
-  return { proc, port };
-}
 
 const prom = (query: string, extra: Partial<MetricsConfig> = {}): MetricsConfig =>
   ({ source: 'prometheus', url: promUrl, query, metric: 'rps', stepSeconds: 1, historyPoints: 30, ...extra }) as MetricsConfig;
@@ -66,32 +19,17 @@ const prom = (query: string, extra: Partial<MetricsConfig> = {}): MetricsConfig 
 const read = (m: MetricsConfig, service: string) => readHistory(createMetricsSource(m), service, m, `metrics for "${service}"`, Date.now());
 
 beforeAll(async () => {
-  if (!PROMETHEUS) throw new Error('prometheus not found: apt-get install -y prometheus (or set PROMETHEUS_BIN)');
-  const live = await sample('live-faults');
-  const g = await sample('gone-faults');
-  gone = g.proc;
-  const dir = mkdtempSync(join(tmpdir(), 'kinetic-prom-faults-'));
-  const promPort = await freePort();
-  const job = (name: string, port: number) => `  - job_name: ${name}\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`;
-  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n${job('live-faults', live.port)}${job('gone-faults', g.port)}`);
-  procs.push(
-    spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
-  );
-  promUrl = `http://127.0.0.1:${promPort}`;
-  await waitFor('prometheus ready', async () => (await fetch(`${promUrl}/-/ready`)).ok);
+  lab = await startPrometheusLab(['live-faults', 'gone-faults']);
+  promUrl = lab.url;
   // Both counters scraped a few times, then the second service stops: its series ends there.
   const counter = (job: string) => prom(`sum(sample_http_requests_total{job="${job}"})`);
   for (const j of ['live-faults', 'gone-faults']) {
     await waitFor(`scrapes of ${j}`, async () => (await createMetricsSource(counter(j)).range(j, 'rps', new Date(Date.now() - 20_000), new Date(), 1)).values.filter(Number.isFinite).length >= 3);
   }
-  gone.kill('SIGTERM');
+  lab.samples['gone-faults'].proc.kill('SIGTERM');
 }, 90_000);
 
-afterAll(() => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
-});
+afterAll(() => lab?.stop());
 
 describe('metrics faults (real Prometheus)', () => {
   it('a series that stopped is stale after maxStaleness (default 3 steps): a named error, no plan; a live one is fresh', async () => {
