@@ -3,13 +3,18 @@ import { ConfigError, UnknownServiceError } from '../config/load';
 import { ForecastInputError } from '../models/contract';
 import { MetricsInputError } from '../metrics/contract';
 import { ProvisionError } from '../provisioners/errors';
+import { StaleMetricsError } from './metrics-read';
 
 export { NON_RETRYABLE_TYPES } from '../workflows/definitions';
+
+/** Failure type of stale metrics (non-retryable): the decision ends `stale-metrics`. */
+export const STALE_METRICS_TYPE = 'StaleMetrics';
 
 /** Maps domain errors to typed Temporal failures; anything else stays retryable. */
 export function toFailure(e: unknown): unknown {
   if (e instanceof ConfigError) return ApplicationFailure.nonRetryable(e.message, 'InvalidConfig');
   if (e instanceof UnknownServiceError) return ApplicationFailure.nonRetryable(e.message, 'UnknownService');
+  if (e instanceof StaleMetricsError) return ApplicationFailure.nonRetryable(e.message, STALE_METRICS_TYPE);
   if (e instanceof MetricsInputError || e instanceof ForecastInputError) {
     return ApplicationFailure.nonRetryable(e.message, 'InvalidMetrics');
   }

@@ -54,7 +54,7 @@ export async function fallbackForecast(deps: ActivityDeps, input: { decisionId: 
 /** An audit record as the fallback rule sees it: ended in its forecast step, or planned by the fallback. */
 export function pastForecast(r: DecisionRecord): PastForecast {
   return {
-    forecastFailed: r.outcome === 'failed' && !r.forecast && r.timings.forecast !== undefined && r.timings.plan === undefined,
+    forecastFailed: (r.outcome === 'failed' || r.outcome === 'stale-metrics') && !r.forecast && r.timings.forecast !== undefined && r.timings.plan === undefined,
     fallback: r.forecast?.mode === 'fallback',
   };
 }

@@ -29,6 +29,8 @@ export type DecisionOutcome =
   | 'policy-rejected'
   | 'budget-rejected'
   | 'infeasible'
+  /** The newest metric sample is older than `metrics.maxStaleness`: nothing planned, nothing changed. */
+  | 'stale-metrics'
   | 'approval-rejected'
   | 'approval-timeout'
   | 'rolled-back'

@@ -84,6 +84,18 @@ function activitiesFor(t: DecisionTimeouts) {
   };
 }
 
+/** Id of the `patched` marker: a forecast that failed on stale metrics ends `stale-metrics`, not `failed`. */
+export const STALE_METRICS_OUTCOME_PATCH = 'stale-metrics-outcome';
+
+/** The `type` of the innermost ApplicationFailure in a failure's cause chain (undefined when none). */
+function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.type === 'string') type = e.type;
+  }
+  return type;
+}
+
 /** Id of the `patched` marker: the record step retries until the audit log has the record. */
 export const RECORD_UNTIL_WRITTEN_PATCH = 'record-step-retries-until-written';
 
@@ -272,6 +284,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       if (failures > 0) finish('compensation-failed', `${record.error}; compensation failed in ${failures} step(s): needs an operator`);
       else if (cancelled) finish('cancelled', `cancelled; ${provisioningStarted ? 'capacity rolled back' : 'reservation released'}`);
       else finish(provisioningStarted ? 'rolled-back' : 'failed', `${record.error}; ${provisioningStarted ? 'rolled back to the previous capacity' : 'nothing was changed'}`);
+    } else if (!cancelled && failureType(err) === 'StaleMetrics' && patched(STALE_METRICS_OUTCOME_PATCH)) {
+      // Decisions started before this outcome existed end `failed` on replay (they never saw the type).
+      finish('stale-metrics', `${record.error}; nothing was changed`);
     } else {
       finish(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled before any change' : `${record.error}; nothing was changed`);
     }

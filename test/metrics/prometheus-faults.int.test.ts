@@ -37,7 +37,7 @@ describe('metrics faults (real Prometheus)', () => {
     await new Promise((r) => setTimeout(r, 5_000)); // > 3 steps of 1 s since the last scrape of the stopped service
     const err = await read(m, 'gone-faults').catch((e: Error) => e);
     expect(err).toBeInstanceOf(StaleMetricsError);
-    expect(err).toBeInstanceOf(MetricsInputError); // non-retryable: the decision ends `failed` with this reason
+    expect(err).toBeInstanceOf(MetricsInputError); // non-retryable: the decision ends `stale-metrics` with this reason
     expect((err as Error).message).toMatch(/^stale metrics: metrics for "gone-faults": newest sample at \S+ is \d+(\.\d)?s old, more than metrics\.maxStaleness 3s/);
     const fresh = await read(m, 'live-faults');
     expect(fresh.values.filter(Number.isFinite).length).toBeGreaterThan(2);

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMetricsSource } from '../../metrics';
 import { FileAuditLog } from '../../store/audit';
 import { PrometheusLab, startPrometheusLab, waitFor } from '../helpers/prometheus';
@@ -30,7 +31,7 @@ afterAll(async () => {
 const prometheus = () => ({ source: 'prometheus', url: lab.url, query: QUERY, stepSeconds: 1, historyPoints: 60 });
 
 describe('stale metrics through the saga (real Prometheus, real dev server)', () => {
-  it('ends the decision failed with a "stale metrics" reason in numbers; nothing is planned or changed', async () => {
+  it('ends the decision `stale-metrics` with the reason in numbers; nothing is planned or changed; its history replays', async () => {
     const service = 'stale-saga';
     const sb = createSandbox();
     sb.writeConfig({ [service]: serviceConfig('unused.csv', { metrics: prometheus(), provisioner: { type: 'dry-run', initialInstances: 4 } }) });
@@ -38,25 +39,34 @@ describe('stale metrics through the saga (real Prometheus, real dev server)', ()
       const s = await t.kinetic.startDecision(service, { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
-    expect(rec.outcome).toBe('failed');
+    expect(rec.outcome).toBe('stale-metrics');
     expect(rec.error).toMatch(/^stale metrics: metrics for "stale-saga": newest sample at \S+ is \d+(\.\d)?s old, more than metrics\.maxStaleness 3s; no plan is made on stale data/);
     expect(rec.reason).toMatch(/nothing was changed$/);
     expect(rec.plan).toBeUndefined();
     expect(rec.provisioning).toBeUndefined();
     expect(await new FileAuditLog(sb.stateRoot).all()).toHaveLength(1);
+    // The outcome is behind patch `stale-metrics-outcome`: this history replays deterministically.
+    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
   }, 60_000);
 
-  it('with fallback (threshold 1), stale metrics scale out by the step from current capacity instead', async () => {
+  it('with fallback (threshold 2), the second stale decision in a row scales out by the step from current capacity', async () => {
     const service = 'stale-fallback-saga';
     const sb = createSandbox();
     sb.writeConfig({
-      [service]: serviceConfig('unused.csv', { metrics: prometheus(), provisioner: { type: 'dry-run', initialInstances: 4 }, fallback: { failureThreshold: 1, step: 1 } }),
+      [service]: serviceConfig('unused.csv', { metrics: prometheus(), provisioner: { type: 'dry-run', initialInstances: 4 }, fallback: { failureThreshold: 2, step: 1 } }),
     });
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision(service, { timeouts: FAST_TIMEOUTS });
-      return t.kinetic.waitForDecision(s.decisionId);
+    const [first, rec] = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const out = [];
+      for (let i = 0; i < 2; i++) {
+        const s = await t.kinetic.startDecision(service, { timeouts: FAST_TIMEOUTS });
+        out.push(await t.kinetic.waitForDecision(s.decisionId));
+      }
+      return out;
     });
+    expect(first.outcome).toBe('stale-metrics'); // 1 of 2: the outcome stands (and counts)
     expect(rec.outcome).toBe('committed');
+    expect(rec.forecast?.fallback).toMatchObject({ failures: 2, failureThreshold: 2, current: 4, target: 5 });
     expect(rec.forecast?.mode).toBe('fallback');
     expect(rec.forecast?.fallback?.error).toMatch(/^stale metrics: /);
     expect(rec.plan).toMatchObject({ from: 4, to: 5, direction: 'out' });
