@@ -35,7 +35,8 @@ export function forecastActivities(deps: ActivityDeps) {
       try {
         return await predictive(input);
       } catch (e) {
-        const fallback = await fallbackForecast(deps, input, e);
+        // The audit log unreadable too: the metrics error is still the decision's cause, not the log's.
+        const fallback = await fallbackForecast(deps, input, e).catch(() => undefined);
         if (fallback) return fallback;
         throw e;
       }
