@@ -26,6 +26,7 @@ import type { PlanSummary } from '../decision/plan';
 import type { BudgetSummary, DecisionOutcome, DecisionRecord, DecisionStage } from '../decision/record';
 import { type ApprovalRequirement, withBudgetReasons } from '../decision/approval';
 import type { ReservedBudget } from '../decision/review';
+import { decisionInputProblems, INVALID_DECISION_INPUT, invalidInputMessage } from '../decision/input-validation';
 import {
   approveUpdate,
   currentStepQuery,
@@ -109,7 +110,15 @@ function rootMessage(err: unknown): string {
   return msg;
 }
 
+/** Id of the `patched` marker: the input is validated before the first step. */
+export const VALIDATE_INPUT_PATCH = 'decision-input-validated-first';
+
 export async function scalingDecision(input: DecisionInput): Promise<DecisionRecord> {
+  if (patched(VALIDATE_INPUT_PATCH)) {
+    // Bad JSON from any client fails here, named, instead of deep inside a step (or never).
+    const problems = decisionInputProblems(input);
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
+  }
   const info = workflowInfo();
   const timeouts: DecisionTimeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   const acts = activitiesFor(timeouts);
