@@ -89,6 +89,8 @@ const provisioner = z.discriminatedUnion('type', [
       failApplyAfterPartial: z.boolean().default(false),
       /** Verification reports unhealthy members. */
       failVerify: z.boolean().default(false),
+      /** Rollback fails (not retryable): the decision ends in `compensation-failed`. */
+      failRollback: z.boolean().default(false),
       /** Apply takes this long (heartbeating), so tests can kill a worker mid-apply. */
       applyDelayMs: z.number().int().min(0).default(0),
     })

@@ -19,6 +19,8 @@ export type DecisionStage =
   | 'verify'
   | 'commit'
   | 'compensate'
+  /** `compensation-failed`: the reservation is held and the decision waits for `kinetic resolve`. */
+  | 'needs-operator'
   | 'record'
   | 'done';
 
@@ -98,6 +100,25 @@ export interface CompensationStep {
   message: string;
 }
 
+/** How an operator closed a `compensation-failed` decision (`kinetic resolve`). */
+export interface ResolutionSummary {
+  by: string;
+  comment?: string;
+  at: string;
+  /** The fleet the operator left, read through the decision's provisioner. */
+  fleet?: CapacityState;
+  /** What became of the held reservation: the fleet runs the plan → committed, anything else → released. */
+  budget: 'committed' | 'released' | 'none';
+  message: string;
+}
+
+/** The error alert of a `compensation-failed` decision: logged, and POSTed to `budgets.alerts.webhook` when set. */
+export interface OperatorAlertSummary {
+  ok: boolean;
+  detail: string;
+  idempotencyKey: string;
+}
+
 export interface DecisionRecord {
   id: string;
   service: string;
@@ -117,6 +138,9 @@ export interface DecisionRecord {
   provisioning?: ProvisionSummary;
   verification?: VerificationSummary;
   compensation: CompensationStep[];
+  /** `compensation-failed` only: the alert sent, and the operator's resolution. */
+  operatorAlert?: OperatorAlertSummary;
+  resolution?: ResolutionSummary;
   error?: string;
   /** ISO times of each step's start, plus startedAt/finishedAt. */
   timings: Record<string, string>;
