@@ -49,6 +49,7 @@ export function contextActivities(deps: ActivityDeps) {
           autoApprove: svc.approval.autoApprove,
           approvers: svc.approval.approvers,
           timeoutSeconds: svc.approval.timeout,
+          maxPlanAgeSeconds: svc.approval.maxPlanAge,
         },
         current,
         lastCommittedAt: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,

@@ -57,6 +57,7 @@ export function explainDecision(r: DecisionRecord): string {
     const a = r.approval;
     const who = a.decidedBy ? ` by ${a.decidedBy}${a.at ? ` at ${a.at}` : ''}` : '';
     lines.push(`5. Approval (${a.mode}): ${a.decision ?? 'waiting'}${who}. ${a.reasons.join('; ')}${a.comment ? ` Comment: "${a.comment}".` : ''}`);
+    if (r.recheck) lines.push(`   Re-checked before applying: ${r.recheck.ok ? `still fits (fleet ${r.recheck.fleetTotal}, plan ${r.recheck.ageSeconds}s old)` : `no longer fits: ${r.recheck.reasons.join('; ')}`}.`);
   } else lines.push('5. Approval: not reached.');
   if (r.provisioning) {
     const p = r.provisioning;

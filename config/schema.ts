@@ -159,6 +159,10 @@ const approval = z
     approvers: z.array(z.string().min(1)).default([]),
     /** A decision waiting longer than this is rejected. */
     timeout: duration.default(3600),
+    /** A plan approved by a person after waiting longer than this is re-planned, never applied. */
+    maxPlanAge: duration
+      .refine((s) => s >= 1, { message: 'maxPlanAge must be at least "1s": an approved plan older than this is re-planned instead of applied' })
+      .default(900),
   })
   .strict();
 
@@ -229,6 +233,7 @@ const serviceFields = z
       autoApprove: { maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true },
       approvers: [],
       timeout: 3600,
+      maxPlanAge: 900,
     }),
     budget: z
       .object({

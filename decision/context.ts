@@ -55,6 +55,8 @@ export interface DecisionContext {
     autoApprove: { maxStepChange: number; maxHourlyCostIncrease: number; allowScaleIn: boolean };
     approvers: string[];
     timeoutSeconds: number;
+    /** A manually approved plan older than this is re-planned (absent in contexts recorded by older code). */
+    maxPlanAgeSeconds?: number;
   };
   current: CapacityState;
   /** Epoch ms when the last committed decision of this service finished. */

@@ -33,6 +33,8 @@ export type DecisionOutcome =
   | 'infeasible'
   | 'approval-rejected'
   | 'approval-timeout'
+  /** Approved by a person, but the plan no longer fit when re-checked (fleet, policy, age): not applied. */
+  | 're-proposed'
   | 'rolled-back'
   | 'compensation-failed'
   | 'cancelled'
@@ -140,6 +142,8 @@ export interface DecisionRecord {
   compensation: CompensationStep[];
   /** `compensation-failed` only: the alert sent, and the operator's resolution. */
   operatorAlert?: OperatorAlertSummary;
+  /** A manually approved plan, re-checked before it was applied (fleet, policy, age). */
+  recheck?: { ok: boolean; reasons: string[]; fleetTotal: number; ageSeconds: number; at: string };
   resolution?: ResolutionSummary;
   error?: string;
   /** ISO times of each step's start, plus startedAt/finishedAt. */

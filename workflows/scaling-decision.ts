@@ -27,6 +27,7 @@ import type { BudgetSummary, DecisionOutcome, DecisionRecord, DecisionStage } fr
 import { type ApprovalRequirement, withBudgetReasons } from '../decision/approval';
 import type { ReservedBudget } from '../decision/review';
 import { fleetRunsPlan, resolutionMessage } from '../decision/resolution';
+import { recheckApprovedPlan, reproposalReason } from '../decision/recheck';
 import type { CapacityState } from '../provisioners/contract';
 import { decisionInputProblems, INVALID_DECISION_INPUT, invalidInputMessage } from '../decision/input-validation';
 import {
@@ -126,6 +127,12 @@ export const COMPENSATE_FROM_RECORD_PATCH = 'compensation-uses-recorded-context'
  * stage `needs-operator` for the `resolve` Update.
  */
 export const HOLD_FOR_OPERATOR_PATCH = 'compensation-failed-waits-for-operator';
+
+/** Id of the `patched` marker: a plan a person approved is re-checked (fleet, policy, age) before it is applied. */
+export const RECHECK_AFTER_APPROVAL_PATCH = 'approved-plan-rechecked-before-apply';
+
+/** Default of `approval.maxPlanAge` for contexts recorded without it. */
+const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
 
 /** Id of the `patched` marker: the input is validated before the first step. */
 export const VALIDATE_INPUT_PATCH = 'decision-input-validated-first';
@@ -296,6 +303,26 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         await releaseReservation();
         finish('approval-rejected', `rejected by ${answer!.req.identity}${answer!.req.comment ? `: ${answer!.req.comment}` : ''}`);
         return await close();
+      }
+      if (patched(RECHECK_AFTER_APPROVAL_PATCH)) {
+        // The person approved a plan made before they answered: the fleet, the policy and the
+        // plan's age are checked again; a plan that no longer fits is never applied blindly.
+        const fleet = await acts.quick.currentCapacity({ service: input.service, ...provisioner });
+        const again = await acts.pure.checkPolicy({ context: { ...context, current: fleet }, plan, now: Date.now() });
+        const verdict = recheckApprovedPlan({
+          plan,
+          fleet,
+          plannedAt: Date.parse(record.timings.plan),
+          now: Date.now(),
+          maxPlanAgeSeconds: context.approval.maxPlanAgeSeconds ?? DEFAULT_MAX_PLAN_AGE_SECONDS,
+          policyFailures: again.policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`),
+        });
+        record.recheck = { ...verdict, at: new Date().toISOString() };
+        if (!verdict.ok) {
+          await releaseReservation();
+          finish('re-proposed', reproposalReason(verdict, plan));
+          return await close();
+        }
       }
     }
 
