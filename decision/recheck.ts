@@ -48,7 +48,8 @@ export function recheckApprovedPlan(i: RecheckInput): RecheckVerdict {
   return { ok: reasons.length === 0, reasons, fleetTotal: i.fleet.total, ageSeconds };
 }
 
-/** The outcome reason of a re-proposed plan. */
-export function reproposalReason(v: RecheckVerdict, plan: Pick<PlanSummary, 'from' | 'to'>): string {
-  return `plan re-proposed: ${v.reasons.join('; ')}; the approved ${plan.from} → ${plan.to} was not applied, the reservation released; the next decision plans from the fleet of ${v.fleetTotal}`;
+/** The outcome reason of a re-proposed plan, with the new proposal (the same forecast from the fleet now). */
+export function reproposalReason(v: RecheckVerdict, plan: Pick<PlanSummary, 'from' | 'to'>, proposal?: Pick<PlanSummary, 'from' | 'to'>): string {
+  const next = proposal ? `new proposal ${proposal.from} → ${proposal.to}` : `the next decision plans from the fleet of ${v.fleetTotal}`;
+  return `plan re-proposed: ${v.reasons.join('; ')}; the approved ${plan.from} → ${plan.to} was not applied, the reservation released; ${next} (the next decision plans it with a fresh forecast and asks again)`;
 }

@@ -143,7 +143,15 @@ export interface DecisionRecord {
   /** `compensation-failed` only: the alert sent, and the operator's resolution. */
   operatorAlert?: OperatorAlertSummary;
   /** A manually approved plan, re-checked before it was applied (fleet, policy, age). */
-  recheck?: { ok: boolean; reasons: string[]; fleetTotal: number; ageSeconds: number; at: string };
+  recheck?: {
+    ok: boolean;
+    reasons: string[];
+    fleetTotal: number;
+    ageSeconds: number;
+    at: string;
+    /** When it no longer fit: the same forecast planned from the fleet now. */
+    proposal?: { from: number; to: number; direction: PlanSummary['direction'] };
+  };
   resolution?: ResolutionSummary;
   error?: string;
   /** ISO times of each step's start, plus startedAt/finishedAt. */

@@ -319,8 +319,12 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         });
         record.recheck = { ...verdict, at: new Date().toISOString() };
         if (!verdict.ok) {
+          // The new proposal: the same forecast planned from the fleet now (the next decision
+          // re-plans it with a fresh forecast and asks again).
+          const proposal = await acts.pure.planCapacity({ context: { ...context, current: fleet }, forecast: record.forecast, targetOverride: input.targetOverride });
+          record.recheck.proposal = { from: proposal.from, to: proposal.to, direction: proposal.direction };
           await releaseReservation();
-          finish('re-proposed', reproposalReason(verdict, plan));
+          finish('re-proposed', reproposalReason(verdict, plan, proposal));
           return await close();
         }
       }

@@ -16,7 +16,8 @@ describe('re-checking an approved plan', () => {
       'the plan is 1000s old, older than approval.maxPlanAge (900s)',
       'the policy no longer allows it: freeze:release: frozen',
     ]);
-    expect(reproposalReason(v, plan)).toMatch(/^plan re-proposed: fleet changed from 2 to 4 instances while waiting for approval; .*the approved 2 → 6 was not applied/);
+    expect(reproposalReason(v, plan)).toMatch(/^plan re-proposed: fleet changed from 2 to 4 instances while waiting for approval; .*the approved 2 → 6 was not applied.*the next decision plans from the fleet of 4/);
+    expect(reproposalReason(v, plan, { from: 4, to: 6 })).toMatch(/; new proposal 4 → 6 \(the next decision plans it with a fresh forecast and asks again\)$/);
   });
 
   it('a new mix of tiers with the same total is a changed fleet', () => {

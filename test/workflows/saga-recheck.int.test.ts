@@ -43,7 +43,8 @@ describe('a plan approved after a wait is re-checked before it is applied', () =
     expect(rec.outcome).toBe('re-proposed');
     expect(rec.reason).toMatch(/^plan re-proposed: fleet changed from 2 to 4 instances while waiting for approval; the approved 2 → 6 was not applied/);
     expect(rec.approval).toMatchObject({ decision: 'approved', decidedBy: 'alice@example.com' });
-    expect(rec.recheck).toMatchObject({ ok: false, fleetTotal: 4 });
+    expect(rec.reason).toMatch(/new proposal 4 → 6/);
+    expect(rec.recheck).toMatchObject({ ok: false, fleetTotal: 4, proposal: { from: 4, to: 6, direction: 'out' } });
     expect(rec.provisioning).toBeUndefined();
     expect(fleetFile.readFleet('recheck-fleet').tiers).toEqual({ default: 4 });
     expect(rec.budget?.released).toBe(true);
