@@ -83,4 +83,28 @@ describe('compensation uses what the decision recorded at its start', () => {
     expect(book.reservations).toEqual([]);
     expect((await new FileAuditLog(sb.stateRoot).all()).map((r) => r.outcome)).toEqual(['rolled-back']);
   });
+
+  it('kinetic.yaml broken while awaiting approval: approved, applied, failed verification rolled back from the record', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({
+      web: serviceConfig(sb.csv('web', flat(55)), {
+        provisioner: { type: 'fault-injecting', initialInstances: 2, failVerify: true },
+        approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '60s' },
+      }),
+    });
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      for (let i = 0; i < 300 && (await t.kinetic.getDecision(s.decisionId)).stage !== 'approval'; i++) await new Promise((r) => setTimeout(r, 50));
+      writeFileSync(sb.configPath, 'version: 1\nservices: {web: {unknownField: 1}}\n');
+      await t.kinetic.approve(s.decisionId, 'alice@example.com');
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
+    });
+    expect(rec.outcome).toBe('rolled-back');
+    expect(rec.recheck).toMatchObject({ ok: true });
+    expect(rec.compensation.map((c) => [c.step, c.ok])).toEqual([['rollback capacity', true], ['release budget', true]]);
+    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('web');
+    expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['apply:6', 'rollback:2']);
+    expect(book.reservations).toEqual([]);
+    expect((await new FileAuditLog(sb.stateRoot).all()).map((r) => r.outcome)).toEqual(['rolled-back']);
+  });
 });
