@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { FileAuditLog } from '../../store/audit';
 import { bookOf } from '../helpers/budget';
@@ -50,6 +51,8 @@ describe('a plan approved after a wait is re-checked before it is applied', () =
     expect(rec.budget?.released).toBe(true);
     expect(book.reservations).toEqual([]);
     expect((await new FileAuditLog(sb.stateRoot).all()).map((r) => r.outcome)).toEqual(['re-proposed']);
+    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
   });
 
   it('a plan older than approval.maxPlanAge is re-planned, not applied', async () => {
