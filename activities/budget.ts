@@ -23,8 +23,12 @@ import type { ActivityDeps } from './deps';
  */
 export function budgetActivities(deps: ActivityDeps) {
   const authority = () => new BudgetAuthorityClient(Context.current().client, activityInfo().taskQueue);
-  /** Commit and release name only the decision: its root follows from its service's config. */
-  const rootOfDecision = (decisionId: string) => budgetRootOf(deps.config(), serviceOfDecisionId(decisionId));
+  /**
+   * Commit and release name the decision and, since issue 13, the root recorded at the decision's
+   * start (no config read: a bad edit cannot block a release); without it the root follows from
+   * the service's current config (decisions started by older code).
+   */
+  const rootOfDecision = (decisionId: string, root?: string) => root ?? budgetRootOf(deps.config(), serviceOfDecisionId(decisionId));
 
   return {
     async reserveBudget(input: {
@@ -58,14 +62,14 @@ export function budgetActivities(deps: ActivityDeps) {
         }, { deadline }),
       );
     },
-    async releaseBudget(input: { decisionId: string }): Promise<boolean> {
+    async releaseBudget(input: { decisionId: string; root?: string }): Promise<boolean> {
       const a = authority();
-      const root = rootOfDecision(input.decisionId);
+      const root = rootOfDecision(input.decisionId, input.root);
       return ask(a, root, 'release', (deadline) => a.release(root, input.decisionId, { deadline }));
     },
-    async commitBudget(input: { decisionId: string }): Promise<boolean> {
+    async commitBudget(input: { decisionId: string; root?: string }): Promise<boolean> {
       const a = authority();
-      const root = rootOfDecision(input.decisionId);
+      const root = rootOfDecision(input.decisionId, input.root);
       return ask(a, root, 'commit', (deadline) => a.commit(root, input.decisionId, { deadline }));
     },
   };

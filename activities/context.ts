@@ -2,11 +2,14 @@ import type { ActivityDeps } from './deps';
 import { leadTime } from '../planning/lead-time';
 import { policyConfig, tieredSpec } from './planning-spec';
 import type { DecisionContext } from '../decision/context';
+import { tierId } from '../planning/allocation';
+import { budgetRootOf } from './budget-roots';
 
 /** Reads the service's config, current capacity and decision history into one snapshot. */
 export function contextActivities(deps: ActivityDeps) {
   return {
     async loadDecisionContext(input: { decisionId: string; service: string }): Promise<DecisionContext> {
+      const cfg = deps.config();
       const svc = deps.service(input.service);
       const current = await deps.provisioner(input.service).current(input.service);
       const history = (await deps.ledger().forService(input.service)).filter((r) => r.id !== input.decisionId);
@@ -46,6 +49,7 @@ export function contextActivities(deps: ActivityDeps) {
           autoApprove: svc.approval.autoApprove,
           approvers: svc.approval.approvers,
           timeoutSeconds: svc.approval.timeout,
+          maxPlanAgeSeconds: svc.approval.maxPlanAge,
         },
         current,
         lastCommittedAt: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,
@@ -56,6 +60,19 @@ export function contextActivities(deps: ActivityDeps) {
         policy: policyConfig(svc),
         budget: { onExceed: svc.budget.onExceed, project: svc.budget.project, tags: svc.budget.tags ?? {} },
         template: templates && active !== undefined ? { templates, active, applied } : undefined,
+        recorded: {
+          budgetRoot: budgetRootOf(cfg, input.service),
+          provisioner: {
+            config: svc.provisioner,
+            stateRoot: cfg.stateRoot,
+            minInstances: svc.minInstances,
+            initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [tierId(p), p.min])) : undefined,
+            activeTemplate: svc.activeTemplate,
+            serviceConfig: svc.provisioner.type === 'pulumi-aws' ? svc : undefined,
+          },
+          alertsWebhook: cfg.budgets?.alerts.webhook,
+          audit: { state: cfg.state, stateRoot: cfg.stateRoot },
+        },
       };
     },
   };

@@ -1,11 +1,12 @@
 import { getService, loadConfig, LoadedConfig } from '../config/load';
-import type { ServiceConfig } from '../config/schema';
+import type { ServiceConfig, StateConfig } from '../config/schema';
 import { createMetricsSource } from '../metrics';
 import type { MetricsSource } from '../metrics/contract';
 import type { Provisioner } from '../provisioners/contract';
+import type { ProvisionerSettings } from '../decision/context';
 import { createProvisioner } from '../provisioners';
 import { tierId } from '../planning/allocation';
-import { auditLogFor, type AuditLog } from '../store/audit';
+import { auditLogFor, createAuditLog, type AuditLog } from '../store/audit';
 
 /**
  * What activities need from the outside world. The worker builds it from kinetic.yaml; tests may
@@ -16,11 +17,13 @@ export interface ActivityDeps {
   config(): LoadedConfig;
   service(name: string): ServiceConfig;
   provisioner(service: string): Provisioner;
+  /** The provisioner as a decision recorded it at its start (compensation: no config read). */
+  provisionerFrom(service: string, settings: ProvisionerSettings): Provisioner;
   metrics(service: string): MetricsSource;
   /** The source of one extra forecast: `dimensionMetrics.<name>` or `regionMetrics.<name>`. */
   extraMetrics(service: string, kind: 'dimensionMetrics' | 'regionMetrics', name: string): MetricsSource;
-  /** The audit log `state.audit` names (file or Postgres). */
-  ledger(): AuditLog;
+  /** The audit log `state.audit` names (file or Postgres); with `at`, the one a decision recorded at its start. */
+  ledger(at?: { state: StateConfig; stateRoot: string }): AuditLog;
 }
 
 export interface DepsOptions {
@@ -35,28 +38,41 @@ export interface DepsOptions {
 export function createDeps(opts: DepsOptions = {}): ActivityDeps {
   const provisioners = new Map<string, Provisioner>();
   const config = () => loadConfig(opts.configPath);
+  /** Cached per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused. */
+  const build = (service: string, st: ProvisionerSettings): Provisioner => {
+    const key = `${service}:${JSON.stringify(st.config)}:${st.activeTemplate ?? ''}:${st.stateRoot}`;
+    let p = provisioners.get(key);
+    if (!p) {
+      // Recorded settings carry the service config only where the provisioner needs it (pulumi-aws).
+      const svc = st.serviceConfig ?? ({ provisioner: st.config, minInstances: st.minInstances, activeTemplate: st.activeTemplate } as unknown as ServiceConfig);
+      p = opts.provisioner?.(service, svc, st.stateRoot) ??
+        createProvisioner(st.config, {
+          service,
+          stateRoot: st.stateRoot,
+          minInstances: st.minInstances,
+          initialTiers: st.initialTiers,
+          serviceConfig: st.serviceConfig,
+        });
+      provisioners.set(key, p);
+    }
+    return p;
+  };
   const deps: ActivityDeps = {
     config,
     service: (name) => getService(config(), name),
     provisioner(service) {
       const cfg = config();
       const svc = getService(cfg, service);
-      // Cache per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused.
-      const key = `${service}:${JSON.stringify(svc.provisioner)}:${svc.activeTemplate ?? ''}:${cfg.stateRoot}`;
-      let p = provisioners.get(key);
-      if (!p) {
-        p = opts.provisioner?.(service, svc, cfg.stateRoot) ??
-          createProvisioner(svc.provisioner, {
-            service,
-            stateRoot: cfg.stateRoot,
-            minInstances: svc.minInstances,
-            initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [tierId(p), p.min])) : undefined,
-            serviceConfig: svc,
-          });
-        provisioners.set(key, p);
-      }
-      return p;
+      return build(service, {
+        config: svc.provisioner,
+        stateRoot: cfg.stateRoot,
+        minInstances: svc.minInstances,
+        initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [tierId(p), p.min])) : undefined,
+        activeTemplate: svc.activeTemplate,
+        serviceConfig: svc,
+      });
     },
+    provisionerFrom: (service, settings) => build(service, settings),
     metrics(service) {
       const cfg = config();
       const svc = getService(cfg, service);
@@ -69,7 +85,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       if (!m) throw new Error(`services.${service}.${kind}.${name} is not configured`);
       return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot, state: cfg.state });
     },
-    ledger: () => opts.ledger?.() ?? auditLogFor(opts.configPath),
+    ledger: (at) => opts.ledger?.() ?? (at ? createAuditLog(at.state, at.stateRoot) : auditLogFor(opts.configPath)),
   };
   return deps;
 }

@@ -6,6 +6,7 @@ import { createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
 import { forecastActivities } from './forecast';
 import { loopActivities } from './loop';
+import { operatorAlertActivities } from './operator-alerts';
 import { budgetReportActivities } from './scheduled-budget-report';
 import { retrainActivities } from './retrain';
 import { reweightActivities } from './reweight';
@@ -23,6 +24,7 @@ export function createActivities(opts: DepsOptions = {}) {
     ...budgetActivities(deps),
     ...budgetAuthorityActivities(deps),
     ...budgetAlertActivities(),
+    ...operatorAlertActivities(),
     ...provisionActivities(deps),
     ...recordActivities(deps),
     ...loopActivities(deps),

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { CapacityState, ProvisionContext, PreviewResult, VerifyResult } from '../provisioners/contract';
 import { toCapacityPlan, type PlanSummary } from '../decision/plan';
 import type { ProvisionSummary } from '../decision/record';
+import type { ProvisionerSettings } from '../decision/context';
 import type { ActivityDeps } from './deps';
 
 /** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
@@ -24,20 +25,28 @@ function provisionContext(): ProvisionContext {
 }
 
 export function provisionActivities(deps: ActivityDeps) {
+  /** The provisioner the decision recorded at its start when given (no config read), else the config's. */
+  const provisionerOf = (input: { service: string; provisioner?: ProvisionerSettings }) =>
+    input.provisioner ? deps.provisionerFrom(input.service, input.provisioner) : deps.provisioner(input.service);
   return {
     async previewCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<PreviewResult> {
       return deps.provisioner(input.service).preview(toCapacityPlan(input.decisionId, input.service, input.plan));
     },
-    async applyCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<ProvisionSummary> {
-      const p = deps.provisioner(input.service);
+    async applyCapacity(input: { decisionId: string; service: string; plan: PlanSummary; provisioner?: ProvisionerSettings }): Promise<ProvisionSummary> {
+      const p = provisionerOf(input);
       const res = await p.apply(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
       return { provisioner: p.kind, changed: res.changed, summary: res.summary, before: res.previous, after: res.applied };
     },
-    async verifyCapacity(input: { decisionId: string; service: string; plan: PlanSummary }): Promise<VerifyResult> {
-      return deps.provisioner(input.service).verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+    async verifyCapacity(input: { decisionId: string; service: string; plan: PlanSummary; provisioner?: ProvisionerSettings }): Promise<VerifyResult> {
+      return provisionerOf(input).verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
     },
-    async rollbackCapacity(input: { service: string; previous: CapacityState }): Promise<CapacityState> {
-      return deps.provisioner(input.service).rollback(input.previous, provisionContext());
+    /** With `provisioner` (what the decision recorded at its start) kinetic.yaml is not read at all. */
+    async rollbackCapacity(input: { service: string; previous: CapacityState; provisioner?: ProvisionerSettings }): Promise<CapacityState> {
+      return provisionerOf(input).rollback(input.previous, provisionContext());
+    },
+    /** The fleet now, through the recorded provisioner (an operator's resolution of a failed compensation). */
+    async currentCapacity(input: { service: string; provisioner?: ProvisionerSettings }): Promise<CapacityState> {
+      return provisionerOf(input).current(input.service);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { DecisionRecord } from '../decision/record';
 import type { AppendResult } from '../store/audit';
 import type { ActivityDeps } from './deps';
+import type { StateConfig } from '../config/schema';
 
 /**
  * Appends the finished decision to the audit log exactly once (idempotent by id). Throws when the
@@ -9,8 +10,9 @@ import type { ActivityDeps } from './deps';
  */
 export function recordActivities(deps: ActivityDeps) {
   return {
-    async recordDecision(record: DecisionRecord): Promise<AppendResult> {
-      return deps.ledger().append(record);
+    /** `at`: the audit log the decision recorded at its start (no config read; absent from older decisions). */
+    async recordDecision(record: DecisionRecord, at?: { state: StateConfig; stateRoot: string }): Promise<AppendResult> {
+      return deps.ledger(at).append(record);
     },
   };
 }

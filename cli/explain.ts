@@ -61,6 +61,7 @@ export function explainDecision(r: DecisionRecord): string {
     const a = r.approval;
     const who = a.decidedBy ? ` by ${a.decidedBy}${a.at ? ` at ${a.at}` : ''}` : '';
     lines.push(`5. Approval (${a.mode}): ${a.decision ?? 'waiting'}${who}. ${a.reasons.join('; ')}${a.comment ? ` Comment: "${a.comment}".` : ''}`);
+    if (r.recheck) lines.push(`   Re-checked before applying: ${r.recheck.ok ? `still fits (fleet ${r.recheck.fleetTotal}, plan ${r.recheck.ageSeconds}s old)` : `no longer fits: ${r.recheck.reasons.join('; ')}`}.`);
   } else lines.push('5. Approval: not reached.');
   if (r.provisioning) {
     const p = r.provisioning;
@@ -74,6 +75,9 @@ export function explainDecision(r: DecisionRecord): string {
     lines.push('8. Compensation (newest step first):');
     for (const c of r.compensation) lines.push(`   [${c.ok ? 'ok' : 'FAIL'}] ${c.step}: ${c.message}`);
   } else lines.push(`8. Compensation: ${r.outcome === 'committed' ? 'not needed' : 'none'}.`);
+  if (r.operatorAlert) lines.push(`   Operator alert: ${r.operatorAlert.ok ? 'sent' : 'NOT delivered'} (${r.operatorAlert.detail}; key ${r.operatorAlert.idempotencyKey}).`);
+  if (r.resolution) lines.push(`   Resolution: ${r.resolution.message}${r.resolution.comment ? ` (${r.resolution.comment})` : ''}, ${r.resolution.at}.`);
+  else if (r.stage === 'needs-operator') lines.push(`   Waiting for an operator: fix the fleet, then kinetic resolve ${r.id} --as <approver>.`);
   if (r.error) lines.push(`Error: ${r.error}`);
   return lines.join('\n');
 }

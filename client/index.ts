@@ -19,6 +19,7 @@ import {
   decisionWorkflowId,
   DEFAULT_TASK_QUEUE,
   rejectUpdate,
+  resolveUpdate,
   SA_DECISION_ID,
   SA_DIRECTION,
   SA_OUTCOME,
@@ -135,6 +136,16 @@ export class KineticClient {
   async approve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
     const h = await this.handleOf(decisionId);
     return h.executeUpdate(approveUpdate, { args: [{ identity, comment }] });
+  }
+
+  /**
+   * Closes a `compensation-failed` decision waiting in stage `needs-operator`, after an operator
+   * fixed the fleet: the held reservation is committed (the fleet runs the plan) or released.
+   * Resolves to the record with its `resolution`.
+   */
+  async resolve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
+    const h = await this.handleOf(decisionId);
+    return h.executeUpdate(resolveUpdate, { args: [{ identity, comment }] });
   }
 
   async reject(decisionId: string, identity: string, reason?: string): Promise<DecisionRecord> {

@@ -95,6 +95,8 @@ const provisioner = z.discriminatedUnion('type', [
       failApplyAfterPartial: z.boolean().default(false),
       /** Verification reports unhealthy members. */
       failVerify: z.boolean().default(false),
+      /** Rollback fails (not retryable): the decision ends in `compensation-failed`. */
+      failRollback: z.boolean().default(false),
       /** Apply takes this long (heartbeating), so tests can kill a worker mid-apply. */
       applyDelayMs: z.number().int().min(0).default(0),
     })
@@ -163,6 +165,10 @@ const approval = z
     approvers: z.array(z.string().min(1)).default([]),
     /** A decision waiting longer than this is rejected. */
     timeout: duration.default(3600),
+    /** A plan approved by a person after waiting longer than this is re-planned, never applied. */
+    maxPlanAge: duration
+      .refine((s) => s >= 1, { message: 'maxPlanAge must be at least "1s": an approved plan older than this is re-planned instead of applied' })
+      .default(900),
   })
   .strict();
 
@@ -233,6 +239,7 @@ const serviceFields = z
       autoApprove: { maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true },
       approvers: [],
       timeout: 3600,
+      maxPlanAge: 900,
     }),
     budget: z
       .object({

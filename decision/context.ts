@@ -1,7 +1,36 @@
+import type { ProvisionerConfig, ServiceConfig, StateConfig } from '../config/schema';
 import type { TemplateConfig } from '../config/schema-planning';
 import type { PolicyConfig, Recommendation } from '../planning/policy-engine';
 import type { TieredSpec } from '../planning/tiered-plan';
 import type { CapacityState } from '../provisioners/contract';
+
+/** How the service's provisioner was configured when the decision started: rollback builds it from this alone. */
+export interface ProvisionerSettings {
+  config: ProvisionerConfig;
+  /** Absolute state directory (stateDir resolved). */
+  stateRoot: string;
+  minInstances: number;
+  /** A tiered service's pools at their minimum. */
+  initialTiers?: Record<string, number>;
+  activeTemplate?: number;
+  /** The whole service config, only for provisioners that derive their spec from it (pulumi-aws). */
+  serviceConfig?: ServiceConfig;
+}
+
+/**
+ * What compensation needs, captured at the first step: rollback, budget release and the operator
+ * alert use only this, never a fresh read of kinetic.yaml (a bad edit during a decision must not
+ * turn a failure into `compensation-failed`). Absent in contexts recorded by older code.
+ */
+export interface RecordedForCompensation {
+  /** The budget authority root the reservation lives in. */
+  budgetRoot: string;
+  provisioner: ProvisionerSettings;
+  /** `budgets.alerts.webhook`, where a `compensation-failed` alert is POSTed. */
+  alertsWebhook?: string;
+  /** Where the audit log is (`state`, the resolved stateDir): the record lands there even after a bad edit. */
+  audit: { state: StateConfig; stateRoot: string };
+}
 
 /** What the saga knows about a service when a decision starts (read once, recorded in history). */
 export interface DecisionContext {
@@ -26,6 +55,8 @@ export interface DecisionContext {
     autoApprove: { maxStepChange: number; maxHourlyCostIncrease: number; allowScaleIn: boolean };
     approvers: string[];
     timeoutSeconds: number;
+    /** A manually approved plan older than this is re-planned (absent in contexts recorded by older code). */
+    maxPlanAgeSeconds?: number;
   };
   current: CapacityState;
   /** Epoch ms when the last committed decision of this service finished. */
@@ -41,4 +72,5 @@ export interface DecisionContext {
   budget: { onExceed: 'reject' | 'require-approval'; project?: string; tags: Record<string, string> };
   /** Vertical scaling: the versioned templates, the one asked for and the one last applied. */
   template?: { templates: TemplateConfig[]; active: number; applied?: number };
+  recorded?: RecordedForCompensation;
 }

@@ -19,6 +19,8 @@ export type DecisionStage =
   | 'verify'
   | 'commit'
   | 'compensate'
+  /** `compensation-failed`: the reservation is held and the decision waits for `kinetic resolve`. */
+  | 'needs-operator'
   | 'record'
   | 'done';
 
@@ -33,6 +35,8 @@ export type DecisionOutcome =
   | 'stale-metrics'
   | 'approval-rejected'
   | 'approval-timeout'
+  /** Approved by a person, but the plan no longer fit when re-checked (fleet, policy, age): not applied. */
+  | 're-proposed'
   | 'rolled-back'
   | 'compensation-failed'
   | 'cancelled'
@@ -100,6 +104,25 @@ export interface CompensationStep {
   message: string;
 }
 
+/** How an operator closed a `compensation-failed` decision (`kinetic resolve`). */
+export interface ResolutionSummary {
+  by: string;
+  comment?: string;
+  at: string;
+  /** The fleet the operator left, read through the decision's provisioner. */
+  fleet?: CapacityState;
+  /** What became of the held reservation: the fleet runs the plan → committed, anything else → released. */
+  budget: 'committed' | 'released' | 'none';
+  message: string;
+}
+
+/** The error alert of a `compensation-failed` decision: logged, and POSTed to `budgets.alerts.webhook` when set. */
+export interface OperatorAlertSummary {
+  ok: boolean;
+  detail: string;
+  idempotencyKey: string;
+}
+
 export interface DecisionRecord {
   id: string;
   service: string;
@@ -119,6 +142,19 @@ export interface DecisionRecord {
   provisioning?: ProvisionSummary;
   verification?: VerificationSummary;
   compensation: CompensationStep[];
+  /** `compensation-failed` only: the alert sent, and the operator's resolution. */
+  operatorAlert?: OperatorAlertSummary;
+  /** A manually approved plan, re-checked before it was applied (fleet, policy, age). */
+  recheck?: {
+    ok: boolean;
+    reasons: string[];
+    fleetTotal: number;
+    ageSeconds: number;
+    at: string;
+    /** When it no longer fit: the same forecast planned from the fleet now. */
+    proposal?: { from: number; to: number; direction: PlanSummary['direction'] };
+  };
+  resolution?: ResolutionSummary;
   error?: string;
   /** ISO times of each step's start, plus startedAt/finishedAt. */
   timings: Record<string, string>;

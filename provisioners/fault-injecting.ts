@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplyResult, CapacityPlan, noopProvisionContext, ProvisionContext, VerifyResult } from './contract';
+import { ApplyResult, CapacityPlan, CapacityState, noopProvisionContext, ProvisionContext, VerifyResult } from './contract';
 import { DryRunOptions, DryRunProvisioner } from './dry-run';
 import { ProvisionError } from './errors';
 
@@ -9,6 +9,8 @@ export interface Faults {
   failApplyAfterPartial: boolean;
   /** Verification reports unhealthy members. */
   failVerify: boolean;
+  /** Rollback fails without retry (a compensation that needs an operator). */
+  failRollback?: boolean;
   /** Apply takes this long, heartbeating, so a worker can be killed mid-apply. */
   applyDelayMs: number;
 }
@@ -43,6 +45,11 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
       throw new ProvisionError('injected fault: apply failed after a partial change', false);
     }
     return super.apply(plan, ctx);
+  }
+
+  override async rollback(previous: CapacityState): Promise<CapacityState> {
+    if (this.faults.failRollback) throw new ProvisionError('injected fault: rollback failed', false);
+    return super.rollback(previous);
   }
 
   override async verify(plan: CapacityPlan): Promise<VerifyResult> {

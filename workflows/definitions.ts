@@ -6,6 +6,8 @@ import type { DecisionRecord, DecisionStage } from '../decision/record';
 
 export const approveUpdate = defineUpdate<DecisionRecord, [ApprovalRequest]>('approve');
 export const rejectUpdate = defineUpdate<DecisionRecord, [ApprovalRequest]>('reject');
+/** An operator fixed the fleet of a `compensation-failed` decision: it settles the reservation and completes. */
+export const resolveUpdate = defineUpdate<DecisionRecord, [ApprovalRequest]>('resolve');
 export const currentStepQuery = defineQuery<DecisionStage>('currentStep');
 export const decisionRecordQuery = defineQuery<DecisionRecord>('decisionRecord');
 

@@ -20,18 +20,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DecisionActivities } from '../activities';
-import type { DecisionContext } from '../decision/context';
+import type { DecisionContext, RecordedForCompensation } from '../decision/context';
 import type { ApprovalRequest, DecisionInput, DecisionTimeouts } from '../decision/input';
 import type { PlanSummary } from '../decision/plan';
 import type { BudgetSummary, DecisionOutcome, DecisionRecord, DecisionStage } from '../decision/record';
 import { type ApprovalRequirement, withBudgetReasons } from '../decision/approval';
 import type { ReservedBudget } from '../decision/review';
+import { fleetRunsPlan, resolutionMessage } from '../decision/resolution';
+import { recheckApprovedPlan, reproposalReason } from '../decision/recheck';
+import type { CapacityState } from '../provisioners/contract';
+import { decisionInputProblems, INVALID_DECISION_INPUT, invalidInputMessage } from '../decision/input-validation';
 import {
   approveUpdate,
   currentStepQuery,
   decisionRecordQuery,
   NON_RETRYABLE_TYPES,
   rejectUpdate,
+  resolveUpdate,
   SA_DIRECTION,
   SA_OUTCOME,
   SA_STAGE,
@@ -74,6 +79,11 @@ function activitiesFor(t: DecisionTimeouts) {
       startToCloseTimeout: ms(t.verifySeconds),
       heartbeatTimeout: ms(Math.max(t.heartbeatSeconds, t.verifySeconds)),
       retry: { ...retry, maximumAttempts: 2 },
+    }),
+    // The operator alert of a failed compensation: retried like budget alerts (2 s doubling to 5 min, 10 attempts).
+    alert: proxyActivities<DecisionActivities>({
+      startToCloseTimeout: '20s',
+      retry: { initialInterval: 2000, backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10, nonRetryableErrorTypes: ['AlertRejected'] },
     }),
     // The audit record when its quick local attempts failed (sink down): a regular activity retried
     // without limit, backing off to once a minute, its attempts and last error shown in the UI.
@@ -121,7 +131,30 @@ function rootMessage(err: unknown): string {
   return msg;
 }
 
+/** Id of the `patched` marker: provisioning, rollback and budget commit/release use the settings recorded at the first step. */
+export const COMPENSATE_FROM_RECORD_PATCH = 'compensation-uses-recorded-context';
+
+/**
+ * Id of the `patched` marker: a failed compensation keeps the reservation, alerts, and waits in
+ * stage `needs-operator` for the `resolve` Update.
+ */
+export const HOLD_FOR_OPERATOR_PATCH = 'compensation-failed-waits-for-operator';
+
+/** Id of the `patched` marker: a plan a person approved is re-checked (fleet, policy, age) before it is applied. */
+export const RECHECK_AFTER_APPROVAL_PATCH = 'approved-plan-rechecked-before-apply';
+
+/** Default of `approval.maxPlanAge` for contexts recorded without it. */
+const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
+
+/** Id of the `patched` marker: the input is validated before the first step. */
+export const VALIDATE_INPUT_PATCH = 'decision-input-validated-first';
+
 export async function scalingDecision(input: DecisionInput): Promise<DecisionRecord> {
+  if (patched(VALIDATE_INPUT_PATCH)) {
+    // Bad JSON from any client fails here, named, instead of deep inside a step (or never).
+    const problems = decisionInputProblems(input);
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
+  }
   const info = workflowInfo();
   const timeouts: DecisionTimeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   const acts = activitiesFor(timeouts);
@@ -138,6 +171,8 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     startedAt: new Date().toISOString(),
   };
   let context: DecisionContext | undefined;
+  /** What compensation and the record use (issue 13); undefined for decisions started by older code. */
+  let recorded: RecordedForCompensation | undefined;
   let answer: { kind: 'approved' | 'rejected'; req: ApprovalRequest } | undefined;
 
   // Handlers first: an update arriving before they exist would be rejected.
@@ -160,6 +195,31 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   setHandler(approveUpdate, answerWith('approved'), { validator: validateApprover });
   setHandler(rejectUpdate, answerWith('rejected'), { validator: validateApprover });
 
+  // `kinetic resolve`: only a decision waiting in `needs-operator`, only by an approver.
+  let resolveReq: ApprovalRequest | undefined;
+  let resolveFailed: string | undefined;
+  setHandler(
+    resolveUpdate,
+    async (req: ApprovalRequest) => {
+      resolveReq = req;
+      resolveFailed = undefined;
+      await condition(() => record.resolution !== undefined || resolveFailed !== undefined);
+      if (!record.resolution) throw ApplicationFailure.nonRetryable(`resolving ${record.id} failed: ${resolveFailed}; fix it and resolve again`, 'ResolveFailed');
+      return record;
+    },
+    {
+      validator: (req: ApprovalRequest) => {
+        if (record.stage !== 'needs-operator' || resolveReq) {
+          throw new Error(`decision ${record.id} is not waiting for an operator (stage: ${record.stage}); only a compensation-failed decision is resolved`);
+        }
+        const approvers = context?.approval.approvers ?? [];
+        if (!req?.identity || !approvers.includes(req.identity)) {
+          throw new Error(`"${req?.identity ?? ''}" may not resolve decisions of ${record.service}; approvers: ${approvers.join(', ') || '(none configured)'}`);
+        }
+      },
+    },
+  );
+
   const enter = (stage: DecisionStage) => {
     record.stage = stage;
     record.timings[stage] = new Date().toISOString();
@@ -172,9 +232,16 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   // Undo steps, newest first; each is registered *before* its step runs, because an apply can half-succeed.
   const undo: Array<{ step: string; run: () => Promise<string> }> = [];
   let provisioningStarted = false;
+  /** The budget release a failed compensation kept back for the operator's resolution. */
+  let heldRelease: { step: string; run: () => Promise<string> } | undefined;
 
   try {
     context = await acts.pure.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
+    // From here on the provisioner and the budget root are the ones recorded now, never a fresh
+    // read of kinetic.yaml: a bad edit during the decision cannot break its rollback or release.
+    recorded = patched(COMPENSATE_FROM_RECORD_PATCH) ? context.recorded : undefined;
+    const budgetRoot = recorded ? { root: recorded.budgetRoot } : {};
+    const provisioner = recorded ? { provisioner: recorded.provisioner } : {};
     enter('forecast');
     record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
     enter('plan');
@@ -217,7 +284,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       undo.unshift({
         step: 'release budget',
         run: async () => {
-          await acts.pure.releaseBudget({ decisionId: input.decisionId });
+          await acts.pure.releaseBudget({ decisionId: input.decisionId, ...budgetRoot });
           record.budget = { ...record.budget!, released: true };
           return `reservation of ${budget.projectedMonthly.toFixed(2)}/month released`;
         },
@@ -249,6 +316,30 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         finish('approval-rejected', `rejected by ${answer!.req.identity}${answer!.req.comment ? `: ${answer!.req.comment}` : ''}`);
         return await close();
       }
+      if (patched(RECHECK_AFTER_APPROVAL_PATCH)) {
+        // The person approved a plan made before they answered: the fleet, the policy and the
+        // plan's age are checked again; a plan that no longer fits is never applied blindly.
+        const fleet = await acts.quick.currentCapacity({ service: input.service, ...provisioner });
+        const again = await acts.pure.checkPolicy({ context: { ...context, current: fleet }, plan, now: Date.now() });
+        const verdict = recheckApprovedPlan({
+          plan,
+          fleet,
+          plannedAt: Date.parse(record.timings.plan),
+          now: Date.now(),
+          maxPlanAgeSeconds: context.approval.maxPlanAgeSeconds ?? DEFAULT_MAX_PLAN_AGE_SECONDS,
+          policyFailures: again.policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`),
+        });
+        record.recheck = { ...verdict, at: new Date().toISOString() };
+        if (!verdict.ok) {
+          // The new proposal: the same forecast planned from the fleet now (the next decision
+          // re-plans it with a fresh forecast and asks again).
+          const proposal = await acts.pure.planCapacity({ context: { ...context, current: fleet }, forecast: record.forecast, targetOverride: input.targetOverride });
+          record.recheck.proposal = { from: proposal.from, to: proposal.to, direction: proposal.direction };
+          await releaseReservation();
+          finish('re-proposed', reproposalReason(verdict, plan, proposal));
+          return await close();
+        }
+      }
     }
 
     enter('provision');
@@ -257,22 +348,22 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     undo.unshift({
       step: 'rollback capacity',
       run: async () => {
-        const reached = await acts.infra.rollbackCapacity({ service: input.service, previous: before });
+        const reached = await acts.infra.rollbackCapacity({ service: input.service, previous: before, ...provisioner });
         return `fleet back to ${reached.total} instances`;
       },
     });
     provisioningStarted = true;
-    record.provisioning = await acts.infra.applyCapacity({ decisionId: input.decisionId, service: input.service, plan });
+    record.provisioning = await acts.infra.applyCapacity({ decisionId: input.decisionId, service: input.service, plan, ...provisioner });
 
     enter('verify');
-    const verification = await acts.verify.verifyCapacity({ decisionId: input.decisionId, service: input.service, plan });
+    const verification = await acts.verify.verifyCapacity({ decisionId: input.decisionId, service: input.service, plan, ...provisioner });
     record.verification = verification;
     if (!verification.ok) {
       throw ApplicationFailure.nonRetryable(`verification failed: ${verification.reasons.join('; ')}`, 'VerificationFailed');
     }
 
     enter('commit');
-    await acts.pure.commitBudget({ decisionId: input.decisionId });
+    await acts.pure.commitBudget({ decisionId: input.decisionId, ...budgetRoot });
     finish('committed', `${plan.from} → ${plan.to} instances applied and verified`);
     return await close();
   } catch (err) {
@@ -281,8 +372,10 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     if (undo.length > 0) {
       enter('compensate');
       const failures = await compensate();
-      if (failures > 0) finish('compensation-failed', `${record.error}; compensation failed in ${failures} step(s): needs an operator`);
-      else if (cancelled) finish('cancelled', `cancelled; ${provisioningStarted ? 'capacity rolled back' : 'reservation released'}`);
+      if (failures > 0) {
+        finish('compensation-failed', `${record.error}; compensation failed in ${failures} step(s): needs an operator`);
+        if (patched(HOLD_FOR_OPERATOR_PATCH)) await CancellationScope.nonCancellable(awaitOperator);
+      } else if (cancelled) finish('cancelled', `cancelled; ${provisioningStarted ? 'capacity rolled back' : 'reservation released'}`);
       else finish(provisioningStarted ? 'rolled-back' : 'failed', `${record.error}; ${provisioningStarted ? 'rolled back to the previous capacity' : 'nothing was changed'}`);
     } else if (!cancelled && failureType(err) === 'StaleMetrics' && patched(STALE_METRICS_OUTCOME_PATCH)) {
       // Decisions started before this outcome existed end `failed` on replay (they never saw the type).
@@ -306,6 +399,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     let failures = 0;
     await CancellationScope.nonCancellable(async () => {
       for (const step of undo.splice(0)) {
+        // A failed rollback may leave the new capacity running: its reservation stays held (the
+        // authority keeps it while this decision waits) until an operator resolves the decision.
+        if (failures > 0 && step.step === 'release budget' && patched(HOLD_FOR_OPERATOR_PATCH)) {
+          heldRelease = step;
+          record.compensation.push({ step: 'hold budget', ok: true, message: 'reservation kept: the fleet may still run the new capacity; `kinetic resolve` commits or releases it' });
+          continue;
+        }
         try {
           record.compensation.push({ step: step.step, ok: true, message: await step.run() });
         } catch (e) {
@@ -318,6 +418,56 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     return failures;
   }
 
+  /**
+   * `compensation-failed`: an error alert (logged; POSTed to the recorded `budgets.alerts.webhook`
+   * with an idempotency key), then stage `needs-operator` until the `resolve` Update. The
+   * resolution reads the fleet through the recorded provisioner: it runs the plan → the held
+   * reservation is committed, anything else → released.
+   */
+  async function awaitOperator(): Promise<void> {
+    enter('needs-operator');
+    const idempotencyKey = `${record.id}/compensation-failed`;
+    const resolveWith = `kinetic resolve ${record.id} --as <approver> [--comment TEXT]`;
+    log.error('compensation failed: the decision needs an operator', { decisionId: record.id, reason: record.reason, resolveWith });
+    const alerting = acts.alert
+      .deliverOperatorAlert({
+        alert: { decisionId: record.id, service: record.service, workflowId: record.workflowId, message: record.reason ?? '', compensation: record.compensation, resolveWith },
+        webhook: recorded?.alertsWebhook,
+        idempotencyKey,
+      })
+      .then(
+        (r) => void (record.operatorAlert = { ok: true, detail: r.detail, idempotencyKey }),
+        (e) => void (record.operatorAlert = { ok: false, detail: rootMessage(e), idempotencyKey }),
+      );
+    for (;;) {
+      await condition(() => resolveReq !== undefined);
+      const req = resolveReq!;
+      try {
+        let fleet: CapacityState | undefined;
+        let budget: 'committed' | 'released' | 'none' = 'none';
+        if (heldRelease || (record.budget?.reserved && !record.budget.released)) {
+          fleet = await acts.quick.currentCapacity({ service: record.service, ...(recorded ? { provisioner: recorded.provisioner } : {}) });
+          if (record.plan && fleetRunsPlan(fleet.tiers, record.plan)) {
+            await acts.pure.commitBudget({ decisionId: record.id, ...(recorded ? { root: recorded.budgetRoot } : {}) });
+            budget = 'committed';
+          } else {
+            await acts.pure.releaseBudget({ decisionId: record.id, ...(recorded ? { root: recorded.budgetRoot } : {}) });
+            record.budget = { ...record.budget!, released: true };
+            budget = 'released';
+          }
+        }
+        const message = resolutionMessage(req.identity, fleet?.total, budget, record.plan?.to);
+        await alerting;
+        record.resolution = { by: req.identity, comment: req.comment, at: new Date().toISOString(), fleet, budget, message };
+        record.reason = `${record.reason}; ${message}${req.comment ? `: ${req.comment}` : ''}`;
+        return;
+      } catch (e) {
+        resolveFailed = rootMessage(e);
+        resolveReq = undefined;
+      }
+    }
+  }
+
   /** Writes the record to the audit log once and marks the workflow with its outcome. */
   async function close(): Promise<DecisionRecord> {
     enter('record');
@@ -327,10 +477,10 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       // No unaudited completion: the decision stays in stage `record` until the sink has the record.
       await CancellationScope.nonCancellable(async () => {
         try {
-          await acts.pure.recordDecision(record);
+          await acts.pure.recordDecision(record, recorded?.audit);
         } catch (e) {
           log.warn('audit record not written yet; retrying until the audit log takes it', { error: rootMessage(e) });
-          await acts.audit.recordDecision(record);
+          await acts.audit.recordDecision(record, recorded?.audit);
         }
       });
     } else {

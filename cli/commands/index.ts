@@ -14,10 +14,11 @@ import { command as m4 } from './m4';
 import { command as models } from './models';
 import { command as prices } from './prices';
 import { command as reject } from './reject';
+import { command as resolve } from './resolve';
 import { command as schedules } from './schedules';
 import { command as simulate } from './simulate';
 import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, worker, decide, approve, reject, resolve, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

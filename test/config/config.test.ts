@@ -59,6 +59,10 @@ services:
     expect(() => parseConfig('version: 1\nservices: { web: {} }\n', 'k.yaml')).toThrow(/services\.web\.capacityPerInstance: is required \(a number\)/);
     expect(() => parseConfig('version: 1\nservices: {}\n', 'k.yaml')).toThrow(/define at least one service/);
     expect(() => parseConfig('version: [1\n', 'k.yaml')).toThrow(/k\.yaml: not valid YAML/);
+    const noAge = JSON.stringify(serviceConfig('a.csv', { approval: { maxPlanAge: '0s' } }));
+    expect(() => parseConfig(`version: 1\nservices: { web: ${noAge} }\n`, 'k.yaml')).toThrow(/services\.web\.approval\.maxPlanAge: maxPlanAge must be at least "1s"/);
+    const badAge = JSON.stringify(serviceConfig('a.csv', { approval: { maxPlanAge: 'soon' } }));
+    expect(() => parseConfig(`version: 1\nservices: { web: ${badAge} }\n`, 'k.yaml')).toThrow(/services\.web\.approval\.maxPlanAge: "soon" is not a duration/);
     expect(() => parseConfig('version: 2\nservices: {}\n', 'k.yaml')).toThrow(/version/);
     const sb = createSandbox();
     writeFileSync(sb.configPath, JSON.stringify({ version: 1, services: { web: serviceConfig('a.csv', { minInstances: 9, maxInstances: 3 }) } }));
