@@ -91,6 +91,8 @@ const provisioner = z.discriminatedUnion('type', [
       failVerify: z.boolean().default(false),
       /** Apply takes this long (heartbeating), so tests can kill a worker mid-apply. */
       applyDelayMs: z.number().int().min(0).default(0),
+      /** Rollback fails (not retryable): compensation fails, the decision needs an operator. */
+      failRollback: z.boolean().default(false),
     })
     .strict(),
   z

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplyResult, CapacityPlan, noopProvisionContext, ProvisionContext, VerifyResult } from './contract';
+import { ApplyResult, CapacityPlan, CapacityState, noopProvisionContext, ProvisionContext, VerifyResult } from './contract';
+import { abortError } from '../cloud/abortable-sleep';
 import { DryRunOptions, DryRunProvisioner } from './dry-run';
 import { ProvisionError } from './errors';
 
@@ -11,6 +12,8 @@ export interface Faults {
   failVerify: boolean;
   /** Apply takes this long, heartbeating, so a worker can be killed mid-apply. */
   applyDelayMs: number;
+  /** Rollback fails without retry and changes nothing (the saga ends `compensation-failed`). */
+  failRollback?: boolean;
 }
 
 export class FaultInjectingProvisioner extends DryRunProvisioner {
@@ -26,7 +29,8 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
     const end = Date.now() + this.faults.applyDelayMs;
     while (Date.now() < end) {
       ctx.heartbeat({ waiting: end - Date.now() });
-      if (ctx.signal?.aborted) throw new ProvisionError('apply cancelled', false);
+      // The signal's reason (Temporal's CancelledFailure): the saga then records `cancelled`, not a failure.
+      if (ctx.signal?.aborted) throw abortError(ctx.signal);
       await sleep(Math.min(200, Math.max(0, end - Date.now())));
     }
     if (this.faults.failApplyAfterPartial) {
@@ -43,6 +47,11 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
       throw new ProvisionError('injected fault: apply failed after a partial change', false);
     }
     return super.apply(plan, ctx);
+  }
+
+  override async rollback(previous: CapacityState): Promise<CapacityState> {
+    if (this.faults.failRollback) throw new ProvisionError('injected fault: rollback failed', false);
+    return super.rollback(previous);
   }
 
   override async verify(plan: CapacityPlan): Promise<VerifyResult> {

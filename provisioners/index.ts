@@ -37,7 +37,7 @@ registerProvisioner('fault-injecting', (cfg, env) => {
   if (cfg.type !== 'fault-injecting') throw new Error('bad factory');
   return new FaultInjectingProvisioner(
     { stateRoot: env.stateRoot, initialInstances: cfg.initialInstances ?? env.minInstances, initialTiers: env.initialTiers },
-    { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs },
+    { failApplyAfterPartial: cfg.failApplyAfterPartial, failVerify: cfg.failVerify, applyDelayMs: cfg.applyDelayMs, failRollback: cfg.failRollback },
   );
 });
 
