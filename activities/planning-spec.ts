@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { LoadedConfig } from '../config/load';
+import { ConfigError, type LoadedConfig } from '../config/load';
 import type { ServiceConfig } from '../config/schema';
 import { capacityModelSchema } from '../config/schema-planning';
 import { tierId } from '../planning/allocation';
@@ -27,7 +27,8 @@ export function priceCatalog(cfg: LoadedConfig): PriceCatalog {
     try {
       c = loadCatalog(JSON.parse(readFileSync(file, 'utf8')), file);
     } catch (e) {
-      throw new Error(`pricing.catalog: cannot use ${file}: ${(e as Error).message}`);
+      // Bad configuration, not a passing fault: ConfigError is not retried.
+      throw new ConfigError(`pricing.catalog: cannot use ${file}: ${(e as Error).message}; fix the file (kinetic prices show --catalog FILE checks it) or remove pricing.catalog to use the bundled catalog`);
     }
     catalogs.set(file, c);
   }

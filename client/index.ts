@@ -57,6 +57,40 @@ export interface DecisionSummary {
   closeTime?: Date;
 }
 
+/**
+ * A request the client refuses before anything starts or reaches Temporal (nothing is recorded):
+ * the message names the field and says what to pass instead.
+ */
+export class DecisionInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecisionInputError';
+  }
+}
+
+/** Service names as config/schema.ts accepts them under `services:`. */
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+function checkDecisionRequest(service: string, targetOverride: unknown): void {
+  if (typeof service !== 'string' || !SERVICE_NAME.test(service)) {
+    throw new DecisionInputError(
+      `service ${JSON.stringify(service)}: not a service name; use a service defined under services: in kinetic.yaml (lowercase letters, digits and dashes, starting with a letter)`,
+    );
+  }
+  if (targetOverride !== undefined && (typeof targetOverride !== 'number' || !Number.isInteger(targetOverride) || targetOverride < 0)) {
+    throw new DecisionInputError(`targetOverride ${JSON.stringify(targetOverride)}: the target must be a whole number of instances >= 0 (kinetic decide --target N), or left out to plan from the forecast`);
+  }
+}
+
+function checkAnswer(verb: 'approve' | 'reject', identity: string, reason?: string): void {
+  if (typeof identity !== 'string' || identity.trim() === '') {
+    throw new DecisionInputError(`${verb}: identity is empty; pass who answers (--as USER, one of the service's approval.approvers)`);
+  }
+  if (verb === 'reject' && (typeof reason !== 'string' || reason.trim() === '')) {
+    throw new DecisionInputError('reject: reason is empty; say why the change is rejected (--reason TEXT): it is kept in the audit log');
+  }
+}
+
 /** Decision ids read as `<service>-<UTC yyyymmddhhmmss>-<4 hex>`, so people can tell them apart. */
 export function newDecisionId(service: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -80,6 +114,7 @@ export class KineticClient {
    * so by default a second request waits for the running one to finish, then starts.
    */
   async startDecision(service: string, opts: StartDecisionOptions = {}): Promise<StartedDecision> {
+    checkDecisionRequest(service, opts.targetOverride);
     const decisionId = newDecisionId(service);
     const input: DecisionInput = {
       decisionId,
@@ -134,6 +169,7 @@ export class KineticClient {
   }
 
   async approve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
+    checkAnswer('approve', identity);
     const h = await this.handleOf(decisionId);
     return h.executeUpdate(approveUpdate, { args: [{ identity, comment }] });
   }
@@ -149,6 +185,7 @@ export class KineticClient {
   }
 
   async reject(decisionId: string, identity: string, reason?: string): Promise<DecisionRecord> {
+    checkAnswer('reject', identity, reason);
     const h = await this.handleOf(decisionId);
     return h.executeUpdate(rejectUpdate, { args: [{ identity, comment: reason }] });
   }

@@ -28,7 +28,8 @@ export function resolveConfigPath(explicit?: string): string {
 function formatZodError(file: string, err: ZodError): string {
   const lines = err.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(top level)';
-    const message = issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required (a $1)');
+    let message = issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required (a $1)');
+    if (issue.code === 'unrecognized_keys') message += '; remove it or fix its spelling';
     return `  - ${path}: ${message}`;
   });
   return `${file}: invalid configuration\n${lines.join('\n')}\nSee README.md "Configuration" for every field.`;

@@ -32,11 +32,11 @@ export function readCsvValues(opts: CsvSourceOptions): { values: number[]; times
   const header = splitCsvLine(lines[0]);
   const vi = header.indexOf(opts.valueColumn);
   if (vi < 0) {
-    throw new MetricsInputError(`${opts.path}: no column "${opts.valueColumn}" (metrics.valueColumn); the header has: ${header.join(', ')}`);
+    throw new MetricsInputError(`${opts.path}: no column "${opts.valueColumn}" (metrics.valueColumn); the header has: ${header.join(', ')}; set metrics.valueColumn to one of them`);
   }
   const ti = opts.timeColumn ? header.indexOf(opts.timeColumn) : -1;
   if (opts.timeColumn && ti < 0) {
-    throw new MetricsInputError(`${opts.path}: no column "${opts.timeColumn}" (metrics.timeColumn); the header has: ${header.join(', ')}`);
+    throw new MetricsInputError(`${opts.path}: no column "${opts.timeColumn}" (metrics.timeColumn); the header has: ${header.join(', ')}; set metrics.timeColumn to one of them, or remove it`);
   }
   const rows = lines.slice(1).slice(-opts.historyPoints);
   const firstRow = lines.length - rows.length + 1; // 1-based line number of rows[0]
@@ -54,7 +54,7 @@ export function readCsvValues(opts: CsvSourceOptions): { values: number[]; times
     values.push(v);
     if (ti >= 0) {
       const t = Date.parse(cells[ti].includes('T') || cells[ti].endsWith('Z') ? cells[ti] : `${cells[ti].replace(' ', 'T')}Z`);
-      if (!Number.isFinite(t)) throw new MetricsInputError(`${where}: column "${opts.timeColumn}" is "${cells[ti]}", not a timestamp`);
+      if (!Number.isFinite(t)) throw new MetricsInputError(`${where}: column "${opts.timeColumn}" is "${cells[ti] ?? ''}", not a timestamp; write ISO 8601 UTC, e.g. 2026-11-27T10:00:00Z`);
       times.push(t);
     }
   });

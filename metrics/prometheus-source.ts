@@ -78,12 +78,16 @@ export class PrometheusMetricsSource implements MetricsSource {
       throw new Error(`prometheus ${this.opts.url}: ${(e as Error).message}`);
     }
     const body = (await res.json().catch(() => undefined)) as QueryRangeResponse | undefined;
+    if (res.ok && (!body || typeof body !== 'object' || !('status' in body))) {
+      // A 2xx that is not Prometheus' JSON: the URL points at something else (a UI, a proxy page).
+      throw new MetricsInputError(`prometheus ${this.opts.url}: query_range answered HTTP ${res.status} without Prometheus JSON; check metrics.url in kinetic.yaml (the Prometheus server, e.g. http://prometheus:9090)`);
+    }
     if (!res.ok || !body || body.status !== 'success' || !body.data) {
       const msg = `prometheus ${this.opts.url}: query_range "${query}" failed (HTTP ${res.status}${body?.error ? `: ${body.errorType} ${body.error}` : ''})`;
       if (res.status === 400 || res.status === 422) throw new MetricsInputError(`${msg}; check metrics.query in kinetic.yaml`);
       throw new Error(msg);
     }
-    if (body.data.resultType !== 'matrix') throw new MetricsInputError(`prometheus: query "${query}" returned ${body.data.resultType}, not a range vector`);
+    if (body.data.resultType !== 'matrix') throw new MetricsInputError(`prometheus: query "${query}" returned ${body.data.resultType}, not a range vector; metrics.query in kinetic.yaml must select time series (e.g. rate(http_requests_total[1m]))`);
     return body.data.result;
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplyResult, CapacityPlan, CapacityState, noopProvisionContext, ProvisionContext, VerifyResult } from './contract';
+import { abortError } from '../cloud/abortable-sleep';
 import { DryRunOptions, DryRunProvisioner } from './dry-run';
 import { ProvisionError } from './errors';
 
@@ -9,10 +10,10 @@ export interface Faults {
   failApplyAfterPartial: boolean;
   /** Verification reports unhealthy members. */
   failVerify: boolean;
-  /** Rollback fails without retry (a compensation that needs an operator). */
-  failRollback?: boolean;
   /** Apply takes this long, heartbeating, so a worker can be killed mid-apply. */
   applyDelayMs: number;
+  /** Rollback fails without retry and changes nothing (the saga ends `compensation-failed`). */
+  failRollback?: boolean;
 }
 
 export class FaultInjectingProvisioner extends DryRunProvisioner {
@@ -28,7 +29,8 @@ export class FaultInjectingProvisioner extends DryRunProvisioner {
     const end = Date.now() + this.faults.applyDelayMs;
     while (Date.now() < end) {
       ctx.heartbeat({ waiting: end - Date.now() });
-      if (ctx.signal?.aborted) throw new ProvisionError('apply cancelled', false);
+      // The signal's reason (Temporal's CancelledFailure): the saga then records `cancelled`, not a failure.
+      if (ctx.signal?.aborted) throw abortError(ctx.signal);
       await sleep(Math.min(200, Math.max(0, end - Date.now())));
     }
     if (this.faults.failApplyAfterPartial) {

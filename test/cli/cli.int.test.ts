@@ -20,16 +20,16 @@ describe('kinetic CLI against the dev server', () => {
     const approval = { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '60s' };
     writeFileSync(
       sb.configPath,
-      stringify({ version: 1, taskQueue: t.taskQueue, stateDir: 'state', services: { web: serviceConfig(sb.csv('web', flat(55)), { approval }) } }),
+      stringify({ version: 1, taskQueue: t.taskQueue, stateDir: 'state', services: { webcli: serviceConfig(sb.csv('webcli', flat(55)), { approval }) } }),
     );
     const worker = await createKineticWorker({ connection: t.nativeConnection, taskQueue: t.taskQueue, workflowBundlePath: inject('workflowBundlePath'), configPath: sb.configPath });
     await worker.runUntil(async () => {
-      const dry = await kinetic(['decide', '--service', 'web', '--dry-run', '--json', '--config', sb.configPath]);
+      const dry = await kinetic(['decide', '--service', 'webcli', '--dry-run', '--json', '--config', sb.configPath]);
       expect(dry.code).toBe(0);
       const dryRec = JSON.parse(dry.stdout.trim().split('\n').pop()!);
       expect(dryRec).toMatchObject({ outcome: 'dry-run', dryRun: true, plan: { from: 2, to: 6 } });
 
-      const started = await kinetic(['decide', '--service', 'web', '--no-wait', '--json', '--config', sb.configPath]);
+      const started = await kinetic(['decide', '--service', 'webcli', '--no-wait', '--json', '--config', sb.configPath]);
       const { decisionId } = JSON.parse(started.stdout.trim());
       for (let i = 0; i < 100; i++) {
         const s = await kinetic(['status', decisionId, '--json', '--config', sb.configPath]);
@@ -38,7 +38,7 @@ describe('kinetic CLI against the dev server', () => {
       }
       const refused = await kinetic(['approve', decisionId, '--as', 'eve@example.com', '--config', sb.configPath]);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/"eve@example.com" may not approve decisions of web; approvers: alice@example.com/);
+      expect(refused.stderr).toMatch(/"eve@example.com" may not approve decisions of webcli; approvers: alice@example.com/);
       const ok = await kinetic(['approve', decisionId, '--as', 'alice@example.com', '--comment', 'go', '--config', sb.configPath]);
       expect(ok.stdout).toMatch(`approved ${decisionId} as alice@example.com`);
       const rec = await t.kinetic.waitForDecision(decisionId);
@@ -51,7 +51,7 @@ describe('kinetic CLI against the dev server', () => {
       expect(explained.stdout).toMatch(/5\. Approval \(manual\): approved by alice@example\.com/);
       expect(explained.stdout).toMatch(/\[ok\] max-step/);
 
-      const list = await kinetic(['status', '--service', 'web', '--json', '--config', sb.configPath]);
+      const list = await kinetic(['status', '--service', 'webcli', '--json', '--config', sb.configPath]);
       // Visibility is eventually consistent; the closed decisions show up shortly.
       expect(list.code).toBe(0);
       expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
@@ -59,10 +59,10 @@ describe('kinetic CLI against the dev server', () => {
 
     const unknown = await kinetic(['decide', '--service', 'nope', '--config', sb.configPath]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch('unknown service "nope"; kinetic.yaml defines: web');
+    expect(unknown.stderr).toMatch('unknown service "nope"; kinetic.yaml defines: webcli');
     const noService = await kinetic(['decide', '--config', sb.configPath]);
     expect(noService.stderr).toMatch('kinetic decide: --service is required');
-    const badFlag = await kinetic(['decide', '--servce', 'web']);
+    const badFlag = await kinetic(['decide', '--servce', 'webcli']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--servce'/);
     const help = await kinetic(['--help']);

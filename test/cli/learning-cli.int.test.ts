@@ -24,26 +24,26 @@ describe('learning commands', () => {
         version: 1,
         taskQueue: t.taskQueue,
         stateDir: 'state',
-        services: { web: serviceConfig(sb.csv('web', flat(55)), { learning: { loop: { mode: 'forecast-only', interval: '1s' } } }) },
+        services: { webloopcli: serviceConfig(sb.csv('webloopcli', flat(55)), { learning: { loop: { mode: 'forecast-only', interval: '1s' } } }) },
       }),
     );
     const worker = await createKineticWorker({ connection: t.nativeConnection, taskQueue: t.taskQueue, workflowBundlePath: inject('workflowBundlePath'), configPath: sb.configPath });
     await worker.runUntil(async () => {
       const c = ['--config', sb.configPath];
-      const started = await kinetic(['loop', 'start', 'web', '--forecast-only', '--interval', '1s', ...c]);
+      const started = await kinetic(['loop', 'start', 'webloopcli', '--forecast-only', '--interval', '1s', ...c]);
       expect(started.code, started.stderr).toBe(0);
       let status: { iteration?: number; paused?: boolean; mode?: string } = {};
       for (let i = 0; i < 15; i++) {
-        const s = await kinetic(['loop', 'status', 'web', '--json', ...c]);
+        const s = await kinetic(['loop', 'status', 'webloopcli', '--json', ...c]);
         if (s.code === 0) status = JSON.parse(s.stdout).loop ?? {};
         if ((status.iteration ?? 0) >= 2) break;
         await new Promise((r) => setTimeout(r, 500));
       }
       expect(status.iteration).toBeGreaterThanOrEqual(2);
       expect(status.mode).toBe('forecast-only');
-      expect((await kinetic(['loop', 'pause', 'web', ...c])).code).toBe(0);
-      expect((await kinetic(['loop', 'resume', 'web', ...c])).code).toBe(0);
-      expect((await kinetic(['loop', 'stop', 'web', ...c])).code).toBe(0);
+      expect((await kinetic(['loop', 'pause', 'webloopcli', ...c])).code).toBe(0);
+      expect((await kinetic(['loop', 'resume', 'webloopcli', ...c])).code).toBe(0);
+      expect((await kinetic(['loop', 'stop', 'webloopcli', ...c])).code).toBe(0);
 
       const prefix = `cli-${t.taskQueue.slice(5, 13)}-`;
       const applied = await kinetic(['schedules', 'apply', '--prefix', prefix, ...c]);
@@ -54,11 +54,11 @@ describe('learning commands', () => {
       for (const kind of ['retrain', 'reweight', 'budget-report']) {
         await t.client.schedule.getHandle(`${prefix}${kind}`).delete().catch(() => undefined);
       }
-      const models = await kinetic(['models', 'list', 'web', '--json', ...c]);
+      const models = await kinetic(['models', 'list', 'webloopcli', '--json', ...c]);
       expect(models.code, models.stderr).toBe(0);
       expect(JSON.parse(models.stdout)).toEqual([]);
     });
     // An unknown model version is an error, not an empty answer.
-    expect((await kinetic(['models', 'show', 'web', 'nope', '--config', sb.configPath])).code).not.toBe(0);
+    expect((await kinetic(['models', 'show', 'webloopcli', 'nope', '--config', sb.configPath])).code).not.toBe(0);
   });
 });

@@ -24,15 +24,15 @@ describe('control loop and a running decision', () => {
   it('waits for a decision that is already running instead of starting a second one', async () => {
     const sb = createSandbox();
     // 2 → 6 is beyond the auto-approve step of 2: the first decision waits for a person.
-    sb.writeConfig({ queue: serviceConfig(sb.csv('queue', flat(55, 40)), { learning: FAST_MODELS, approval: { autoApprove: { maxStepChange: 2 }, approvers: ['alice@example.com'], timeout: '1m' } }) });
-    const workflowId = `${loopWorkflowId('queue')}-${t.taskQueue}`;
+    sb.writeConfig({ queuebusy: serviceConfig(sb.csv('queuebusy', flat(55, 40)), { learning: FAST_MODELS, approval: { autoApprove: { maxStepChange: 2 }, approvers: ['alice@example.com'], timeout: '1m' } }) });
+    const workflowId = `${loopWorkflowId('queuebusy')}-${t.taskQueue}`;
     const final = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const manual = await t.kinetic.startDecision('queue', { timeouts: FAST_TIMEOUTS });
+      const manual = await t.kinetic.startDecision('queuebusy', { timeouts: FAST_TIMEOUTS });
       await until('manual decision waits for approval', async () => { const r = await t.kinetic.getDecision(manual.decisionId); if (r.outcome) throw new Error(JSON.stringify(r)); return r.stage === 'approval'; });
       const h = await t.client.workflow.start(controlLoop, {
         workflowId,
         taskQueue: t.taskQueue,
-        args: [{ service: 'queue', intervalSeconds: 8, maxIterations: 1, observeTimeoutSeconds: 20, decisionTimeouts: FAST_TIMEOUTS }],
+        args: [{ service: 'queuebusy', intervalSeconds: 8, maxIterations: 1, observeTimeoutSeconds: 20, decisionTimeouts: FAST_TIMEOUTS }],
       });
       await until('loop observed', async () => (await h.query(loopStatusQuery)).lastObservation !== undefined);
       await new Promise((r) => setTimeout(r, 1500)); // the loop is now retrying the start

@@ -42,13 +42,13 @@ describe('control loop', () => {
   it('forecast-only runs dry-run decisions: records what it would do, provisions nothing, and obeys pause/resume/setInterval', async () => {
     const sb = createSandbox();
     // Demand 55, capacity 10 → 6 instances planned; the fleet has 2.
-    sb.writeConfig({ shop: serviceConfig(sb.csv('shop', flat(55, 40)), { learning: { ...FAST_MODELS, loop: { mode: 'forecast-only' } } }) });
-    const workflowId = `${loopWorkflowId('shop')}-${t.taskQueue}`;
+    sb.writeConfig({ shoploop: serviceConfig(sb.csv('shoploop', flat(55, 40)), { learning: { ...FAST_MODELS, loop: { mode: 'forecast-only' } } }) });
+    const workflowId = `${loopWorkflowId('shoploop')}-${t.taskQueue}`;
     const final = await withWorker(t, { configPath: sb.configPath }, async () => {
       const h = await t.client.workflow.start(controlLoop, {
         workflowId,
         taskQueue: t.taskQueue,
-        args: [{ service: 'shop', intervalSeconds: 60, maxIterations: 4, observeTimeoutSeconds: 20 }],
+        args: [{ service: 'shoploop', intervalSeconds: 60, maxIterations: 4, observeTimeoutSeconds: 20 }],
       });
       await until('first iteration', async () => (await h.query(loopStatusQuery)).iteration >= 1);
       // The interval is 60 s: only the signal makes the next iterations come quickly.
@@ -68,10 +68,10 @@ describe('control loop', () => {
     expect(final.recent.map((e) => e.action)).toEqual(['would-scale', 'would-scale', 'would-scale', 'would-scale']);
     expect(final.recent[0]).toMatchObject({ from: 2, to: 6, outcome: 'dry-run' });
     // Nothing provisioned; every dry run recorded, and the prediction each acted on stored under its id.
-    expect((await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).current('shop')).total).toBe(2);
+    expect((await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).current('shoploop')).total).toBe(2);
     const ledger = await new FileAuditLog(sb.stateRoot).all();
     expect(ledger.map((r) => r.outcome)).toEqual(['dry-run', 'dry-run', 'dry-run', 'dry-run']);
-    const preds = await new FilePredictionStore(sb.stateRoot).forService('shop');
+    const preds = await new FilePredictionStore(sb.stateRoot).forService('shoploop');
     expect(preds.map((p) => p.decisionId).sort()).toEqual(ledger.map((r) => r.id).sort());
     for (const p of preds) {
       expect(Object.keys(p.perModel).sort()).toEqual(['ewma', 'naive', 'seasonalNaive']);
@@ -83,7 +83,7 @@ describe('control loop', () => {
   it('survives a worker SIGKILL mid-decision and continue-as-new without losing state or double-starting', async () => {
     const sb = createSandbox();
     sb.writeConfig({
-      durable: serviceConfig(sb.csv('durable', flat(55, 40)), {
+      durableloop: serviceConfig(sb.csv('durableloop', flat(55, 40)), {
         learning: FAST_MODELS,
         provisioner: { type: 'fault-injecting', initialInstances: 2, applyDelayMs: 2500 },
       }),
@@ -91,13 +91,13 @@ describe('control loop', () => {
     const fleet = new FaultInjectingProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }, { failApplyAfterPartial: false, failVerify: false, applyDelayMs: 0 });
     // Two workers from the start: the one provisioning is killed, the other takes over.
     const workers = await Promise.all([startWorkerProcess(t.taskQueue, sb.configPath, children), startWorkerProcess(t.taskQueue, sb.configPath, children)]);
-    const workflowId = `${loopWorkflowId('durable')}-${t.taskQueue}`;
+    const workflowId = `${loopWorkflowId('durableloop')}-${t.taskQueue}`;
     const h = await t.client.workflow.start(controlLoop, {
       workflowId,
       taskQueue: t.taskQueue,
       args: [
         {
-          service: 'durable',
+          service: 'durableloop',
           intervalSeconds: 1,
           iterationsPerRun: 2,
           maxIterations: 5,
@@ -106,10 +106,10 @@ describe('control loop', () => {
         },
       ],
     });
-    const pid = await workerRunningActivity(() => t.client.workflow.getHandle('scale-durable').describe(), 'applyCapacity');
-    expect(fleet.readFleet('durable').applyStarted).toHaveLength(1);
+    const pid = await workerRunningActivity(() => t.client.workflow.getHandle('scale-durableloop').describe(), 'applyCapacity');
+    expect(fleet.readFleet('durableloop').applyStarted).toHaveLength(1);
     await killWorker(workers.find((w) => w.pid === pid)!);
-    expect(fleet.readFleet('durable').history).toEqual([]); // killed before the change landed
+    expect(fleet.readFleet('durableloop').history).toEqual([]); // killed before the change landed
 
     const final = await h.result();
     expect(final.iteration).toBe(5);
@@ -125,12 +125,12 @@ describe('control loop', () => {
     ]);
     expect(final.decisionsStarted).toBe(5);
     expect(final.lastDecision).toMatchObject({ from: 6, to: 6, outcome: 'no-change' });
-    expect(fleet.readFleet('durable').history.filter((x) => x.kind === 'apply')).toHaveLength(1);
+    expect(fleet.readFleet('durableloop').history.filter((x) => x.kind === 'apply')).toHaveLength(1);
     const ledger = await new FileAuditLog(sb.stateRoot).all();
     expect(ledger.map((r) => r.outcome)).toEqual(['committed', 'no-change', 'no-change', 'no-change', 'no-change']);
     expect(ledger[0]).toMatchObject({ trigger: { kind: 'control-loop', by: workflowId } });
     // One stored prediction per decision, under its id (a retried forecast stored nothing twice).
-    const preds = await new FilePredictionStore(sb.stateRoot).forService('durable');
+    const preds = await new FilePredictionStore(sb.stateRoot).forService('durableloop');
     expect(preds.map((p) => p.decisionId).sort()).toEqual(ledger.map((r) => r.id).sort());
     await h.signal(stopLoopSignal).catch(() => undefined); // already closed: harmless
     for (const c of children) await killWorker(c); // its config must not serve the next test's task queue

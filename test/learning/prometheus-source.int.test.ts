@@ -52,7 +52,7 @@ beforeAll(async () => {
   if (!PROMETHEUS) throw new Error('prometheus not found: apt-get install -y prometheus (or set PROMETHEUS_BIN)');
   samplePort = await freePort();
   const sample = spawn(process.execPath, [join(REPO_ROOT, 'examples/sample-service/server.js'), '--port', String(samplePort)], {
-    env: { ...process.env, SAMPLE_CPU_MS: '1', KINETIC_SERVICE: 'web' },
+    env: { ...process.env, SAMPLE_CPU_MS: '1', KINETIC_SERVICE: 'webprom' },
     stdio: 'ignore',
   });
   procs.push(sample);
@@ -62,7 +62,7 @@ beforeAll(async () => {
   const promPort = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: web\n    static_configs:\n      - targets: ['127.0.0.1:${samplePort}']\n`,
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: webprom\n    static_configs:\n      - targets: ['127.0.0.1:${samplePort}']\n`,
   );
   const prom = spawn(
     PROMETHEUS,
@@ -84,7 +84,7 @@ describe('prometheus metrics source (real Prometheus)', () => {
     const source = createMetricsSource({ source: 'prometheus', url: promUrl, query: 'sum(sample_http_requests_total{job="$service"})', metric: 'rps', stepSeconds: 1, historyPoints: 60 });
     expect(source).toBeInstanceOf(PrometheusMetricsSource);
     const up = new PrometheusMetricsSource({ url: promUrl, query: 'up{job="$service"}' });
-    await waitFor('first scrape', async () => (await up.range('web', 'up', new Date(Date.now() - 10_000), new Date(), 1)).values.includes(1));
+    await waitFor('first scrape', async () => (await up.range('webprom', 'up', new Date(Date.now() - 10_000), new Date(), 1)).values.includes(1));
     const requests = 30;
     for (let i = 0; i < requests; i++) {
       await fetch(`http://127.0.0.1:${samplePort}/work?cpu=1`).then((r) => r.text());
@@ -93,10 +93,10 @@ describe('prometheus metrics source (real Prometheus)', () => {
     // Two more scrapes after the last request.
     const doneAt = Date.now();
     await waitFor('scrapes after the traffic', async () => {
-      const s = await source.range('web', 'rps', new Date(doneAt - 5_000), new Date(), 1);
+      const s = await source.range('webprom', 'rps', new Date(doneAt - 5_000), new Date(), 1);
       return s.values.filter((v) => v === requests).length >= 2;
     });
-    const series = await source.range('web', 'rps', new Date(Date.now() - 30_000), new Date(), 1);
+    const series = await source.range('webprom', 'rps', new Date(Date.now() - 30_000), new Date(), 1);
     expect(series.stepSeconds).toBe(1);
     expect(series.start % 1000).toBe(0);
     const finite = series.values.filter((v) => Number.isFinite(v));
@@ -108,17 +108,17 @@ describe('prometheus metrics source (real Prometheus)', () => {
     expect(series.gaps[0].index).toBe(0);
 
     // Longer than one query may ask for (11,000 points): read in chunks, same series.
-    const long = await source.range('web', 'rps', new Date(Date.now() - 4 * 3600_000), new Date(), 1);
+    const long = await source.range('webprom', 'rps', new Date(Date.now() - 4 * 3600_000), new Date(), 1);
     expect(long.values.length).toBeGreaterThan(14_000);
     expect(long.values.filter((v) => Number.isFinite(v)).pop()).toBe(requests);
 
     const rate = new PrometheusMetricsSource({ url: promUrl, query: 'sum(rate(sample_http_requests_total{job="$service"}[5s]))' });
-    const r = await rate.range('web', 'rps', new Date(Date.now() - 20_000), new Date(), 1);
+    const r = await rate.range('webprom', 'rps', new Date(Date.now() - 20_000), new Date(), 1);
     expect(Math.max(...r.values.filter((v) => Number.isFinite(v)))).toBeGreaterThan(0);
   });
 
   it('a bad query is a non-retryable input error that names the query', async () => {
     const bad = new PrometheusMetricsSource({ url: promUrl, query: 'sum(' });
-    await expect(bad.range('web', 'rps', new Date(Date.now() - 10_000), new Date(), 1)).rejects.toBeInstanceOf(MetricsInputError);
+    await expect(bad.range('webprom', 'rps', new Date(Date.now() - 10_000), new Date(), 1)).rejects.toBeInstanceOf(MetricsInputError);
   });
 });

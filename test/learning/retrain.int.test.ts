@@ -30,18 +30,18 @@ async function retrain(id: string, args: Parameters<typeof retrainEnsemble>[0] =
 describe('retrain with champion/challenger', () => {
   it('promotes a better model, keeps a worse one out, and says when there is not enough history', async () => {
     const sb = createSandbox();
-    const csv = sb.csv('api', seasonal(240));
+    const csv = sb.csv('apiretrain', seasonal(240));
     const short = sb.csv('tiny', seasonal(20));
     const write = (seasons: number[]) =>
       sb.writeConfig({
-        api: serviceConfig(csv, { metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 1000 }, seasons, learning: learning() }),
+        apiretrain: serviceConfig(csv, { metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 1000 }, seasons, learning: learning() }),
         tiny: serviceConfig(short, { learning: learning() }),
       });
     const store = new FileModelStore(sb.stateRoot);
     await withWorker(t, { configPath: sb.configPath }, async () => {
       write([]); // a config without the season: seasonal naive degrades to "repeat the last value"
       const r1 = await retrain('retrain-1');
-      const api1 = r1.services.find((s) => s.service === 'api')!;
+      const api1 = r1.services.find((s) => s.service === 'apiretrain')!;
       expect(api1.outcome).toBe('retrained');
       expect(api1.models.map((m) => [m.model, m.promoted])).toEqual([
         ['seasonalNaive', true],
@@ -50,28 +50,28 @@ describe('retrain with champion/challenger', () => {
       const tiny = r1.services.find((s) => s.service === 'tiny')!;
       expect(tiny).toMatchObject({ outcome: 'not-enough-history', models: [] });
       expect(tiny.reason).toMatch(/not enough history: 20 points of the 48 needed/);
-      const v1 = (await store.champion('api', 'seasonalNaive'))!;
+      const v1 = (await store.champion('apiretrain', 'seasonalNaive'))!;
 
       write([24]); // the season is configured: a much better challenger
       const r2 = await retrain('retrain-2', { models: ['seasonalNaive'] });
-      const better = r2.services.find((s) => s.service === 'api')!.models[0];
+      const better = r2.services.find((s) => s.service === 'apiretrain')!.models[0];
       expect(better.promoted).toBe(true);
       expect(better.holdoutMase!).toBeLessThan(0.95 * better.championHoldoutMase!);
-      const v2 = (await store.champion('api', 'seasonalNaive'))!;
+      const v2 = (await store.champion('apiretrain', 'seasonalNaive'))!;
       expect(v2.id).toBe(better.versionId);
-      expect((await store.get('api', v1.id))!.status).toBe('retired');
+      expect((await store.get('apiretrain', v1.id))!.status).toBe('retired');
 
       write([]); // a regression: the challenger is worse on the holdout and must stay out
       const r3 = await retrain('retrain-3', { models: ['seasonalNaive'] });
-      const worse = r3.services.find((s) => s.service === 'api')!.models[0];
+      const worse = r3.services.find((s) => s.service === 'apiretrain')!.models[0];
       expect(worse.promoted).toBe(false);
       expect(worse.holdoutMase!).toBeGreaterThan(worse.championHoldoutMase!);
-      expect((await store.champion('api', 'seasonalNaive'))!.id).toBe(v2.id);
-      expect((await store.get('api', worse.versionId!))!.status).toBe('rejected');
+      expect((await store.champion('apiretrain', 'seasonalNaive'))!.id).toBe(v2.id);
+      expect((await store.get('apiretrain', worse.versionId!))!.status).toBe('rejected');
     });
 
     // Lineage on every version: window, parameters, scores, code version.
-    const versions = await store.list('api', 'seasonalNaive');
+    const versions = await store.list('apiretrain', 'seasonalNaive');
     expect(versions).toHaveLength(3);
     for (const v of versions) {
       expect(v.lineage.dataWindow.points).toBe(240);
@@ -80,13 +80,13 @@ describe('retrain with champion/challenger', () => {
       expect(v.lineage.parameters.description).toBeTruthy();
       expect(v.lineage.workflowId).toMatch(/^retrain-/);
     }
-    expect((await store.promotions('api')).map((p) => p.model)).toEqual(['seasonalNaive', 'ewma', 'seasonalNaive']);
+    expect((await store.promotions('apiretrain')).map((p) => p.model)).toEqual(['seasonalNaive', 'ewma', 'seasonalNaive']);
   });
 
   it('a retrain activity whose worker is SIGKILLed mid-way is retried and stores one version', async () => {
     const sb = createSandbox();
-    const csv = sb.csv('api', seasonal(120));
-    sb.writeConfig({ api: serviceConfig(csv, { metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 1000 }, seasons: [24], learning: learning({ models: ['seasonalNaive'] }) }) });
+    const csv = sb.csv('apiretrain', seasonal(120));
+    sb.writeConfig({ apiretrain: serviceConfig(csv, { metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 1000 }, seasons: [24], learning: learning({ models: ['seasonalNaive'] }) }) });
     const spawnWorker = () => startWorkerProcess(t.taskQueue, sb.configPath, children);
     // Two workers from the start: the one running the activity is killed, the other takes over.
     const workers = await Promise.all([spawnWorker(), spawnWorker()]);
@@ -98,11 +98,11 @@ describe('retrain with champion/challenger', () => {
     const pid = await workerRunningActivity(() => handle.describe(), 'retrainModel');
     await killWorker(workers.find((w) => w.pid === pid)!);
     const result = await handle.result();
-    expect(result.services[0]).toMatchObject({ service: 'api', outcome: 'retrained' });
+    expect(result.services[0]).toMatchObject({ service: 'apiretrain', outcome: 'retrained' });
     expect(result.services[0].models[0]).toMatchObject({ model: 'seasonalNaive', promoted: true });
     const history = await handle.fetchHistory();
     const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(Math.max(...attempts.map(Number))).toBeGreaterThanOrEqual(2); // the killed attempt was retried
-    expect(await new FileModelStore(sb.stateRoot).list('api')).toHaveLength(1);
+    expect(await new FileModelStore(sb.stateRoot).list('apiretrain')).toHaveLength(1);
   });
 });

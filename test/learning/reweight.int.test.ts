@@ -31,7 +31,7 @@ const truth: MetricsSource = {
 describe('reweight', () => {
   it('moves weight toward the model that was right, scoring point errors symmetrically (the buffer carries the asymmetry)', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
+    sb.writeConfig({ webreweight: serviceConfig(sb.csv('webreweight', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
     const preds = new FilePredictionStore(sb.stateRoot);
     const now = Math.floor(Date.now() / STEP) * STEP;
     // 20 past forecasts of 3 steps each: "right" was exact, "low" 15% under, "high" 15% over.
@@ -41,7 +41,7 @@ describe('reweight', () => {
       const actual = targets.map(demand);
       await preds.append({
         id: `p${k}`,
-        service: 'web',
+        service: 'webreweight',
         madeAt,
         stepSeconds: 60,
         targets,
@@ -53,7 +53,7 @@ describe('reweight', () => {
       });
     }
     const run = (id: string) =>
-      t.client.workflow.execute(reweightEnsemble, { workflowId: `${id}-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['web'] }] });
+      t.client.workflow.execute(reweightEnsemble, { workflowId: `${id}-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['webreweight'] }] });
     const [first, second] = await withWorker(t, { configPath: sb.configPath, metrics: () => truth }, async () => [await run('rw-1'), await run('rw-2')]);
 
     const r = first.services[0] as { outcome: string; weights: Record<string, number>; observations: number; meanLoss: Record<string, number> };
@@ -69,7 +69,7 @@ describe('reweight', () => {
     expect(r.meanLoss.right).toBe(0);
     // Nothing new came due: no second version, predictions are not counted twice.
     expect(second.services[0]).toMatchObject({ outcome: 'no-new-data' });
-    const history = await new FileWeightsStore(sb.stateRoot).history('web');
+    const history = await new FileWeightsStore(sb.stateRoot).history('webreweight');
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ version: 1, observations: 60, params: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } });
   });

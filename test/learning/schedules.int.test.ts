@@ -30,7 +30,7 @@ async function listedIds(prefix: string): Promise<string[]> {
 describe('schedules', () => {
   it('exist with the configured specs after start-up and after a second start, without duplicates', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10))) });
+    sb.writeConfig({ websched: serviceConfig(sb.csv('websched', flat(10))) });
     const prefix = `t${Date.now().toString(36)}-`;
     prefixes.push(prefix);
     process.env.TEMPORAL_ADDRESS = inject('temporalAddress');
@@ -66,7 +66,7 @@ describe('schedules', () => {
 
   it('applies config changes on update, keeps an operator pause, and a trigger runs the budget report', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10))) });
+    sb.writeConfig({ websched: serviceConfig(sb.csv('websched', flat(10))) });
     const prefix = `u${Date.now().toString(36)}-`;
     prefixes.push(prefix);
     await applySchedules(t.client, { config: loadConfig(sb.configPath), taskQueue: t.taskQueue, idPrefix: prefix });
@@ -92,8 +92,8 @@ describe('schedules', () => {
     });
     const body = JSON.parse(readFileSync(report, 'utf8'));
     // No budgets block: one row per service, its limit, and (never decided) the run-rate of minInstances (1 × 0.1/h).
-    const web = body.nodes.find((n: { id: string }) => n.id === 'service:web');
-    expect(web).toMatchObject({ level: 'service', limit: 100000 });
-    expect(web.committedMonthly).toBeCloseTo(1 * 0.1 * 730.5, 6);
+    const websched = body.nodes.find((n: { id: string }) => n.id === 'service:websched');
+    expect(websched).toMatchObject({ level: 'service', limit: 100000 });
+    expect(websched.committedMonthly).toBeCloseTo(1 * 0.1 * 730.5, 6);
   });
 });

@@ -6,15 +6,18 @@ import { createMetricsSource } from '../../metrics';
 import { stopLocalPoolScrapers } from '../../metrics/local-pool-source';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../../provisioners/pulumi-local';
 import { createSandbox, serviceConfig } from '../helpers/sandbox';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
+
+const BASE_PORT = poolPort(PORT_BLOCKS.localPoolSource);
 
 /** The local-pool metrics source against a real pool (Pulumi, real processes, real /metrics). */
 const sb = createSandbox('kinetic-poolmetrics-');
-const pool = createPulumiLocalProvisioner({ rootDir: join(sb.stateRoot, 'pulumi'), services: { rates: { basePort: 23101, env: { SAMPLE_CPU_MS: '0' } } } });
+const pool = createPulumiLocalProvisioner({ rootDir: join(sb.stateRoot, 'pulumi'), services: { ratessource: { basePort: BASE_PORT, env: { SAMPLE_CPU_MS: '0' } } } });
 
 afterAll(async () => {
   stopLocalPoolScrapers();
-  await pool.destroy('rates');
-  expect(processesOfPoolDir(join(pool.paths.poolsRoot, 'rates'))).toEqual([]);
+  await pool.destroy('ratessource');
+  expect(processesOfPoolDir(join(pool.paths.poolsRoot, 'ratessource'))).toEqual([]);
 }, 120_000);
 
 const hit = (url: string) =>
@@ -23,27 +26,27 @@ const hit = (url: string) =>
 describe('local-pool metrics source', () => {
   it('turns the members’ request counters into a request-rate history', async () => {
     sb.writeConfig({
-      rates: serviceConfig(join(sb.dir, 'unused.csv'), {
+      ratessource: serviceConfig(join(sb.dir, 'unused.csv'), {
         metrics: { source: 'local-pool', stepSeconds: 1, historyPoints: 50 },
-        provisioner: { type: 'pulumi-local', basePort: 23101, env: { SAMPLE_CPU_MS: '0' } },
+        provisioner: { type: 'pulumi-local', basePort: BASE_PORT, env: { SAMPLE_CPU_MS: '0' } },
       }),
     });
     const cfg = loadConfig(sb.configPath);
-    await pool.apply({ decisionId: 'd1', service: 'rates', tiers: { default: 2 }, total: 2 });
-    const source = createMetricsSource(cfg.services.rates.metrics, { service: 'rates', serviceConfig: cfg.services.rates, stateRoot: cfg.stateRoot });
+    await pool.apply({ decisionId: 'd1', service: 'ratessource', tiers: { default: 2 }, total: 2 });
+    const source = createMetricsSource(cfg.services.ratessource.metrics, { service: 'ratessource', serviceConfig: cfg.services.ratessource, stateRoot: cfg.stateRoot });
     const end = () => new Date();
     const window = () => new Date(Date.now() - 60_000);
     // First call starts the scraper and waits for the first two points (an idle pool: ~0 req/s).
-    const idle = await source.range('rates', 'rps', window(), end(), 1);
+    const idle = await source.range('ratessource', 'rps', window(), end(), 1);
     expect(idle.values.length).toBeGreaterThanOrEqual(2);
     // ~40 req/s through the balancer for 3 s.
     const stop = Date.now() + 3000;
     while (Date.now() < stop) {
-      await Promise.all(Array.from({ length: 4 }, () => hit('http://127.0.0.1:23100/')));
+      await Promise.all(Array.from({ length: 4 }, () => hit(`http://127.0.0.1:${BASE_PORT - 1}/`)));
       await new Promise((r) => setTimeout(r, 100));
     }
     await new Promise((r) => setTimeout(r, 1500));
-    const busy = await source.range('rates', 'rps', window(), end(), 1);
+    const busy = await source.range('ratessource', 'rps', window(), end(), 1);
     const peak = Math.max(...busy.values);
     expect(peak).toBeGreaterThan(15);
     expect(peak).toBeLessThan(80);

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
 import { balancersUnder, killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const SERVICE = 'pool-it';
-const BASE_PORT = 23_101;
+const BASE_PORT = poolPort(PORT_BLOCKS.localPool);
 
 // Every `up` costs seconds, more on a loaded 2-core machine: generous per-test budget.
 const SLOW = 600_000;

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalOptions, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
 import { pidAlive } from '../../provisioners/pulumi-local/locks';
 import { descendants, killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const FAILING = 'failing-it';
 const LOCKED = 'lock-it';
+const SAMPLE_SERVICE = path.join(__dirname, '..', '..', 'examples', 'sample-service', 'server.js');
 
 // Every `up` costs seconds, more on a loaded 2-core machine: generous per-test budget.
 const SLOW = 600_000;
@@ -22,14 +24,26 @@ describe('pulumi-local provisioner (real engine)', () => {
   let p: PulumiLocalProvisioner;
   const logs: string[] = [];
 
+  // While this file exists, LOCKED's new members wait before they start listening, so an update
+  // that starts them cannot finish: the crash test kills it at a point it chose, not at a race.
+  let hold: string;
+
   beforeAll(() => {
     root = tempRoot('prov');
+    hold = path.join(root, 'hold-members');
     opts = {
       rootDir: path.join(root, 'pulumi'),
       pulumiHome: path.join(root, 'home'),
       services: {
-        [FAILING]: { basePort: 23_301, env: { SAMPLE_FAIL_HEALTH: '1' }, drainMs: 300 },
-        [LOCKED]: { basePort: 23_401, drainMs: 300, loadBalancer: false },
+        [FAILING]: { basePort: poolPort(PORT_BLOCKS.provisioner, 0), env: { SAMPLE_FAIL_HEALTH: '1' }, drainMs: 300 },
+        [LOCKED]: {
+          basePort: poolPort(PORT_BLOCKS.provisioner, 1),
+          drainMs: 300,
+          loadBalancer: false,
+          command: ['sh', '-c', 'while [ -e "$1" ]; do sleep 0.05; done; exec "$0" "$2"', process.execPath, hold, SAMPLE_SERVICE],
+          // A held member must not time out while the test holds it.
+          startTimeoutMs: 600_000,
+        },
       },
       verifyTimeoutMs: 2_500,
       lockPollMs: 100,
@@ -39,6 +53,7 @@ describe('pulumi-local provisioner (real engine)', () => {
   });
 
   afterAll(async () => {
+    fs.rmSync(hold, { force: true });
     for (const s of [FAILING, LOCKED]) {
       try {
         await p?.destroy(s);
@@ -82,15 +97,19 @@ describe('pulumi-local provisioner (real engine)', () => {
     const poolDir = path.join(p.paths.poolsRoot, LOCKED);
     await p.apply(plan(LOCKED, { default: 1 }));
     const [survivor] = membersUnder(poolDir);
-    // Scale 1 → 4 and SIGKILL the CLI (and its plugin processes, not the members) as soon as the
-    // provider has started a new member: what a worker crash or OOM kill does in the middle of `up`.
+    // Scale 1 → 4 and SIGKILL the CLI (and its plugin processes, not the members) while the provider
+    // waits for its three new members: what a worker crash or OOM kill does in the middle of `up`.
+    // The members are held (see `hold`), so the update is still running whenever the kill comes;
+    // before, the test raced the update's end and lost under load (the update had finished).
+    fs.writeFileSync(hold, '');
     const crashed = p.apply(plan(LOCKED, { default: 4 })).then(
       () => 'finished',
       (e: unknown) => `failed: ${String(e).slice(0, 80)}`,
     );
     const lock = await waitFor(async () => (await p.locks(LOCKED))[0], 120_000, 'the update to take the lock', 5);
-    await waitFor(() => membersUnder(poolDir).length > 1, 120_000, 'a new member to start', 5);
+    await waitFor(() => membersUnder(poolDir).length === 4, 120_000, 'the three new members to be started');
     const members = new Set(processesUnder(root).map((x) => x.pid));
+    expect(await p.locks(LOCKED)).toMatchObject([{ pid: lock.pid, alive: true }]); // still in the update
     for (const pid of [lock.pid, ...descendants(lock.pid).filter((d) => !members.has(d))]) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -103,12 +122,19 @@ describe('pulumi-local provisioner (real engine)', () => {
     expect(fs.existsSync(lock.file)).toBe(true); // the dead CLI left its lock behind
     expect(await p.locks(LOCKED)).toMatchObject([{ pid: lock.pid, alive: false }]);
     const strays = membersUnder(poolDir).length;
-    expect(strays).toBeGreaterThan(1); // started by the killed update, recorded nowhere
+    expect(strays).toBe(4); // the survivor and three started by the killed update, recorded nowhere
+    fs.rmSync(hold); // the next apply's new member may start
+    // The held strays now start for real (their wait loop's `sleep`s, which share the pool's
+    // environment, are gone once all four are the sample service): exactly three orphans to reap.
+    await waitFor(() => {
+      const procs = processesUnder(poolDir);
+      return procs.length === 4 && procs.every((x) => x.cmdline.startsWith(process.execPath));
+    }, 60_000, 'the held members to start');
 
     const before = { ...p.stats };
     const res = await p.apply(plan(LOCKED, { default: 2 }));
     expect(p.stats.staleLocksCleared).toBe(before.staleLocksCleared + 1);
-    expect(p.stats.orphansReaped).toBeGreaterThanOrEqual(before.orphansReaped + strays - 1);
+    expect(p.stats.orphansReaped).toBe(before.orphansReaped + strays - 1);
     expect(res.applied.tiers).toEqual({ default: 2 });
     const now = membersUnder(poolDir).map((x) => x.pid).sort();
     expect(now).toEqual((res.applied.details?.members as Array<{ pid: number }>).map((m) => m.pid).sort());

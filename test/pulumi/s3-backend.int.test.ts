@@ -24,6 +24,7 @@ import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers
 import { createSandbox, flat, serviceConfig, type Sandbox } from '../helpers/sandbox';
 import { connectTestTemporal, withWorker, type TestTemporal } from '../helpers/temporal';
 import { killLeftovers, waitFor } from './helpers';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const TIMEOUTS = { stepSeconds: 60, forecastSeconds: 30, provisionSeconds: 240, heartbeatSeconds: 5, verifySeconds: 60 };
 const BUCKET = 'kinetic-pulumi';
@@ -95,7 +96,7 @@ describe('Pulumi state in an S3-compatible bucket', () => {
     const service = 's3-pool';
     const prefix = `e2e-${Date.now()}/state/`;
     const backend = backendUrl(prefix);
-    const { sb, poolDir } = poolSandbox(service, 23_601, backend);
+    const { sb, poolDir } = poolSandbox(service, poolPort(PORT_BLOCKS.s3Backend, 0), backend);
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision(service, { timeouts: TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
@@ -115,7 +116,7 @@ describe('Pulumi state in an S3-compatible bucket', () => {
 
     // Another root (another host's view) reads the stack's outputs through the backend.
     const otherRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-s3be-other-'));
-    const elsewhere = createPulumiLocalProvisioner({ rootDir: otherRoot, backend, services: { [service]: { basePort: 23_601 } } });
+    const elsewhere = createPulumiLocalProvisioner({ rootDir: otherRoot, backend, services: { [service]: { basePort: poolPort(PORT_BLOCKS.s3Backend, 0) } } });
     const v = await elsewhere.verify({ decisionId: rec.id, service, tiers: { default: 4 }, total: 4 });
     expect(v).toMatchObject({ ok: true, expected: 4, healthy: 4 });
     expect(fs.readdirSync(otherRoot)).toEqual([]); // read without the CLI: nothing written there
@@ -124,7 +125,7 @@ describe('Pulumi state in an S3-compatible bucket', () => {
 
   it('a stack lock held by a worker killed on another host is cleared and the decision completes', async () => {
     const service = 'xhost-pool';
-    const basePort = 23_701;
+    const basePort = poolPort(PORT_BLOCKS.s3Backend, 1);
     const prefix = `xhost-${Date.now()}/state/`;
     const backend = backendUrl(prefix);
     const hostB = poolSandbox(service, basePort, backend);

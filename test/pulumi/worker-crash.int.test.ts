@@ -11,10 +11,11 @@ import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../..
 import { REPO_ROOT } from '../../provisioners/pulumi-local/env';
 import { pluginsOfBackend } from '../../provisioners/orphan-plugins';
 import { killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const SLOW = 600_000;
 const SERVICE = 'crash-it';
-const BASE_PORT = 23_501;
+const BASE_PORT = poolPort(PORT_BLOCKS.workerCrash);
 
 describe('worker SIGKILL during up', () => {
   let root: string;

@@ -50,15 +50,15 @@ describe('Postgres audit log', () => {
     expect(log).toBeInstanceOf(PostgresAuditLog);
     const a = await log.append(auditRecord('a'));
     expect(a).toMatchObject({ written: true, seq: 1, hash: chainHash(GENESIS, 1, auditRecord('a')) });
-    expect(await log.append(auditRecord('a', 'web', { outcome: 'failed' }))).toEqual({ ...a, written: false });
-    const b = await log.append(auditRecord('b', 'api'));
+    expect(await log.append(auditRecord('a', 'webauditpg', { outcome: 'failed' }))).toEqual({ ...a, written: false });
+    const b = await log.append(auditRecord('b', 'apiauditpg'));
     expect(b).toMatchObject({ written: true, seq: 2 });
     expect((await log.all()).map((r) => r.id)).toEqual(['a', 'b']);
     expect(await log.find('a')).toEqual(auditRecord('a'));
     expect(await log.find('zzz')).toBeUndefined();
-    expect((await log.forService('api')).map((r) => r.id)).toEqual(['b']);
+    expect((await log.forService('apiauditpg')).map((r) => r.id)).toEqual(['b']);
     const rows = (await sql.query(`SELECT seq, decision_id, service, outcome, prev_hash, hash, record FROM "${schema}".audit_log ORDER BY seq`)).rows;
-    expect(rows[1]).toMatchObject({ seq: '2', decision_id: 'b', service: 'api', outcome: 'committed', prev_hash: a.hash, hash: b.hash, record: canonicalJson(auditRecord('b', 'api')) });
+    expect(rows[1]).toMatchObject({ seq: '2', decision_id: 'b', service: 'apiauditpg', outcome: 'committed', prev_hash: a.hash, hash: b.hash, record: canonicalJson(auditRecord('b', 'apiauditpg')) });
     expect(await log.verify()).toMatchObject({ ok: true, sink: 'postgres', records: 2, chained: 2, head: { seq: 2, hash: b.hash } });
   });
 
@@ -123,7 +123,7 @@ const who = process.argv[2];
     pg.stop();
     try {
       await expect(log.append(auditRecord('b'))).rejects.toThrow(/^state\.postgres\.urlEnv: cannot reach Postgres at postgres:\/\/kinetic@127\.0\.0\.1:\d+\/postgres/);
-      await expect(log.forService('web')).rejects.toThrow(/cannot reach Postgres/);
+      await expect(log.forService('webauditpg')).rejects.toThrow(/cannot reach Postgres/);
     } finally {
       pg.start();
       await sql.end().catch(() => undefined);

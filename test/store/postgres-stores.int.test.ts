@@ -51,8 +51,8 @@ describe('Postgres prediction store', () => {
 describe('Postgres metrics history (local pool)', () => {
   it('stores samples by step timestamp, once per step whoever scrapes, and reads gaps as gaps', async () => {
     const s = state();
-    const a = new PostgresRateHistory(postgresHandle(s.postgres), 'web', 60);
-    const b = new PostgresRateHistory(postgresHandle(s.postgres), 'web', 60);
+    const a = new PostgresRateHistory(postgresHandle(s.postgres), 'webpgstores', 60);
+    const b = new PostgresRateHistory(postgresHandle(s.postgres), 'webpgstores', 60);
     const t0 = Date.parse('2026-11-27T10:00:00Z');
     await a.append(10, t0 + 5_000);
     await b.append(11, t0 + 20_000); // the same step from another host: the first write stands
@@ -66,7 +66,7 @@ describe('Postgres metrics history (local pool)', () => {
     expect(series.gaps).toEqual([{ index: 2, length: 1 }]);
     // At most `points` steps, ending at the newest sample.
     expect(await a.read(2, 60, new Date(t0 + 5 * 60_000))).toMatchObject({ start: t0 + 2 * 60_000, values: [NaN, 40] });
-    expect((await new PostgresRateHistory(postgresHandle(s.postgres), 'api', 60).read(10, 60, new Date(t0 + 5 * 60_000))).values).toEqual([]);
+    expect((await new PostgresRateHistory(postgresHandle(s.postgres), 'apipgstores', 60).read(10, 60, new Date(t0 + 5 * 60_000))).values).toEqual([]);
   });
 
   it('the local-pool source with state.store postgres scrapes into the table, and a restarted worker reads the history back', async () => {
@@ -81,22 +81,22 @@ describe('Postgres metrics history (local pool)', () => {
       const sb = createSandbox();
       const s = state();
       sb.writeConfig(
-        { rates: serviceConfig('unused.csv', { metrics: { source: 'local-pool', url: `http://127.0.0.1:${(lb.address() as AddressInfo).port}`, stepSeconds: 1, historyPoints: 50 } }) },
+        { ratespgstores: serviceConfig('unused.csv', { metrics: { source: 'local-pool', url: `http://127.0.0.1:${(lb.address() as AddressInfo).port}`, stepSeconds: 1, historyPoints: 50 } }) },
         { state: s },
       );
       const cfg = loadConfig(sb.configPath);
-      const source = () => createMetricsSource(cfg.services.rates.metrics, { service: 'rates', serviceConfig: cfg.services.rates, stateRoot: cfg.stateRoot, state: cfg.state });
-      const first = await source().range('rates', 'rps', new Date(Date.now() - 60_000), new Date(), 1);
+      const source = () => createMetricsSource(cfg.services.ratespgstores.metrics, { service: 'ratespgstores', serviceConfig: cfg.services.ratespgstores, stateRoot: cfg.stateRoot, state: cfg.state });
+      const first = await source().range('ratespgstores', 'rps', new Date(Date.now() - 60_000), new Date(), 1);
       expect(first.values.filter((v) => !Number.isNaN(v)).length).toBeGreaterThanOrEqual(2);
       expect(first.start % 1000).toBe(0); // step-aligned timestamps, not row positions
       stopLocalPoolScrapers(); // the worker stops; its history stays in Postgres
       const c = new Client(pg.url);
       await c.connect();
-      const rows = (await c.query(`SELECT value FROM "${s.postgres.schema}".metrics_history WHERE service = 'rates'`)).rows;
+      const rows = (await c.query(`SELECT value FROM "${s.postgres.schema}".metrics_history WHERE service = 'ratespgstores'`)).rows;
       await c.end();
       expect(rows.length).toBeGreaterThanOrEqual(2);
       expect(rows.every((r) => r.value > 0)).toBe(true); // 5 requests per ~1 s
-      const again = await source().range('rates', 'rps', new Date(Date.now() - 60_000), new Date(), 1);
+      const again = await source().range('ratespgstores', 'rps', new Date(Date.now() - 60_000), new Date(), 1);
       expect(again.values.filter((v) => !Number.isNaN(v)).length).toBeGreaterThanOrEqual(rows.length);
     } finally {
       stopLocalPoolScrapers();

@@ -16,7 +16,7 @@ afterAll(async () => t?.close());
 function manualApprovalSandbox(timeout = '30s') {
   const sb = createSandbox();
   sb.writeConfig({
-    web: serviceConfig(sb.csv('web', flat(55)), {
+    webapproval: serviceConfig(sb.csv('webapproval', flat(55)), {
       approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com', 'bob@example.com'], timeout },
     }),
   });
@@ -33,21 +33,21 @@ async function waitForStage(decisionId: string, stage: string) {
   }
 }
 
-const fleet = async (root: string) => (await new DryRunProvisioner({ stateRoot: root, initialInstances: 2 }).current('web')).total;
+const fleet = async (root: string) => (await new DryRunProvisioner({ stateRoot: root, initialInstances: 2 }).current('webapproval')).total;
 
 describe('manual approval through Temporal Updates', () => {
   it('a listed approver approves; an unlisted identity is refused by the validator', async () => {
     const sb = manualApprovalSandbox();
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('webapproval', { timeouts: FAST_TIMEOUTS });
       const waiting = await waitForStage(s.decisionId, 'approval');
       expect(waiting.approval).toMatchObject({ mode: 'manual' });
       expect(waiting.approval?.reasons[0]).toMatch(/above the auto-approve limit of 1/);
       const err = await t.kinetic.approve(s.decisionId, 'mallory@example.com').catch((e) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(String(err.cause?.message)).toMatch(/"mallory@example.com" may not approve decisions of web/);
+      expect(String(err.cause?.message)).toMatch(/"mallory@example.com" may not approve decisions of webapproval/);
       // Still waiting: the refused update left no trace.
-      const h = t.client.workflow.getHandle('scale-web');
+      const h = t.client.workflow.getHandle('scale-webapproval');
       expect(await h.query(currentStepQuery)).toBe('approval');
       const after = await t.kinetic.approve(s.decisionId, 'bob@example.com', 'planned sale');
       expect(after.approval).toMatchObject({ decision: 'approved', decidedBy: 'bob@example.com' });
@@ -61,11 +61,11 @@ describe('manual approval through Temporal Updates', () => {
   it('a rejection ends the decision, releases the reservation and provisions nothing', async () => {
     const sb = manualApprovalSandbox();
     const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('webapproval', { timeouts: FAST_TIMEOUTS });
       await waitForStage(s.decisionId, 'approval');
-      expect((await bookOf(t, 'pool:web')).reservations.map((r) => r.decisionId)).toContain(s.decisionId);
+      expect((await bookOf(t, 'pool:webapproval')).reservations.map((r) => r.decisionId)).toContain(s.decisionId);
       await t.kinetic.reject(s.decisionId, 'alice@example.com', 'not during the freeze');
-      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:webapproval')] as const;
     });
     expect(rec.outcome).toBe('approval-rejected');
     expect(rec.reason).toBe('rejected by alice@example.com: not during the freeze');
@@ -79,7 +79,7 @@ describe('manual approval through Temporal Updates', () => {
   it('no answer within the timeout rejects', async () => {
     const sb = manualApprovalSandbox('1s');
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('webapproval', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('approval-timeout');

@@ -11,17 +11,17 @@ afterAll(async () => t?.close());
 
 describe('bad input ends a decision with a clear reason and changes nothing', () => {
   const cases: Array<[string, Array<number | string>, RegExp]> = [
-    ['a NaN value', [...flat(10, 5), 'NaN', ...flat(10, 5)], /web\.csv:7: column "value" is "NaN", not a number; fix or remove the row/],
-    ['a negative value', [...flat(10, 5), -4, ...flat(10, 5)], /web\.csv:7: column "value" is -4; demand cannot be negative/],
-    ['an empty file', [], /web\.csv: no data rows/],
+    ['a NaN value', [...flat(10, 5), 'NaN', ...flat(10, 5)], /webbadinput\.csv:7: column "value" is "NaN", not a number; fix or remove the row/],
+    ['a negative value', [...flat(10, 5), -4, ...flat(10, 5)], /webbadinput\.csv:7: column "value" is -4; demand cannot be negative/],
+    ['an empty file', [], /webbadinput\.csv: no data rows/],
     ['a blank cell', [...flat(10, 3), '', ...flat(10, 3)], /not a number/],
   ];
   for (const [name, values, message] of cases) {
     it(`metrics with ${name}`, async () => {
       const sb = createSandbox();
-      sb.writeConfig({ web: serviceConfig(sb.csv('web', values)) });
+      sb.writeConfig({ webbadinput: serviceConfig(sb.csv('webbadinput', values)) });
       const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-        const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+        const s = await t.kinetic.startDecision('webbadinput', { timeouts: FAST_TIMEOUTS });
         return t.kinetic.waitForDecision(s.decisionId);
       });
       expect(rec.outcome).toBe('failed');
@@ -34,23 +34,23 @@ describe('bad input ends a decision with a clear reason and changes nothing', ()
 
   it('an unknown service names the services that exist', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10))) });
+    sb.writeConfig({ webbadinput: serviceConfig(sb.csv('webbadinput', flat(10))) });
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('checkout', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('checkoutbadinput', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('failed');
-    expect(rec.error).toBe('unknown service "checkout"; kinetic.yaml defines: web');
+    expect(rec.error).toBe('unknown service "checkoutbadinput"; kinetic.yaml defines: webbadinput');
   });
 
   it('a config broken after start fails the next decision with the field path', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(10)), { targetUtilization: 1.5 }) });
+    sb.writeConfig({ webbadinput: serviceConfig(sb.csv('webbadinput', flat(10)), { targetUtilization: 1.5 }) });
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('webbadinput', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('failed');
-    expect(rec.error).toMatch(/services\.web\.targetUtilization: Too big: expected number to be <=1/);
+    expect(rec.error).toMatch(/services\.webbadinput\.targetUtilization: Too big: expected number to be <=1/);
   });
 });

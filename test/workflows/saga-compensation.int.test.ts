@@ -15,16 +15,16 @@ afterAll(async () => t?.close());
 function faultySandbox(faults: Record<string, unknown>) {
   const sb = createSandbox();
   sb.writeConfig({
-    web: serviceConfig(sb.csv('web', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, ...faults } }),
+    webcomp: serviceConfig(sb.csv('webcomp', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, ...faults } }),
   });
   return sb;
 }
 
-/** The decision's record and, after it, the budget authority's book of the web pool. */
+/** The decision's record and, after it, the budget authority's book of the webcomp pool. */
 async function decide(configPath: string) {
   return withWorker(t, { configPath }, async () => {
-    const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
-    return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
+    const s = await t.kinetic.startDecision('webcomp', { timeouts: FAST_TIMEOUTS });
+    return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:webcomp')] as const;
   });
 }
 
@@ -38,7 +38,7 @@ describe('compensation after provisioning', () => {
     // Reverse order: capacity first (registered last), then the budget reservation.
     expect(rec.compensation.map((c) => c.step)).toEqual(['rollback capacity', 'release budget']);
     expect(rec.compensation.every((c) => c.ok)).toBe(true);
-    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('web');
+    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('webcomp');
     expect(fleet.tiers).toEqual({ default: 2 });
     // The fleet really moved (2 → 4) before the fault, then came back.
     expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['partial:4', 'rollback:2']);
@@ -53,7 +53,7 @@ describe('compensation after provisioning', () => {
     expect(rec.verification).toMatchObject({ ok: false, reasons: ['injected fault: no member answered /healthz'] });
     expect(rec.reason).toMatch(/verification failed/);
     expect(rec.compensation.map((c) => c.step)).toEqual(['rollback capacity', 'release budget']);
-    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('web');
+    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('webcomp');
     expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['apply:6', 'rollback:2']);
     expect((await new FileAuditLog(sb.stateRoot).all())).toHaveLength(1);
     expect(book.committed).toEqual({});
@@ -65,11 +65,11 @@ describe('compensation uses what the decision recorded at its start', () => {
   it('kinetic.yaml broken during a slow apply: the failed verification still rolls back and releases (rolled-back, not compensation-failed)', async () => {
     const sb = faultySandbox({ failVerify: true, applyDelayMs: 4000 });
     const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('webcomp', { timeouts: FAST_TIMEOUTS });
       for (let i = 0; i < 300 && (await t.kinetic.getDecision(s.decisionId)).stage !== 'provision'; i++) await new Promise((r) => setTimeout(r, 50));
       // A bad edit while the decision applies: invalid YAML, and an unknown field on the next line.
       writeFileSync(sb.configPath, `${readFileSync(sb.configPath, 'utf8')}\nbogusField: [unclosed\n`);
-      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:web')] as const;
+      return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:webcomp')] as const;
     });
     expect(rec.outcome).toBe('rolled-back');
     expect(rec.error).toMatch(/verification failed: injected fault: no member answered \/healthz/);
@@ -77,7 +77,7 @@ describe('compensation uses what the decision recorded at its start', () => {
       { step: 'rollback capacity', ok: true, message: 'fleet back to 2 instances' },
       { step: 'release budget', ok: true, message: expect.stringMatching(/released/) },
     ]);
-    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('web');
+    const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('webcomp');
     expect(fleet.tiers).toEqual({ default: 2 });
     expect(fleet.history.map((h) => `${h.kind}:${h.to.default}`)).toEqual(['apply:6', 'rollback:2']);
     expect(book.reservations).toEqual([]);

@@ -16,10 +16,10 @@ describe('scaling decision saga: happy paths', () => {
   it('scales out from the forecast, commits, records once and tags the workflow', async () => {
     const sb = createSandbox();
     // Flat demand of 55 with capacity 10 at 100% → 6 instances; the fleet starts at 2.
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55))) });
+    sb.writeConfig({ webhappy: serviceConfig(sb.csv('webhappy', flat(55))) });
     const [record, budget] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const started = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS, trigger: { kind: 'test' } });
-      return [await t.kinetic.waitForDecision(started.decisionId), await bookOf(t, 'pool:web')] as const;
+      const started = await t.kinetic.startDecision('webhappy', { timeouts: FAST_TIMEOUTS, trigger: { kind: 'test' } });
+      return [await t.kinetic.waitForDecision(started.decisionId), await bookOf(t, 'pool:webhappy')] as const;
     });
     expect(record.outcome).toBe('committed');
     expect(record.plan).toMatchObject({ from: 2, to: 6, direction: 'out', needed: 6 });
@@ -35,14 +35,14 @@ describe('scaling decision saga: happy paths', () => {
     }
 
     const fleet = new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 });
-    expect((await fleet.current('web')).total).toBe(6);
+    expect((await fleet.current('webhappy')).total).toBe(6);
     const ledger = (await new FileAuditLog(sb.stateRoot).all());
     expect(ledger.map((r) => r.id)).toEqual([record.id]);
     expect(budget.reservations).toEqual([]);
-    expect(budget.committed.web.monthly).toBeCloseTo(6 * 0.1 * 730.5);
+    expect(budget.committed.webhappy.monthly).toBeCloseTo(6 * 0.1 * 730.5);
 
     const desc = await t.client.workflow.getHandle(record.workflowId, record.runId).describe();
-    expect(desc.typedSearchAttributes.get(SA_SERVICE)).toBe('web');
+    expect(desc.typedSearchAttributes.get(SA_SERVICE)).toBe('webhappy');
     expect(desc.typedSearchAttributes.get(SA_DIRECTION)).toBe('out');
     expect(desc.typedSearchAttributes.get(SA_OUTCOME)).toBe('committed');
     expect(desc.memo).toMatchObject({ plan: { from: 2, to: 6, direction: 'out' } });
@@ -50,11 +50,11 @@ describe('scaling decision saga: happy paths', () => {
 
   it('scales in when demand falls, and does nothing when the fleet already fits', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ api: serviceConfig(sb.csv('api', flat(25)), { provisioner: { type: 'dry-run', initialInstances: 8 } }) });
+    sb.writeConfig({ apihappy: serviceConfig(sb.csv('apihappy', flat(25)), { provisioner: { type: 'dry-run', initialInstances: 8 } }) });
     const [scaleIn, noChange] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const a = await t.kinetic.startDecision('api', { timeouts: FAST_TIMEOUTS });
+      const a = await t.kinetic.startDecision('apihappy', { timeouts: FAST_TIMEOUTS });
       const first = await t.kinetic.waitForDecision(a.decisionId);
-      const b = await t.kinetic.startDecision('api', { timeouts: FAST_TIMEOUTS });
+      const b = await t.kinetic.startDecision('apihappy', { timeouts: FAST_TIMEOUTS });
       return [first, await t.kinetic.waitForDecision(b.decisionId)];
     });
     expect(scaleIn.outcome).toBe('committed');

@@ -22,7 +22,7 @@ async function champion(stateRoot: string, model: string, values: number[], ends
   const id = `${model}-champ-${endsAgoMs}`;
   await store.put({
     id,
-    service: 'web',
+    service: 'weblearn',
     model,
     createdAt: new Date(end).toISOString(),
     status: 'candidate',
@@ -34,18 +34,18 @@ async function champion(stateRoot: string, model: string, values: number[], ends
     },
     artifact: fitted.serialize(),
   });
-  await store.promote('web', id, 'test', 'seeded');
+  await store.promote('weblearn', id, 'test', 'seeded');
   return id;
 }
 
 describe('learning reaches the decision', () => {
   it('forecasts with the champion versions and the learned weights, names them in the record, and stores the prediction it acted on', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55, 60)), { learning: { models: ['naive', 'ewma'] } }) });
+    sb.writeConfig({ weblearn: serviceConfig(sb.csv('weblearn', flat(55, 60)), { learning: { models: ['naive', 'ewma'] } }) });
     const champ = await champion(sb.stateRoot, 'ewma', flat(55, 60), MINUTE);
-    await new FileWeightsStore(sb.stateRoot).append({ service: 'web', weights: { naive: 0.3, ewma: 0.7 }, source: 'test-reweight', evaluatedThrough: 0, observations: 12, meanLoss: {}, reason: 'seeded' });
+    await new FileWeightsStore(sb.stateRoot).append({ service: 'weblearn', weights: { naive: 0.3, ewma: 0.7 }, source: 'test-reweight', evaluatedThrough: 0, observations: 12, meanLoss: {}, reason: 'seeded' });
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('weblearn', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('committed');
@@ -57,7 +57,7 @@ describe('learning reaches the decision', () => {
     expect(rec.forecast?.planned).toMatchObject({ quantile: 0.95, bound: expect.any(String) });
     expect(rec.forecast?.predictionId).toBe(rec.id);
     expect(rec.forecast?.notes.join('\n')).toMatch(/naive: no champion yet; fitted at decision time/);
-    const [pred] = await new FilePredictionStore(sb.stateRoot).forService('web');
+    const [pred] = await new FilePredictionStore(sb.stateRoot).forService('weblearn');
     expect(pred).toMatchObject({ id: rec.id, decisionId: rec.id, weights: { naive: 0.3, ewma: 0.7 }, weightsVersion: 1, models: { naive: 'fitted-now', ewma: champ } });
     expect(pred.plannedDemand).toBeCloseTo(rec.forecast!.planned!.demand, 9);
     expect(Object.keys(pred.perModel).sort()).toEqual(['ewma', 'naive']);
@@ -65,10 +65,10 @@ describe('learning reaches the decision', () => {
 
   it('does not use a champion whose data is older than forecast.championMaxAge', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ web: serviceConfig(sb.csv('web', flat(55, 60)), { learning: { models: ['ewma'] }, forecast: { championMaxAge: '1h' } }) });
+    sb.writeConfig({ weblearn: serviceConfig(sb.csv('weblearn', flat(55, 60)), { learning: { models: ['ewma'] }, forecast: { championMaxAge: '1h' } }) });
     const champ = await champion(sb.stateRoot, 'ewma', flat(55, 60), 3 * 3_600_000);
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('weblearn', { timeouts: FAST_TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.forecast?.models?.[0]).toMatchObject({ model: 'ewma', version: 'fitted-now', source: 'fitted-now' });

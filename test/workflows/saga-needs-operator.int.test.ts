@@ -36,7 +36,7 @@ function brokenRollbackSandbox() {
   const company = `ops-${randomUUID().slice(0, 8)}`;
   const webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
   sb.writeConfig(
-    { web: serviceConfig(sb.csv('web', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, failVerify: true, failRollback: true } }) },
+    { needsop: serviceConfig(sb.csv('needsop', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, failVerify: true, failRollback: true } }) },
     { taskQueue: t.taskQueue, budgets: { company: { name: company, monthly: 1_000_000 }, alerts: { webhook } } },
   );
   return { sb, root: `company:${company}` };
@@ -55,7 +55,7 @@ describe('compensation-failed holds the reservation and waits for an operator', 
   it('alerts, keeps the reservation, refuses non-approvers, and releases it once the operator fixed the fleet', async () => {
     const { sb, root } = brokenRollbackSandbox();
     await withWorker(t, { configPath: sb.configPath }, async () => {
-      const { decisionId } = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const { decisionId } = await t.kinetic.startDecision('needsop', { timeouts: FAST_TIMEOUTS });
       const waiting = await waitForStage(decisionId, 'needs-operator');
       expect(waiting.outcome).toBe('compensation-failed');
       expect(waiting.compensation.map((c) => [c.step, c.ok])).toEqual([['rollback capacity', false], ['hold budget', true]]);
@@ -67,12 +67,12 @@ describe('compensation-failed holds the reservation and waits for an operator', 
       for (let i = 0; i < 100 && !received.some((r) => r.body.decisionId === decisionId); i++) await new Promise((r) => setTimeout(r, 100));
       const alert = received.find((r) => r.body.decisionId === decisionId)!;
       expect(alert.headers['idempotency-key']).toBe(`${decisionId}/compensation-failed`);
-      expect(alert.body).toMatchObject({ kind: 'kinetic.compensation-failed', severity: 'error', service: 'web', idempotencyKey: `${decisionId}/compensation-failed` });
+      expect(alert.body).toMatchObject({ kind: 'kinetic.compensation-failed', severity: 'error', service: 'needsop', idempotencyKey: `${decisionId}/compensation-failed` });
       expect(alert.body.resolveWith).toMatch(new RegExp(`^kinetic resolve ${decisionId} --as`));
 
       await expect(t.kinetic.resolve(decisionId, 'mallory@example.com')).rejects.toThrow();
       // The operator puts the fleet back by hand, then resolves.
-      await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).rollback({ service: 'web', tiers: { default: 2 }, total: 2 });
+      await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).rollback({ service: 'needsop', tiers: { default: 2 }, total: 2 });
       const resolved = await t.kinetic.resolve(decisionId, 'alice@example.com', 'rolled back by hand');
       expect(resolved.resolution).toMatchObject({ by: 'alice@example.com', comment: 'rolled back by hand', budget: 'released', fleet: { total: 2 } });
 
@@ -94,11 +94,11 @@ describe('compensation-failed holds the reservation and waits for an operator', 
   it('kinetic resolve --json: a fleet left at the plan commits the held reservation', async () => {
     const { sb, root } = brokenRollbackSandbox();
     await withWorker(t, { configPath: sb.configPath }, async () => {
-      const { decisionId } = await t.kinetic.startDecision('web', { timeouts: FAST_TIMEOUTS });
+      const { decisionId } = await t.kinetic.startDecision('needsop', { timeouts: FAST_TIMEOUTS });
       await waitForStage(decisionId, 'needs-operator');
       const refused = await kinetic(['resolve', decisionId, '--as', 'eve@example.com', '--config', sb.configPath]);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/"eve@example.com" may not resolve decisions of web; approvers: alice@example.com/);
+      expect(refused.stderr).toMatch(/"eve@example.com" may not resolve decisions of needsop; approvers: alice@example.com/);
       const out = await kinetic(['resolve', decisionId, '--as', 'alice@example.com', '--json', '--config', sb.configPath]);
       expect(out.code).toBe(0);
       const resolved = JSON.parse(out.stdout.trim()) as { id: string; outcome: string; resolution: unknown };
@@ -106,7 +106,7 @@ describe('compensation-failed holds the reservation and waits for an operator', 
       await t.kinetic.waitForDecision(decisionId);
       const book = await bookOf(t, root);
       expect(book.reservations).toEqual([]);
-      expect(Object.keys(book.committed)).toEqual(['web']);
+      expect(Object.keys(book.committed)).toEqual(['needsop']);
     });
   });
 });

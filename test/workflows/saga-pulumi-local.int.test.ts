@@ -7,6 +7,9 @@ import { FileAuditLog } from '../../store/audit';
 import { createSandbox, flat, Sandbox, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, TestTemporal, withWorker } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/worker-process';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
+
+const PORTS = PORT_BLOCKS.sagaPulumiLocal;
 
 /**
  * The saga through the real Pulumi engine and real processes (issue 3): scale-out, failed
@@ -46,7 +49,7 @@ function poolSandbox(service: string, basePort: number, extra: Record<string, un
 
 describe('saga through pulumi-local', () => {
   it('scales out a real pool: members start, answer /healthz, the balancer sees them', async () => {
-    const { sb, members } = poolSandbox('pool-a', 21101);
+    const { sb, members } = poolSandbox('pool-a', poolPort(PORTS, 0));
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('pool-a', { timeouts: TIMEOUTS });
       return t.kinetic.waitForDecision(s.decisionId);
@@ -56,12 +59,12 @@ describe('saga through pulumi-local', () => {
     expect(rec.provisioning).toMatchObject({ provisioner: 'pulumi-local', changed: true });
     expect(rec.verification).toMatchObject({ ok: true, expected: 4, healthy: 4 });
     expect(members()).toBe(5); // 4 members + the balancer
-    const lb = JSON.parse(execFileSync('curl', ['-s', 'http://127.0.0.1:21100/lb/members'], { encoding: 'utf8' }));
+    const lb = JSON.parse(execFileSync('curl', ['-s', `http://127.0.0.1:${poolPort(PORTS, 0) - 1}/lb/members`], { encoding: 'utf8' }));
     expect(lb.members.filter((m: { healthy: boolean }) => m.healthy)).toHaveLength(4);
   });
 
   it('failed verification rolls the real pool back to its previous size, budget released', async () => {
-    const { sb, members } = poolSandbox('pool-b', 21201, { env: { SAMPLE_FAIL_HEALTH: '1' } });
+    const { sb, members } = poolSandbox('pool-b', poolPort(PORTS, 1), { env: { SAMPLE_FAIL_HEALTH: '1' } });
     const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('pool-b', { timeouts: { ...TIMEOUTS, verifySeconds: 20 } });
       return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'pool:pool-b')] as const;
@@ -74,7 +77,7 @@ describe('saga through pulumi-local', () => {
   });
 
   it('a worker SIGKILLed during `pulumi up`: the decision completes once, no lock, no orphans', async () => {
-    const { sb, poolDir, members } = poolSandbox('pool-c', 21301);
+    const { sb, poolDir, members } = poolSandbox('pool-c', poolPort(PORTS, 2));
     const startWorker = () => startWorkerProcess(t.taskQueue, sb.configPath, children);
     const first = await startWorker();
     const s = await t.kinetic.startDecision('pool-c', { timeouts: { ...TIMEOUTS, heartbeatSeconds: 5 } });

@@ -38,13 +38,13 @@ afterAll(async () => {
 
 const POOLS = TEST_POOLS;
 const tiered = (csv: string, overrides: Record<string, unknown> = {}) =>
-  tieredServiceConfig(csv, { budget: { monthly: 100000, project: 'shop' }, ...overrides });
+  tieredServiceConfig(csv, { budget: { monthly: 100000, project: 'shoptiered' }, ...overrides });
 
 const budgets = (projectMonthly: number, extra: Record<string, unknown> = {}) => ({
   budgets: {
     company: { name: 'acme', monthly: 100000 },
     departments: { platform: { monthly: 50000 } },
-    projects: { shop: { monthly: projectMonthly, department: 'platform' } },
+    projects: { shoptiered: { monthly: projectMonthly, department: 'platform' } },
     alerts: { webhook: hookUrl },
     ...extra,
   },
@@ -57,12 +57,12 @@ describe('tiered planning in the saga', () => {
   it('allocates across pools and regions, checks every budget level, fires each alert once and explains it all', async () => {
     const sb = createSandbox();
     // Flat 80 req/s, 10 per instance: P50 need 8, +10% buffer floor → 9 instances.
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80))) }, budgets(900));
+    sb.writeConfig({ shoptiered: tiered(sb.csv('shoptiered', flat(80))) }, budgets(900));
     received.length = 0;
     const report = (extra: string[]) => kinetic(['budget', 'report', ...extra, '--config', sb.configPath, '--task-queue', t.taskQueue]);
     const [first, second, book, reportJson, reportTable] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const one = await decide('shop');
-      const two = await decide('shop', 10);
+      const one = await decide('shoptiered');
+      const two = await decide('shoptiered', 10);
       // The authority delivers alerts after the reservation that fired them: wait until every delivery ended.
       const delivered = await waitForBook((b) => Object.values(b.alerts).every((a) => a.delivery));
       return [one, two, delivered, await report(['--json']), await report([])] as const;
@@ -78,19 +78,19 @@ describe('tiered planning in the saga', () => {
     expect(to('cpu/us-east-1/spot')).toBeLessThanOrEqual(Math.floor(0.5 * plan.to));
     expect(Object.values(plan.tiers).reduce((a, x) => a + x.to, 0)).toBe(9);
     // The fleet the provisioner holds is exactly the last plan's tiers.
-    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shoptiered');
     for (const [id, x] of Object.entries(second.plan!.tiers)) expect(fleet.tiers[id] ?? 0).toBe(x.to);
 
     const levels = first.budget!.levels!.map((l) => l.id);
-    expect(levels).toEqual(['service:shop', 'project:shop', 'department:platform', 'company:acme']);
+    expect(levels).toEqual(['service:shoptiered', 'project:shoptiered', 'department:platform', 'company:acme']);
     expect(first.budget!.chargeback!.path).toEqual(levels);
 
     // Each threshold fires once: the second (bigger) decision fires only thresholds not yet fired.
     expect(second.outcome).toBe('committed');
     const keys = received.map((a) => a.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.filter((k) => k.includes('project:shop'))).toEqual(
-      [0.8, 0.9, 0.95].filter((th) => second.plan!.hourlyCostAfter * 730.5 >= th * 900).map((th) => `${new Date().toISOString().slice(0, 7)}:project:shop:${th}`),
+    expect(keys.filter((k) => k.includes('project:shoptiered'))).toEqual(
+      [0.8, 0.9, 0.95].filter((th) => second.plan!.hourlyCostAfter * 730.5 >= th * 900).map((th) => `${new Date().toISOString().slice(0, 7)}:project:shoptiered:${th}`),
     );
     const stored = Object.values(book.alerts);
     expect(stored.map((a) => a.key).sort()).toEqual([...keys].sort());
@@ -100,14 +100,14 @@ describe('tiered planning in the saga', () => {
     expect(text).toMatch(/need as cpu: 9 instances \(P50 alone 8\.00, buffer \+10%\) — requestsPerSecond binds/);
     expect(text).toMatch(/allocation PENDING, spot share \d+%/);
     expect(text).toMatch(/tier cpu\/us-east-1\/committed: 0 → 2/);
-    expect(text).toMatch(/\[ok\] project:shop: project shop: projected/);
-    expect(text).toMatch(/chargeback: \+[\d.]+\/h .* to service:shop → project:shop → department:platform → company:acme/);
+    expect(text).toMatch(/\[ok\] project:shoptiered: project shoptiered: projected/);
+    expect(text).toMatch(/chargeback: \+[\d.]+\/h .* to service:shoptiered → project:shoptiered → department:platform → company:acme/);
 
     expect(reportJson.code, reportJson.stderr).toBe(0);
     const parsed = JSON.parse(reportJson.stdout) as { nodes: Array<{ id: string; committedMonthly: number; alerts: string[] }>; decisions: unknown[] };
-    const project = parsed.nodes.find((n) => n.id === 'project:shop')!;
+    const project = parsed.nodes.find((n) => n.id === 'project:shoptiered')!;
     expect(project.committedMonthly).toBeCloseTo(second.plan!.hourlyCostAfter * 730.5, 6);
-    expect(project.alerts.length).toBe(keys.filter((k) => k.includes('project:shop')).length);
+    expect(project.alerts.length).toBe(keys.filter((k) => k.includes('project:shoptiered')).length);
     expect(parsed.decisions).toHaveLength(2);
     expect(reportTable.stdout).toMatch(/company:acme/);
     expect(reportTable.stdout).toMatch(/ {2}department:platform/);
@@ -115,14 +115,14 @@ describe('tiered planning in the saga', () => {
 
   it('sends an over-budget decision to a person when onExceed is require-approval, and releases the reservation on reject', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { budget: { monthly: 100000, project: 'shop', onExceed: 'require-approval' } }) }, budgets(100));
+    sb.writeConfig({ shoptiered: tiered(sb.csv('shoptiered', flat(80)), { budget: { monthly: 100000, project: 'shoptiered', onExceed: 'require-approval' } }) }, budgets(100));
     const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('shoptiered', { timeouts: FAST_TIMEOUTS });
       await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
       const waiting = await t.kinetic.getDecision(s.decisionId);
-      expect(waiting.approval?.reasons.join(' ')).toMatch(/budget: .*exceeds project shop/);
+      expect(waiting.approval?.reasons.join(' ')).toMatch(/budget: .*exceeds project shoptiered/);
       expect((await bookOf(t, 'company:acme')).reservations.map((r) => r.decisionId)).toEqual([s.decisionId]);
-      await t.kinetic.reject(s.decisionId, 'alice@example.com', 'over the shop budget');
+      await t.kinetic.reject(s.decisionId, 'alice@example.com', 'over the shoptiered budget');
       return [await t.kinetic.waitForDecision(s.decisionId), await bookOf(t, 'company:acme')] as const;
     });
     expect(rec.outcome).toBe('approval-rejected');
@@ -131,14 +131,14 @@ describe('tiered planning in the saga', () => {
 
   it('rejects an over-budget scale-out by default but lets a scale-in through', async () => {
     const sb = createSandbox();
-    const csv = sb.csv('shop', flat(80));
-    sb.writeConfig({ shop: tiered(csv) }, budgets(100000));
-    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shop'))).outcome).toBe('committed');
+    const csv = sb.csv('shoptiered', flat(80));
+    sb.writeConfig({ shoptiered: tiered(csv) }, budgets(100000));
+    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'))).outcome).toBe('committed');
     // The project's budget is cut below what the fleet already costs.
-    sb.writeConfig({ shop: tiered(csv) }, budgets(100));
-    const [out, inward] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 10), await decide('shop', 4)]);
+    sb.writeConfig({ shoptiered: tiered(csv) }, budgets(100));
+    const [out, inward] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shoptiered', 10), await decide('shoptiered', 4)]);
     expect(out.outcome).toBe('budget-rejected');
-    expect(out.reason).toMatch(/exceeds project shop: projected [\d.]+\/month is \d+\.\d% of its budget of 100\.00/);
+    expect(out.reason).toMatch(/exceeds project shoptiered: projected [\d.]+\/month is \d+\.\d% of its budget of 100\.00/);
     expect(inward.outcome).toBe('committed');
     expect(inward.budget!.message).toMatch(/allowed because the change lowers the hourly cost/);
     expect(inward.plan!.to).toBe(4);
@@ -146,28 +146,28 @@ describe('tiered planning in the saga', () => {
 
   it('stages a large scale-in and waits for the observation period before the next stage', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { policy: { stagedScaleIn: { stepPercent: 25, minStep: 1, observation: '1h' } } }) }, budgets(100000));
-    const [up, stage1, stage2] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop', 10), await decide('shop', 4), await decide('shop', 4)]);
+    sb.writeConfig({ shoptiered: tiered(sb.csv('shoptiered', flat(80)), { policy: { stagedScaleIn: { stepPercent: 25, minStep: 1, observation: '1h' } } }) }, budgets(100000));
+    const [up, stage1, stage2] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shoptiered', 10), await decide('shoptiered', 4), await decide('shoptiered', 4)]);
     expect(up.outcome).toBe('committed');
     expect(stage1.outcome).toBe('committed');
     expect(stage1.plan!.to).toBe(7); // 10 − ceil(25% × 10)
     expect(stage1.plan!.staged).toMatchObject({ plannedTo: 4, remaining: 3 });
     expect(stage2.outcome).toBe('policy-rejected');
     expect(stage2.policy!.checks.find((c) => c.rule === 'staged-scale-in')).toMatchObject({ id: 'staged-scale-in', passed: false });
-    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shoptiered');
     expect(fleet.total).toBe(7);
   });
 
   it('releases the reservation and restores every tier when verification fails', async () => {
     const sb = createSandbox();
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
-    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shop'), await bookOf(t, 'company:acme')] as const);
+    sb.writeConfig({ shoptiered: tiered(sb.csv('shoptiered', flat(80)), { provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
+    const [rec, book] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('shoptiered'), await bookOf(t, 'company:acme')] as const);
     expect(rec.outcome).toBe('rolled-back');
     expect(book.reservations).toEqual([]);
     expect(book.closed.find((c) => c.decisionId === rec.id)).toMatchObject({ as: 'released' });
     // The company's book holds every test of this file; this decision committed nothing.
-    expect(book.committed.shop?.decisionId).not.toBe(rec.id);
-    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    expect(book.committed.shoptiered?.decisionId).not.toBe(rec.id);
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shoptiered');
     expect(fleet.total).toBe(0);
   });
 
@@ -176,16 +176,16 @@ describe('tiered planning in the saga', () => {
     const small = POOLS.map((p) => ({ ...p, max: 1 }));
     sb.writeConfig(
       {
-        full: tiered(sb.csv('full', flat(80)), { pools: small }),
-        frozen: tiered(sb.csv('frozen', flat(80)), { policy: { freezeWindows: [{ id: 'always', cron: '* * * * *', duration: '1h', blocks: 'scale-out', reason: 'change freeze' }] } }),
+        fulltiered: tiered(sb.csv('fulltiered', flat(80)), { pools: small }),
+        frozentiered: tiered(sb.csv('frozentiered', flat(80)), { policy: { freezeWindows: [{ id: 'always', cron: '* * * * *', duration: '1h', blocks: 'scale-out', reason: 'change freeze' }] } }),
       },
       budgets(100000),
     );
-    const [full, frozen] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('full'), await decide('frozen')]);
-    expect(full.outcome).toBe('infeasible');
-    expect(full.reason).toMatch(/no allocation fits the pools/);
-    expect(frozen.outcome).toBe('policy-rejected');
-    expect(frozen.reason).toMatch(/freeze:always/);
+    const [fulltiered, frozentiered] = await withWorker(t, { configPath: sb.configPath }, async () => [await decide('fulltiered'), await decide('frozentiered')]);
+    expect(fulltiered.outcome).toBe('infeasible');
+    expect(fulltiered.reason).toMatch(/no allocation fits the pools/);
+    expect(frozentiered.outcome).toBe('policy-rejected');
+    expect(frozentiered.reason).toMatch(/freeze:always/);
   });
 
   it('plans a template change as a rolling replacement that needs a person', async () => {
@@ -194,14 +194,14 @@ describe('tiered planning in the saga', () => {
       { version: 1, computeType: 'cpu', instanceTypes: ['c6i.xlarge', 'c6a.xlarge'] },
       { version: 2, computeType: 'cpu', instanceTypes: ['c7g.xlarge', 'c6g.xlarge'], note: 'Graviton' },
     ];
-    const csv = sb.csv('shop', flat(80));
-    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
-    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    const csv = sb.csv('shoptiered', flat(80));
+    sb.writeConfig({ shoptiered: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
+    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'));
     expect(first.outcome).toBe('committed');
     expect(first.plan!.templateVersion).toBe(1);
-    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 2 }) }, budgets(100000));
+    sb.writeConfig({ shoptiered: tiered(csv, { templates, activeTemplate: 2 }) }, budgets(100000));
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('shoptiered', { timeouts: FAST_TIMEOUTS });
       await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
       await t.kinetic.approve(s.decisionId, 'alice@example.com');
       return t.kinetic.waitForDecision(s.decisionId);
@@ -220,7 +220,7 @@ describe('several forecast metrics', () => {
     // 20 req/s needs 3 instances of 10 req/s; 40 cores of forecast CPU at 2 cores each need 22.
     sb.writeConfig(
       {
-        shop: tiered(sb.csv('shop', flat(20)), {
+        shoptiered: tiered(sb.csv('shoptiered', flat(20)), {
           computeTypes: { cpu: { capacity: { requestsPerSecond: 10, cpu: 2 }, instanceTypes: ['c6i.xlarge', 'c6a.xlarge', 'c5.xlarge'] } },
           pools: TEST_POOLS.map((p) => ({ ...p, max: 20 })),
           maxStepChange: 30,
@@ -231,7 +231,7 @@ describe('several forecast metrics', () => {
       },
       budgets(100000),
     );
-    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'));
     expect(rec.outcome).toBe('committed');
     expect(rec.forecast!.dimensions!.cpu).toMatchObject({ metric: 'cpu_cores', historyPoints: 30 });
     expect(rec.plan!.needs![0]).toMatchObject({ computeType: 'cpu', bindingDimension: 'cpu', needed: 22 });
@@ -243,18 +243,18 @@ describe('several forecast metrics', () => {
 describe('rebalancing', () => {
   it('applies a new mix of tiers at the same total (spot share lowered to 0)', async () => {
     const sb = createSandbox();
-    const csv = sb.csv('shop', flat(80));
-    sb.writeConfig({ shop: tiered(csv) }, budgets(100000));
-    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    const csv = sb.csv('shoptiered', flat(80));
+    sb.writeConfig({ shoptiered: tiered(csv) }, budgets(100000));
+    const first = await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'));
     expect(first.outcome).toBe('committed');
     expect(first.plan!.tiers['cpu/us-east-1/spot'].to).toBeGreaterThan(0);
-    sb.writeConfig({ shop: tiered(csv, { allocation: { maxSpotShare: 0, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } } }) }, budgets(100000));
-    const second = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    sb.writeConfig({ shoptiered: tiered(csv, { allocation: { maxSpotShare: 0, minSpotInstanceTypes: 2, regions: { 'us-east-1': { share: 0.75, min: 1 }, 'eu-west-1': { share: 0.25, min: 1 } } } }) }, budgets(100000));
+    const second = await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'));
     expect(second.outcome).toBe('committed');
     expect(second.plan!.direction).toBe('none');
     expect(second.plan!.to).toBe(first.plan!.to);
     expect(second.plan!.tiers['cpu/us-east-1/spot']).toEqual({ from: first.plan!.tiers['cpu/us-east-1/spot'].to, to: 0 });
-    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    const fleet = await new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shoptiered');
     expect(fleet.tiers['cpu/us-east-1/spot']).toBe(0);
   });
 });
@@ -264,8 +264,8 @@ describe('predicted regional mix', () => {
     const sb = createSandbox();
     const region = (name: string, level: number) => ({ source: 'csv', path: sb.csv(name, flat(level)), metric: 'requests_per_second', stepSeconds: 60, historyPoints: 100 });
     // Configured 75/25; the regional metrics say 50/50.
-    sb.writeConfig({ shop: tiered(sb.csv('shop', flat(80)), { regionMetrics: { 'us-east-1': region('use1', 40), 'eu-west-1': region('euw1', 40) } }) }, budgets(100000));
-    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shop'));
+    sb.writeConfig({ shoptiered: tiered(sb.csv('shoptiered', flat(80)), { regionMetrics: { 'us-east-1': region('use1', 40), 'eu-west-1': region('euw1', 40) } }) }, budgets(100000));
+    const rec = await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'));
     expect(rec.outcome).toBe('committed');
     const inRegion = (r: string) => Object.entries(rec.plan!.tiers).filter(([id]) => id.split('/')[1] === r).reduce((a, [, x]) => a + x.to, 0);
     expect(rec.plan!.to).toBe(9);
@@ -282,15 +282,15 @@ describe('vertical scaling rollback', () => {
       { version: 1, computeType: 'cpu', instanceTypes: ['c6i.xlarge', 'c6a.xlarge'] },
       { version: 2, computeType: 'cpu', instanceTypes: ['c7g.xlarge', 'c6g.xlarge'] },
     ];
-    const csv = sb.csv('shop', flat(80));
-    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
-    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shop'))).outcome).toBe('committed');
-    const fleet = () => new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shop');
+    const csv = sb.csv('shoptiered', flat(80));
+    sb.writeConfig({ shoptiered: tiered(csv, { templates, activeTemplate: 1 }) }, budgets(100000));
+    expect((await withWorker(t, { configPath: sb.configPath }, () => decide('shoptiered'))).outcome).toBe('committed');
+    const fleet = () => new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 0 }).current('shoptiered');
     expect((await fleet()).templateVersion).toBe(1);
 
-    sb.writeConfig({ shop: tiered(csv, { templates, activeTemplate: 2, provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
+    sb.writeConfig({ shoptiered: tiered(csv, { templates, activeTemplate: 2, provisioner: { type: 'fault-injecting', failVerify: true } }) }, budgets(100000));
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('shop', { timeouts: FAST_TIMEOUTS });
+      const s = await t.kinetic.startDecision('shoptiered', { timeouts: FAST_TIMEOUTS });
       await waitFor(async () => (await t.kinetic.getDecision(s.decisionId)).stage === 'approval');
       await t.kinetic.approve(s.decisionId, 'alice@example.com');
       return t.kinetic.waitForDecision(s.decisionId);

@@ -27,6 +27,7 @@ import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers
 import { createSandbox, flat, serviceConfig, type Sandbox } from '../helpers/sandbox';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 import { killWorker, startWorkerProcess } from '../helpers/worker-process';
+import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const run = promisify(execFile);
 const H = 730.5;
@@ -77,7 +78,8 @@ afterAll(async () => {
 }, 300_000);
 
 const backend = () => `s3://${BUCKET}/${uniq}/state/?endpoint=${encodeURIComponent(s3.endpoint)}&s3ForcePathStyle=true&region=us-east-1`;
-const basePort = (i: number) => 24_100 + i * 10;
+// Ten pools of at most a few members in one block: members from basePort, the balancer just below.
+const basePort = (i: number) => poolPort(PORT_BLOCKS.twoHosts) + i * 10;
 
 /** One host's kinetic.yaml: the same services, its own state directory and CSVs. */
 function hostSandbox(): Sandbox {
