@@ -37,7 +37,21 @@ export interface DepsOptions {
 
 export function createDeps(opts: DepsOptions = {}): ActivityDeps {
   const provisioners = new Map<string, Provisioner>();
-  const config = () => loadConfig(opts.configPath);
+  /** This host's state directory from the last kinetic.yaml that loaded (a bad edit does not move it). */
+  let lastStateRoot: string | undefined;
+  const config = () => {
+    const cfg = loadConfig(opts.configPath);
+    lastStateRoot = cfg.stateRoot;
+    return cfg;
+  };
+  /** This worker's own state directory; the recorded one only if no kinetic.yaml ever loaded here. */
+  const localStateRoot = (recorded: string): string => {
+    try {
+      return config().stateRoot;
+    } catch {
+      return lastStateRoot ?? recorded;
+    }
+  };
   /** Cached per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused. */
   const build = (service: string, st: ProvisionerSettings): Provisioner => {
     const key = `${service}:${JSON.stringify(st.config)}:${st.activeTemplate ?? ''}:${st.stateRoot}`;
@@ -72,7 +86,9 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
         serviceConfig: svc,
       });
     },
-    provisionerFrom: (service, settings) => build(service, settings),
+    // The state directory is this host's, never the one recorded by the worker that ran the first
+    // step: a decision continued on another host must not use (or create) that host's paths.
+    provisionerFrom: (service, settings) => build(service, { ...settings, stateRoot: localStateRoot(settings.stateRoot) }),
     metrics(service) {
       const cfg = config();
       const svc = getService(cfg, service);
@@ -85,7 +101,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
       if (!m) throw new Error(`services.${service}.${kind}.${name} is not configured`);
       return createMetricsSource(m, { service, serviceConfig: svc, stateRoot: cfg.stateRoot, state: cfg.state });
     },
-    ledger: (at) => opts.ledger?.() ?? (at ? createAuditLog(at.state, at.stateRoot) : auditLogFor(opts.configPath)),
+    ledger: (at) => opts.ledger?.() ?? (at ? createAuditLog(at.state, localStateRoot(at.stateRoot)) : auditLogFor(opts.configPath)),
   };
   return deps;
 }

@@ -28,7 +28,11 @@ export interface RecordedForCompensation {
   provisioner: ProvisionerSettings;
   /** `budgets.alerts.webhook`, where a `compensation-failed` alert is POSTed. */
   alertsWebhook?: string;
-  /** Where the audit log is (`state`, the resolved stateDir): the record lands there even after a bad edit. */
+  /**
+   * Where the audit log is (`state`, the resolved stateDir): the record lands in that sink even
+   * after a bad edit. `stateRoot` (here and in `provisioner`) is the recording host's; a worker
+   * continuing the decision uses its own state directory (activities/deps.ts).
+   */
   audit: { state: StateConfig; stateRoot: string };
 }
 
