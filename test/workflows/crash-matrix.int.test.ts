@@ -11,8 +11,8 @@
  * This file runs its own dev server (persistent SQLite file, free ports) so it can restart it.
  * The matrix is printed and written to bench/results/reliability.md.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,8 @@ import type { DecisionRecord } from '../../decision/record';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { FileAuditLog } from '../../store/audit';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/definitions';
-import { processesUnder } from '../pulumi/helpers';
+import { createPulumiLocalProvisioner } from '../../provisioners/pulumi-local';
+import { membersUnder, processesUnder } from '../pulumi/helpers';
 import { createSandbox, flat, type Sandbox, serviceConfig } from '../helpers/sandbox';
 import { FAST_TIMEOUTS } from '../helpers/temporal';
 import { killWorker, startWorkerProcess } from '../helpers/worker-process';
@@ -168,10 +169,11 @@ afterAll(async () => {
   await client?.connection.close();
   await server?.stop();
   if (serverDir) rmSync(serverDir, { recursive: true, force: true });
-  if (rows.length > 0) writeMatrix();
+  if (rows.length > 0) writeMatrix(rows.length === PULUMI_CELLS.length + KILL_CELLS.length + RESTART_CELLS.length);
 }, 60_000);
 
-function writeMatrix() {
+/** Prints the matrix; a full run (no `-t` filter) also writes bench/results/reliability.md. */
+function writeMatrix(full: boolean) {
   const table = rows.sort((a, b) => a.n - b.n).map((r) => r.row);
   console.table(table);
   const cols = Object.keys(table[0]) as Array<keyof Row>;
@@ -179,15 +181,19 @@ function writeMatrix() {
     '# Reliability: the crash matrix',
     '',
     'Written by `npx vitest run test/workflows/crash-matrix.int.test.ts` (issue 13, item 5). Each row is one',
-    'decision (2 → 6 instances, fault-injecting provisioner) on its own service and task queue. `worker SIGKILL`:',
-    'the worker process running the decision is killed at that step (held there by the test fixture\'s',
-    '`KINETIC_TEST_PAUSE_AT` hook, or mid-apply by the provisioner\'s apply delay) and a replacement worker',
-    'process finishes it; `server restart`: the Temporal dev server (SQLite file) is stopped and started',
-    'again while the step runs, the worker keeps running. Fleet: instances after the decision (the plan when',
-    'committed, the previous 2 when rolled back). Duplicates: effective applies beyond one (provisioner',
-    'journal). Orphans: processes of the killed attempt still alive. Lost records: decisions without their one',
-    'audit record. Left reserved: reservations the budget authority still holds. Recovery: kill (or restart)',
-    'to completion. Cell: the whole row, worker start-up included.',
+    'decision on its own service and task queue: 2 → 6 instances through the fault-injecting provisioner, or',
+    '0 → 4 real sample-service processes through `pulumi-local`. `worker SIGKILL`: the worker process running',
+    "the decision is killed at that step (held there by the test fixture's `KINETIC_TEST_PAUSE_AT` hook, or",
+    'mid-apply by the provisioner\'s apply delay / a running `pulumi up`) and a replacement worker process',
+    'finishes it; steps that are local activities die inside their workflow task, which times out (10 s) and',
+    'runs again on the replacement. `server restart`: the Temporal dev server (SQLite file) is stopped and',
+    'started again while one decision applies and another waits for approval; the workers keep running.',
+    'Fleet: instances after the decision (the plan when committed, the previous size when rolled back; never',
+    'in between). Duplicates: effective applies beyond one (provisioner journal; pulumi-local: members beyond',
+    'the plan, journal entries beyond one). Orphans: processes of the pool outside the final stack, and after',
+    'its destroy. Lost records: decisions without exactly one audit record. Left reserved: reservations the',
+    'budget authority still holds. Recovery: kill (or restart) to completion. Cell: the whole row, worker',
+    'start-ups included; cells run five at a time on a shared 2-core machine, so times are loaded times.',
     '',
     `Run: ${new Date().toISOString().slice(0, 16)}Z, ${rows.length} cells, on a shared 2-core machine.`,
     '',
@@ -196,6 +202,7 @@ function writeMatrix() {
     ...table.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`),
     '',
   ].join('\n');
+  if (!full) return;
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'bench', 'results', 'reliability.md'), md);
 }
@@ -336,10 +343,7 @@ function expectTakeover(expect: ExpectStatic, cell: Cell, events: HistoryEvent[]
   }
 }
 
-// Cells are independent (own service, task queue, state): they run a few at a time.
-describe.concurrent('crash matrix: worker SIGKILL', () => {
-  for (const cell of KILL_CELLS) {
-    it(`${cell.fault} at ${cell.step}: the decision completes once (${cell.expected})`, async ({ expect }) => {
+async function runKillCell(cell: Cell, expect: ExpectStatic) {
       const t0 = Date.now();
       const s = setupCell(cell);
       const env = cell.pause ? { KINETIC_TEST_PAUSE_AT: cell.pause, KINETIC_TEST_PAUSE_DIR: s.pauseDir } : undefined;
@@ -371,7 +375,110 @@ describe.concurrent('crash matrix: worker SIGKILL', () => {
       expectCommonInvariants(expect, cell, rec, f);
       expectTakeover(expect, cell, f.events, first.pid!, second.pid!);
       await killWorker(second);
-    }, 180_000);
+}
+
+// ---------------------------------------------------------------- pulumi-local: real processes
+
+interface PulumiCell {
+  step: string;
+  /** The fixture's pause, or undefined: kill as soon as the first new member runs (mid-`up`). */
+  pause?: string;
+  basePort: number;
+}
+
+const PULUMI_CELLS: PulumiCell[] = [
+  { step: 'apply mid-`up` (pulumi-local)', basePort: 24_601 },
+  { step: 'apply, landed, completion not reported (pulumi-local)', pause: 'applyCapacity:after', basePort: 24_701 },
+];
+/** True while a `pulumi up` of the stack runs (the CLI the killed worker started). */
+function upRunningFor(stack: string): boolean {
+  try {
+    return execFileSync('pgrep', ['-f', `pulumi up .*--stack ${stack}( |$)`], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false; // pgrep exits 1 when nothing matches
+  }
+}
+
+const PULUMI_PLANNED = 4; // flat demand 35, from 0 members
+const PULUMI_TIMEOUTS = { stepSeconds: 60, forecastSeconds: 30, provisionSeconds: 180, heartbeatSeconds: 5, verifySeconds: 60 };
+
+async function runPulumiCell(cell: PulumiCell, i: number, expect: ExpectStatic) {
+      const t0 = Date.now();
+      const service = `cm-pulumi-${i + 1}`;
+      const sb = createSandbox('kinetic-crash-pulumi-');
+      sb.writeConfig({
+        [service]: serviceConfig(sb.csv(service, flat(35)), {
+          minInstances: 0,
+          provisioner: { type: 'pulumi-local', basePort: cell.basePort, loadBalancer: false, env: { SAMPLE_CPU_MS: '1' } },
+        }),
+      });
+      const pauseDir = join(sb.dir, 'pause');
+      mkdirSync(pauseDir);
+      const taskQueue = `crash-${randomUUID()}`;
+      const kinetic = new KineticClient(client, taskQueue);
+      const env = cell.pause ? { KINETIC_TEST_PAUSE_AT: cell.pause, KINETIC_TEST_PAUSE_DIR: pauseDir } : undefined;
+      const first = await startWorkerProcess(taskQueue, sb.configPath, children, { address: server.address, env });
+      const { decisionId: id } = await kinetic.startDecision(service, { timeouts: PULUMI_TIMEOUTS });
+      if (cell.pause) await waitFor(`the worker to pause at ${cell.pause}`, () => existsSync(join(pauseDir, 'paused')), 180_000);
+      else await waitFor('`pulumi up` to start a member', () => membersUnder(sb.dir).length > 0, 180_000);
+      const upRunning = upRunningFor(service);
+      const killedAt = Date.now();
+      await killWorker(first);
+      const second = await startWorkerProcess(taskQueue, sb.configPath, children, { address: server.address });
+      const rec = await withTimeout(kinetic.waitForDecision(id), 240_000, `decision ${id}`);
+      const recoveryMs = Date.now() - killedAt;
+
+      const stack = (rec.provisioning?.after?.details?.members ?? []) as Array<{ pid: number }>;
+      const running = membersUnder(sb.dir).map((m) => m.pid);
+      const journalDir = join(sb.stateRoot, 'pulumi', 'state', '.kinetic', 'journal', 'kinetic-local');
+      const journal = JSON.parse(readFileSync(join(journalDir, `${service}.json`), 'utf8')) as Array<{ decisionId: string; previous: { total: number } }>;
+      const book = await new BudgetAuthorityClient(client, taskQueue).book(`pool:${service}`);
+      const audit = (await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === id);
+      const orphans = running.filter((pid) => !stack.some((m) => m.pid === pid)).length;
+      // Tear the pool down: nothing of it may survive.
+      await createPulumiLocalProvisioner({ rootDir: join(sb.stateRoot, 'pulumi') }).destroy(service);
+      const afterDestroy = processesUnder(sb.dir).length;
+      rows.push({
+        n: 50 + i,
+        row: {
+          step: cell.step,
+          fault: 'worker SIGKILL',
+          outcome: rec.outcome ?? '?',
+          fleet: `${running.length}${running.length === PULUMI_PLANNED ? ' (plan)' : running.length === 0 ? ' (previous)' : ' (IN BETWEEN)'}`,
+          duplicates: Math.max(0, running.length - PULUMI_PLANNED) + Math.max(0, journal.filter((j) => j.decisionId === id).length - 1),
+          orphans: orphans + afterDestroy,
+          'lost records': audit.length === 1 ? 0 : 1,
+          'left reserved': book.reservations.length,
+          'recovery s': (recoveryMs / 1000).toFixed(1),
+          'cell s': ((Date.now() - t0) / 1000).toFixed(1),
+        },
+      });
+      // Mid-`up` really was mid-`up`; with the pause, the `up` had finished.
+      expect(upRunning).toBe(!cell.pause);
+      expect(rec.outcome).toBe('committed');
+      expect(rec.verification).toMatchObject({ ok: true, expected: PULUMI_PLANNED, healthy: PULUMI_PLANNED });
+      // The plan's members and nothing else: none duplicated by the killed attempt, none orphaned.
+      expect(running.sort()).toEqual(stack.map((m) => m.pid).sort());
+      expect(running).toHaveLength(PULUMI_PLANNED);
+      // One effective apply: the journal holds the state from before the first attempt, once.
+      expect(journal.filter((j) => j.decisionId === id).map((j) => j.previous.total)).toEqual([0]);
+      expect(rec.provisioning?.before?.total).toBe(0);
+      expect(book.reservations).toEqual([]);
+      expect(book.closed.find((c) => c.decisionId === id)?.as).toBe('committed');
+      expect(audit).toHaveLength(1);
+      expect(afterDestroy).toBe(0);
+      await killWorker(second);
+      rmSync(sb.dir, { recursive: true, force: true });
+}
+
+// Cells are independent (own service, task queue, state): they run a few at a time, the slow
+// pulumi-local ones first.
+describe.concurrent('crash matrix: worker SIGKILL', () => {
+  for (const [i, cell] of PULUMI_CELLS.entries()) {
+    it(`at ${cell.step}: committed once, no duplicate or orphan process`, ({ expect }) => runPulumiCell(cell, i, expect), 420_000);
+  }
+  for (const cell of KILL_CELLS) {
+    it(`at ${cell.step}: the decision completes once (${cell.expected})`, ({ expect }) => runKillCell(cell, expect), 180_000);
   }
 });
 
