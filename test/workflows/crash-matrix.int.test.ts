@@ -272,6 +272,7 @@ async function facts(s: Setup, rec: DecisionRecord) {
     rollbacks: mine.filter((h) => h.kind === 'rollback').length,
     reserved: book.reservations.length,
     closedAs: book.closed.find((c) => c.decisionId === rec.id)?.as,
+    committedRate: book.committed[s.service],
     audit,
     events: history.events ?? [],
     orphans: processesUnder(s.sb.dir).length,
@@ -284,10 +285,14 @@ function expectCommonInvariants(expect: ExpectStatic, cell: Cell, rec: DecisionR
     expect(f.tiers).toEqual({ default: PLANNED });
     expect(f.rollbacks).toBe(0);
     expect(f.closedAs).toBe('committed');
+    // The service's run-rate is now the new fleet's (6 × 0.1/h × 730.5 h), committed by this decision.
+    expect(f.committedRate).toMatchObject({ decisionId: rec.id });
+    expect(f.committedRate?.monthly).toBeCloseTo(PLANNED * 0.1 * 730.5, 6);
   } else {
     expect(f.tiers).toEqual({ default: INITIAL });
     expect(f.rollbacks).toBe(1);
     expect(f.closedAs).toBe('released');
+    expect(f.committedRate?.decisionId).not.toBe(rec.id);
   }
   expect(f.applies).toBe(1);
   expect(f.partials).toBe(0);
