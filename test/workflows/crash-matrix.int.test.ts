@@ -380,6 +380,7 @@ async function runKillCell(cell: Cell, expect: ExpectStatic) {
       expectCommonInvariants(expect, cell, rec, f);
       expectTakeover(expect, cell, f.events, first.pid!, second.pid!);
       await killWorker(second);
+      rmSync(s.sb.dir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- pulumi-local: real processes
@@ -521,5 +522,6 @@ describe('crash matrix: Temporal dev server restart', () => {
       expect(f.events.some((e) => e.workflowTaskCompletedEventAttributes?.identity === identityOf(workers[i].pid!))).toBe(true);
     }
     await Promise.all(workers.map(killWorker));
+    for (const { s } of [apply, approval]) rmSync(s.sb.dir, { recursive: true, force: true });
   }, 240_000);
 });
