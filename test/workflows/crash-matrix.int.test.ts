@@ -111,11 +111,13 @@ interface Cell {
   local?: boolean;
   /** A person must approve (auto-approve step of 1): the kill lands while the decision waits. */
   approval?: boolean;
-  /**
-   * Apply takes this long (fault-injecting `applyDelayMs`) on the first worker, so the kill lands
-   * mid-apply; the replacement reads a config with a 1 s delay.
-   */
+  /** Apply takes this long (fault-injecting `applyDelayMs`, heartbeating). */
   applyDelayMs?: number;
+  /**
+   * Once the replacement is up, the held step goes on and the kill waits until the provisioner's
+   * apply started (its journal): the worker dies mid-apply, before the change lands.
+   */
+  release?: boolean;
   failVerify?: boolean;
   /** Timeouts other than FAST_TIMEOUTS. */
   timeouts?: Partial<typeof FAST_TIMEOUTS>;
@@ -129,7 +131,7 @@ const KILL_CELLS: Cell[] = [
   { step: 'policy', fault: 'worker SIGKILL', pause: 'checkPolicy:before', local: true, expected: 'committed' },
   { step: 'budget reserve (reserved, result not recorded)', fault: 'worker SIGKILL', pause: 'reserveBudget:after', local: true, expected: 'committed' },
   { step: 'awaiting approval', fault: 'worker SIGKILL', approval: true, expected: 'committed' },
-  { step: 'apply, before the change lands', fault: 'worker SIGKILL', applyDelayMs: 600_000, expected: 'committed' },
+  { step: 'apply, before the change lands', fault: 'worker SIGKILL', pause: 'applyCapacity:before', release: true, applyDelayMs: 5000, expected: 'committed' },
   { step: 'apply, landed, completion not reported', fault: 'worker SIGKILL', pause: 'applyCapacity:after', expected: 'committed' },
   // Verification's heartbeat timeout is its whole timeout, and it has 2 attempts: 30 s, so both
   // attempts held on the first worker cannot time out before the (slow to start) replacement is up.
@@ -209,8 +211,6 @@ function writeMatrix(full: boolean) {
 
 interface Setup {
   sb: Sandbox;
-  /** The replacement worker's config: the same service, state and provisioner, a short apply delay. */
-  replacementConfig: string;
   service: string;
   taskQueue: string;
   kinetic: KineticClient;
@@ -221,21 +221,16 @@ let serial = 0;
 function setupCell(cell: Cell): Setup {
   const service = `cm-${++serial}`;
   const sb = createSandbox('kinetic-crash-');
-  const csv = sb.csv(service, flat(55));
-  const config = (applyDelayMs: number) => ({
-    [service]: serviceConfig(csv, {
-      provisioner: { type: 'fault-injecting', initialInstances: INITIAL, applyDelayMs, failVerify: cell.failVerify ?? false },
+  sb.writeConfig({
+    [service]: serviceConfig(sb.csv(service, flat(55)), {
+      provisioner: { type: 'fault-injecting', initialInstances: INITIAL, applyDelayMs: cell.applyDelayMs ?? 0, failVerify: cell.failVerify ?? false },
       ...(cell.approval ? { approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '120s' } } : {}),
     }),
   });
-  sb.writeConfig(config(Math.min(cell.applyDelayMs ?? 0, 1000)));
-  const replacementConfig = sb.configPath;
-  sb.configPath = join(sb.dir, 'first-worker.yaml');
-  sb.writeConfig(config(cell.applyDelayMs ?? 0));
   const pauseDir = join(sb.dir, 'pause');
   mkdirSync(pauseDir);
   const taskQueue = `crash-${randomUUID()}`;
-  return { sb, replacementConfig, service, taskQueue, kinetic: new KineticClient(client, taskQueue), pauseDir };
+  return { sb, service, taskQueue, kinetic: new KineticClient(client, taskQueue), pauseDir };
 }
 
 async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
@@ -333,10 +328,10 @@ function expectTakeover(expect: ExpectStatic, cell: Cell, events: HistoryEvent[]
     expect(events.slice(timedOut).some((e) => completedBy(e) === identityOf(replacement))).toBe(true);
     // Nothing the killed worker ran inside that task reached the history: the step's result is the replacement's.
     expect(events.slice(timedOut).some((e) => e.markerRecordedEventAttributes)).toBe(true);
-  } else if (cell.pause || cell.applyDelayMs) {
+  } else if (cell.pause) {
     // A regular activity: its attempt on the dead worker timed out (heartbeat) and the replacement
     // ran the retry.
-    const name = cell.pause ? activityName(cell.pause) : 'applyCapacity';
+    const name = activityName(cell.pause);
     const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)!;
     const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId));
     expect(started?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThanOrEqual(2);
@@ -359,15 +354,14 @@ async function runKillCell(cell: Cell, expect: ExpectStatic) {
       // Hold the decision at the step.
       if (cell.pause) await waitFor(`the worker to pause at ${cell.pause}`, () => existsSync(join(s.pauseDir, 'paused')));
       else if (cell.approval) await waitFor('the approval stage', async () => (await stageOf(s, id)) === 'approval');
-      else {
-        const fleet = new DryRunProvisioner({ stateRoot: s.sb.stateRoot, initialInstances: INITIAL });
-        await waitFor('the apply to start', () => fleet.readFleet(s.service).applyStarted.includes(id));
-      }
       // The replacement starts first (no pause hook), then the worker dies at the step.
-      const second = await startWorkerProcess(s.taskQueue, s.replacementConfig, children, { address: server.address });
-      if (cell.applyDelayMs) {
-        // Still mid-apply: nothing landed yet.
-        expect(new DryRunProvisioner({ stateRoot: s.sb.stateRoot, initialInstances: INITIAL }).readFleet(s.service).history).toEqual([]);
+      const second = await startWorkerProcess(s.taskQueue, s.sb.configPath, children, { address: server.address });
+      if (cell.release) {
+        const fleet = new DryRunProvisioner({ stateRoot: s.sb.stateRoot, initialInstances: INITIAL });
+        writeFileSync(join(s.pauseDir, 'release'), '');
+        await waitFor('the apply to start', () => fleet.readFleet(s.service).applyStarted.includes(id));
+        // Mid-apply: nothing landed yet.
+        expect(fleet.readFleet(s.service).history).toEqual([]);
       }
       const killedAt = Date.now();
       await killWorker(first);
