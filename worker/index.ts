@@ -17,6 +17,8 @@ export interface KineticWorkerOptions extends DepsOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** How long a workflow's next task waits for this worker's cache before any worker takes it. */
   stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
+  /** Interceptors of the decision worker (tests: pause a step so a crash can hit it). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 /**
@@ -37,6 +39,7 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
     taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout } : {}),
+    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });
   const budget = await Worker.create({

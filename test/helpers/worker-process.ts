@@ -6,11 +6,25 @@ import { REPO_ROOT } from '../../config/tools';
 /**
  * A worker in its own OS process that SIGKILL really kills: node runs the fixture directly with
  * tsx as a loader (the `tsx` CLI is a wrapper whose death leaves the real worker running).
+ * `opts.address`: another Temporal than the run's shared dev server; `opts.env`: e.g. the
+ * fixture's KINETIC_TEST_PAUSE_AT hook.
  */
-export function startWorkerProcess(taskQueue: string, configPath: string, track: ChildProcess[]): Promise<ChildProcess> {
+export function startWorkerProcess(
+  taskQueue: string,
+  configPath: string,
+  track: ChildProcess[],
+  opts: { address?: string; env?: Record<string, string> } = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/worker-process.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, KINETIC_CONFIG: configPath, WORKFLOW_BUNDLE: inject('workflowBundlePath') },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: opts.address ?? inject('temporalAddress'),
+      TASK_QUEUE: taskQueue,
+      KINETIC_CONFIG: configPath,
+      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   track.push(child);
