@@ -11,6 +11,7 @@
  * This file runs its own dev server (persistent SQLite file, free ports) so it can restart it.
  * The matrix is printed and written to bench/results/reliability.md.
  */
+import { poolPort, PORT_BLOCKS } from '../helpers/ports';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -174,7 +175,10 @@ afterAll(async () => {
   if (rows.length > 0) writeMatrix(rows.length === PULUMI_CELLS.length + KILL_CELLS.length + RESTART_CELLS.length);
 }, 60_000);
 
-/** Prints the matrix; a full run (no `-t` filter) also writes bench/results/reliability.md. */
+/**
+ * Prints the matrix; a full run (no `-t` filter) with KINETIC_WRITE_RELIABILITY=1 also writes
+ * bench/results/reliability.md (never during plain `npm test`, which must not change tracked files).
+ */
 function writeMatrix(full: boolean) {
   const table = rows.sort((a, b) => a.n - b.n).map((r) => r.row);
   console.table(table);
@@ -182,7 +186,7 @@ function writeMatrix(full: boolean) {
   const md = [
     '# Reliability: the crash matrix',
     '',
-    'Written by `npx vitest run test/workflows/crash-matrix.int.test.ts` (issue 13, item 5). Each row is one',
+    'Written by `KINETIC_WRITE_RELIABILITY=1 npx vitest run test/workflows/crash-matrix.int.test.ts` (issue 13, item 5). Each row is one',
     'decision on its own service and task queue: 2 → 6 instances through the fault-injecting provisioner, or',
     '0 → 4 real sample-service processes through `pulumi-local`. `worker SIGKILL`: the worker process running',
     "the decision is killed at that step (held there by the test fixture's `KINETIC_TEST_PAUSE_AT` hook, or",
@@ -204,7 +208,7 @@ function writeMatrix(full: boolean) {
     ...table.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`),
     '',
   ].join('\n');
-  if (!full) return;
+  if (!full || !process.env.KINETIC_WRITE_RELIABILITY) return;
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'bench', 'results', 'reliability.md'), md);
 }
@@ -387,8 +391,8 @@ interface PulumiCell {
 }
 
 const PULUMI_CELLS: PulumiCell[] = [
-  { step: 'apply mid-`up` (pulumi-local)', basePort: 24_601 },
-  { step: 'apply, landed, completion not reported (pulumi-local)', pause: 'applyCapacity:after', basePort: 24_701 },
+  { step: 'apply mid-`up` (pulumi-local)', basePort: poolPort(PORT_BLOCKS.crashMatrix, 0) },
+  { step: 'apply, landed, completion not reported (pulumi-local)', pause: 'applyCapacity:after', basePort: poolPort(PORT_BLOCKS.crashMatrix, 1) },
 ];
 /** True while a `pulumi up` of the stack runs (the CLI the killed worker started). */
 function upRunningFor(stack: string): boolean {
