@@ -1,5 +1,5 @@
 /**
- * The MetricsSource contract (ARCHITECTURE.md): a regular series with explicit gaps.
+ * The MetricsSource contract (README.md, "Architecture"): a regular series with explicit gaps.
  * Implementations: CSV replay, the local pool's /metrics, Prometheus query_range.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The Forecaster contract (ARCHITECTURE.md). Pure: no Temporal, Pulumi or I/O imports here.
+ * The Forecaster contract (README.md, "Architecture"). Pure: no Temporal, Pulumi or I/O imports here.
  * Every model in models/ implements it, so the decision saga and the simulator can swap models.
  */
 

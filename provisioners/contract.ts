@@ -1,5 +1,5 @@
 /**
- * The Provisioner contract (ARCHITECTURE.md): how the saga changes capacity. Implementations:
+ * The Provisioner contract (README.md, "Architecture"): how the saga changes capacity. Implementations:
  * dry-run (state in a file), fault-injecting (tests), pulumi-local (real processes), pulumi-aws.
  * Every method must be idempotent: Temporal retries activities, so apply(plan) twice == once.
  */

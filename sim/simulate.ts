@@ -23,7 +23,7 @@ export interface SimulationResult {
   outcomes: Record<string, PolicyOutcome>;
 }
 
-/** The `--json` shape of `kinetic simulate` (ARCHITECTURE.md): add fields, never rename. */
+/** The `--json` shape of `kinetic simulate` (README.md, "Architecture"): add fields, never rename. */
 export interface SimulationJson {
   lowerBoundInstanceSteps: number;
   steps: number;

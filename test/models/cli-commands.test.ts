@@ -7,7 +7,7 @@ import { command as forecast } from '../../cli/commands/forecast';
 import { command as m4 } from '../../cli/commands/m4';
 import { seasonalSeries } from './synthetic';
 
-// The JSON shapes of ARCHITECTURE.md are relied on by outside checks: pin them here.
+// The JSON shapes the README documents are relied on by outside checks: pin them here.
 const dir = mkdtempSync(join(tmpdir(), 'kinetic-cli-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
