@@ -36,7 +36,9 @@ export interface DemoSummary {
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const say = (m: string) => (opts.json ? process.stderr.write(`${m}\n`) : console.log(m));
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Temporal Core's own logs are forwarded to this logger (stderr): printed natively they would go to
+  // stdout and break `kinetic demo --json` (a slow workflow task on a loaded machine warns).
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
   const cfg = loadConfig(DEMO_CONFIG);
   const svc = cfg.services[SERVICE];
   const csv = (svc.metrics as { path: string }).path;
