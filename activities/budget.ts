@@ -31,6 +31,40 @@ export function budgetActivities(deps: ActivityDeps) {
   const rootOfDecision = (decisionId: string, root?: string) => root ?? budgetRootOf(deps.config(), serviceOfDecisionId(decisionId));
 
   return {
+    /**
+     * After a person approved a plan, does the reservation the decision holds still fit the
+     * budgets as kinetic.yaml sets them now (a Query of the authority: nothing changes)? Returns
+     * one message per budget it no longer fits. An unreadable kinetic.yaml cannot lower a limit:
+     * then nothing is re-checked (the record's compensation never depends on it).
+     */
+    async recheckBudget(input: { decisionId: string; context: DecisionContext; plan: PlanSummary; approval: ApprovalRequirement }): Promise<{ failures: string[] }> {
+      const { context: c, plan } = input;
+      let cfg;
+      try {
+        cfg = deps.config();
+      } catch {
+        return { failures: [] };
+      }
+      const svc = cfg.services[c.service];
+      if (!svc) return { failures: [] };
+      const run = activityInfo().workflowExecution;
+      const a = authority();
+      const root = c.recorded?.budgetRoot ?? budgetRootOf(cfg, c.service);
+      return a.recheck(root, {
+        decisionId: input.decisionId,
+        service: c.service,
+        pool: svc.budget.pool ?? c.service,
+        poolLimit: svc.budget.monthly,
+        hourlyCostBefore: plan.hourlyCostBefore,
+        hourlyCostAfter: plan.hourlyCostAfter,
+        onExceed: svc.budget.onExceed,
+        tags: svc.budget.tags ?? {},
+        dryRun: false,
+        approval: input.approval,
+        ...budgetLimits(cfg),
+        holder: { workflowId: run?.workflowId ?? '', runId: run?.runId ?? '' },
+      });
+    },
     async reserveBudget(input: {
       decisionId: string;
       context: DecisionContext;

@@ -20,6 +20,7 @@ import {
   budgetTaskQueue,
   checkAlertsUpdate,
   commitUpdate,
+  recheckReservationQuery,
   releaseUpdate,
   reserveUpdate,
 } from '../workflows/budget-definitions';
@@ -117,6 +118,11 @@ export class BudgetAuthorityClient {
       args: [{ root, options }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
+  }
+
+  /** Whether the reservation `req.decisionId` holds still fits `req`'s limits (a Query: nothing changes). */
+  recheck(root: string, req: ReserveRequest): Promise<{ failures: string[] }> {
+    return this.client.workflow.getHandle(this.workflowId(root)).query(recheckReservationQuery, req);
   }
 
   /** The book as the authority holds it (a Query: needs a Kinetic worker polling the budget queue). */

@@ -187,6 +187,27 @@ export function reserve(book: BudgetBook, req: ReserveRequest, now: number, mont
   return { result, fired };
 }
 
+/**
+ * Whether a reservation already held still fits the limits `req` carries now (a plan a person
+ * approved after a wait: the limits may have been lowered, or other services committed more). The
+ * held reservation itself is left out of the spend it is checked against. Returns one message per
+ * budget it no longer fits; empty when it fits or when nothing is held (a dry run, a closed decision).
+ */
+export function recheckReservation(book: BudgetBook, req: ReserveRequest): { failures: string[] } {
+  const held = book.reservations[req.decisionId];
+  if (!held) return { failures: [] };
+  const others: BudgetBook = { ...book, reservations: Object.fromEntries(Object.entries(book.reservations).filter(([id]) => id !== req.decisionId)) };
+  const projected = req.hourlyCostAfter * HOURS_PER_MONTH;
+  const failures: string[] = [];
+  const pool = checkBudget({ pool: req.pool, monthlyLimit: req.poolLimit, projected, ...poolUsage(others, req.pool, req.service, req.decisionId) });
+  if (!pool.allowed) failures.push(pool.message);
+  if (req.tree) {
+    const hierarchy = checkHierarchy(req.tree, req.service, projected, spendOf(others), req.decisionId);
+    for (const l of hierarchy.levels) if (!l.allowed) failures.push(l.message);
+  }
+  return { failures };
+}
+
 /** What a reserve for a decision closed so long ago that its result was pruned gets: nothing reserved. */
 function closedResult(req: ReserveRequest, closed: ClosedDecision): ReservedBudget {
   return {

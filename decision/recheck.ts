@@ -16,6 +16,8 @@ export interface RecheckInput {
   maxPlanAgeSeconds: number;
   /** Policy rules that fail now (id: message), empty when the policy still allows the plan. */
   policyFailures: string[];
+  /** Budgets the held reservation no longer fits (limits lowered while waiting); absent in older decisions. */
+  budgetFailures?: string[];
 }
 
 export interface RecheckVerdict {
@@ -45,6 +47,7 @@ export function recheckApprovedPlan(i: RecheckInput): RecheckVerdict {
     reasons.push(`the plan is ${ageSeconds}s old, older than approval.maxPlanAge (${i.maxPlanAgeSeconds}s)`);
   }
   if (i.policyFailures.length) reasons.push(`the policy no longer allows it: ${i.policyFailures.join('; ')}`);
+  if (i.budgetFailures?.length) reasons.push(`the budget no longer allows it: ${i.budgetFailures.join('; ')}`);
   return { ok: reasons.length === 0, reasons, fleetTotal: i.fleet.total, ageSeconds };
 }
 

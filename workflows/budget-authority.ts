@@ -28,6 +28,7 @@ import {
   emptyBook,
   fireDueAlerts,
   prune,
+  recheckReservation,
   release,
   reserve,
   viewOf,
@@ -36,7 +37,7 @@ import {
   type ReserveRequest,
 } from '../decision/budget-book';
 import { monthOf } from '../planning/chargeback';
-import { budgetBookQuery, checkAlertsUpdate, commitUpdate, releaseUpdate, reserveUpdate } from './budget-definitions';
+import { budgetBookQuery, checkAlertsUpdate, commitUpdate, recheckReservationQuery, releaseUpdate, reserveUpdate } from './budget-definitions';
 
 export interface AuthorityOptions {
   /** How often open reservations are checked against their decisions' runs. */
@@ -109,6 +110,7 @@ export async function budgetAuthority(input: AuthorityInput): Promise<void> {
   }, { validator: (limits) => {
     if (typeof limits !== 'object' || limits === null) throw new Error('limits must be an object');
   } });
+  setHandler(recheckReservationQuery, (req) => (book ? recheckReservation(book, req) : { failures: [] }));
   setHandler(budgetBookQuery, () => (book ? viewOf(book) : { ...viewOf(emptyBook(input.root)), seeding: true }));
 
   if (!book) {

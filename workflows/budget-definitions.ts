@@ -10,6 +10,8 @@ export const releaseUpdate = defineUpdate<boolean, [{ decisionId: string }]>('re
 /** Fires thresholds crossed without a reservation (a new month, lowered limits): the scheduled report sends it. */
 export const checkAlertsUpdate = defineUpdate<FiredAlert[], [BudgetLimits]>('checkAlerts');
 export const budgetBookQuery = defineQuery<BudgetBookView>('budgetBook');
+/** Does the reservation a decision holds still fit the limits the request carries now? (read-only) */
+export const recheckReservationQuery = defineQuery<{ failures: string[] }, [ReserveRequest]>('recheckReservation');
 
 /**
  * `budget-<root>`; a deployment on another task queue than the default keeps its own authorities

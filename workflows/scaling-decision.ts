@@ -142,6 +142,8 @@ export const HOLD_FOR_OPERATOR_PATCH = 'compensation-failed-waits-for-operator';
 
 /** Id of the `patched` marker: a plan a person approved is re-checked (fleet, policy, age) before it is applied. */
 export const RECHECK_AFTER_APPROVAL_PATCH = 'approved-plan-rechecked-before-apply';
+/** Id of the `patched` marker: the re-check after approval also asks whether the held reservation fits today's budgets. */
+export const BUDGET_RECHECK_PATCH = 'approved-plan-budget-rechecked';
 
 /** Default of `approval.maxPlanAge` for contexts recorded without it. */
 const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
@@ -321,6 +323,12 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         // plan's age are checked again; a plan that no longer fits is never applied blindly.
         const fleet = await acts.quick.currentCapacity({ service: input.service, ...provisioner });
         const again = await acts.pure.checkPolicy({ context: { ...context, current: fleet }, plan, now: Date.now() });
+        // The reservation held while waiting is checked against today's limits too — unless the
+        // person was asked because of the budget (an over-budget plan they approved knowingly).
+        const budgetFailures =
+          patched(BUDGET_RECHECK_PATCH) && record.budget?.reserved && !record.budget.approvalReasons?.length
+            ? (await acts.quick.recheckBudget({ decisionId: input.decisionId, context, plan, approval: review.approval })).failures
+            : [];
         const verdict = recheckApprovedPlan({
           plan,
           fleet,
@@ -328,6 +336,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
           now: Date.now(),
           maxPlanAgeSeconds: context.approval.maxPlanAgeSeconds ?? DEFAULT_MAX_PLAN_AGE_SECONDS,
           policyFailures: again.policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`),
+          budgetFailures,
         });
         record.recheck = { ...verdict, at: new Date().toISOString() };
         if (!verdict.ok) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  budgetRoot, commit, emptyBook, fireDueAlerts, poolUsage, prune, release, reserve, spendOf, viewOf, type BudgetBook, type ReserveRequest,
+  budgetRoot, commit, emptyBook, fireDueAlerts, poolUsage, prune, recheckReservation, release, reserve, spendOf, viewOf, type BudgetBook, type ReserveRequest,
 } from '../../decision/budget-book';
 import { buildBudgetTree } from '../../planning/budget-hierarchy';
 
@@ -173,5 +173,32 @@ describe('prune and view', () => {
     expect(JSON.stringify(v)).not.toMatch(/"result"/);
     expect(budgetRoot(tree, 'web')).toBe('company:acme');
     expect(budgetRoot(undefined, 'team-a')).toBe('pool:team-a');
+  });
+});
+
+describe('re-checking a held reservation against today\'s limits', () => {
+  it('fits while the limits hold, names each budget it no longer fits once they are lowered, and ignores what is not held', () => {
+    const b = emptyBook('company:acme');
+    // web holds 0.5/h = 365.25/month; api committed 0.4/h = 292.2/month; project shop limit 1,000.
+    reserve(b, req('a1', 'api', 0.4, { tree }), NOW, MONTH);
+    commit(b, 'a1', NOW);
+    reserve(b, req('w1', 'web', 0.5, { tree }), NOW, MONTH);
+    expect(recheckReservation(b, req('w1', 'web', 0.5, { tree })).failures).toEqual([]);
+
+    // The project is lowered to 600 while web's decision waits: 365.25 + 292.2 = 657.45 > 600.
+    const lowered = buildBudgetTree({
+      company: { name: 'acme', monthly: 10_000 },
+      departments: { eng: { monthly: 5_000 } },
+      projects: { shop: { monthly: 600, department: 'eng' } },
+      services: { web: { monthly: 800, project: 'shop' }, api: { monthly: 800, project: 'shop' } },
+    });
+    const failures = recheckReservation(b, req('w1', 'web', 0.5, { tree: lowered })).failures;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^project shop: projected 657\.45\/month .* over by 57\.45/);
+    // The pool limit is checked too (web's own pool now 300 a month).
+    expect(recheckReservation(b, req('w1', 'web', 0.5, { poolLimit: 300 })).failures[0]).toMatch(/exceeds the web budget of 300\.00/);
+    // Nothing held (a dry run, or a decision already closed): nothing to re-check.
+    expect(recheckReservation(b, req('a1', 'api', 0.4, { tree: lowered })).failures).toEqual([]);
+    expect(Object.keys(b.reservations)).toEqual(['w1']); // read-only
   });
 });

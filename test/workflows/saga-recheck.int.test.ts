@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
@@ -67,6 +68,24 @@ describe('a plan approved after a wait is re-checked before it is applied', () =
     expect(rec.outcome).toBe('re-proposed');
     expect(rec.reason).toMatch(/^plan re-proposed: the plan is \d+s old, older than approval.maxPlanAge \(1s\)/);
     expect(new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('recheck-age').tiers).toEqual({ default: 2 });
+  });
+
+  it('the budget was lowered while waiting: re-proposed with the budget it no longer fits', async () => {
+    const sb = waitingSandbox('recheck-budget');
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const { decisionId } = await t.kinetic.startDecision('recheck-budget', { timeouts: FAST_TIMEOUTS });
+      await waitForApproval(decisionId);
+      // Finance lowers the service's monthly budget to 100 while alice looks: 6 × 0.1/h × 730.5 = 438.30 no longer fits.
+      writeFileSync(sb.configPath, readFileSync(sb.configPath, 'utf8').replace('monthly: 100000', 'monthly: 100'));
+      await t.kinetic.approve(decisionId, 'alice@example.com');
+      return t.kinetic.waitForDecision(decisionId);
+    });
+    expect(rec.outcome).toBe('re-proposed');
+    expect(rec.reason).toMatch(/^plan re-proposed: the budget no longer allows it: projected 438\.30\/month .* exceeds the recheck-budget budget of 100\.00/);
+    expect(rec.budget?.released).toBe(true);
+    expect(new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('recheck-budget').tiers).toEqual({ default: 2 });
+    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
   });
 
   it('a plan that still fits is applied as approved', async () => {

@@ -100,13 +100,14 @@ describe('a decision started before decision/review', () => {
         .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data'].payloads![0].data!).toString()).id);
     // The old run reached its budget step before the patch existed; its record step ran on today's code.
     // Approved on today's code, the old run's plan is also re-checked before it is applied.
-    expect(await patches(upgraded)).toEqual(['approved-plan-rechecked-before-apply', 'record-step-retries-until-written']);
+    expect(await patches(upgraded)).toEqual(['approved-plan-rechecked-before-apply', 'approved-plan-budget-rechecked', 'record-step-retries-until-written']);
     // A fresh decision records every patch of today's code that its path passes (issue 13 added the first two).
     expect(await patches(fresh)).toEqual([
       'decision-input-validated-first',
       'compensation-uses-recorded-context',
       'budget-step-returns-final-approval',
       'approved-plan-rechecked-before-apply',
+      'approved-plan-budget-rechecked',
       'record-step-retries-until-written',
     ]);
     for (const r of [upgraded, fresh]) {
