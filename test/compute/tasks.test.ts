@@ -51,8 +51,9 @@ describe('compute tasks on the shared pool', () => {
     const t1 = performance.now();
     clearInterval(timer);
     const gaps = [ticks[0] - t0, ...ticks.slice(1).map((t, i) => t - ticks[i]), t1 - ticks[ticks.length - 1]];
-    // In this thread the same fit would stall the timer for its whole duration.
-    expect(out.fitMs).toBeGreaterThan(300);
+    // In this thread the same fit would stall the timer for its whole duration. The fit must be
+    // long enough for that to show (about 0.3 s on an idle machine, longer under load).
+    expect(out.fitMs).toBeGreaterThan(150);
     expect(Math.max(...gaps)).toBeLessThan(out.fitMs / 2);
     expect(ticks.length).toBeGreaterThan(out.fitMs / 10 / 4);
   });
