@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DecisionRecord } from '../../decision/record';
@@ -10,7 +9,7 @@ import type { ReservedBudget } from '../../decision/review';
 import { buildBudgetTree } from '../../planning/budget-hierarchy';
 import { auditLogFor } from '../../store/audit';
 import { budgetTaskQueue } from '../../workflows/budget-definitions';
-import { authorityOf, bookOf } from '../helpers/budget';
+import { appliedUpdates, authorityOf, bookOf } from '../helpers/budget';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
 import { killWorker, startWorkerProcess } from '../helpers/worker-process';
@@ -49,23 +48,6 @@ const request = (decisionId: string, service: string, hourly: number, over: Part
   holder: { workflowId: `scale-${service}`, runId: 'not-a-run' },
   ...over,
 });
-
-/** Every update the authority completed, in the order it applied them, decoded from its history. */
-async function appliedUpdates(root: string): Promise<Array<{ name: string; arg: Record<string, unknown>; result: unknown }>> {
-  const history = await t.client.workflow.getHandle(authorityOf(t).workflowId(root)).fetchHistory();
-  const decode = (p?: Payload[] | null) => (p?.[0] ? defaultPayloadConverter.fromPayload(p[0]) : undefined);
-  const accepted = new Map<string, { name: string; arg: Record<string, unknown> }>();
-  const out: Array<{ name: string; arg: Record<string, unknown>; result: unknown }> = [];
-  for (const e of history.events ?? []) {
-    const a = e.workflowExecutionUpdateAcceptedEventAttributes;
-    if (a?.acceptedRequest?.meta?.updateId) {
-      accepted.set(a.acceptedRequest.meta.updateId, { name: a.acceptedRequest.input!.name!, arg: decode(a.acceptedRequest.input!.args!.payloads) as Record<string, unknown> });
-    }
-    const c = e.workflowExecutionUpdateCompletedEventAttributes;
-    if (c?.meta?.updateId && c.outcome?.success) out.push({ ...accepted.get(c.meta.updateId)!, result: decode(c.outcome.success.payloads) });
-  }
-  return out;
-}
 
 async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -111,7 +93,7 @@ describe('budget authority', () => {
     const open = new Map<string, { service: string; monthly: number }>();
     let peak = 0;
     let reservedCount = 0;
-    for (const u of await appliedUpdates(root)) {
+    for (const u of (await appliedUpdates(t, root)).updates) {
       const id = u.arg.decisionId as string;
       if (u.name === 'reserve' && (u.result as ReservedBudget).budget.reserved) {
         reservedCount++;
@@ -167,7 +149,7 @@ describe('budget authority', () => {
     expect(book.reservations).toEqual([]); // …but nothing is held again
     expect(book.committed[svc]).toMatchObject({ decisionId: 'd1', monthly: 0.5 * H });
     expect(Object.fromEntries(book.closed.map((c) => [c.decisionId, c.as]))).toEqual({ d1: 'committed', d2: 'released' });
-    const applied = (await appliedUpdates(root)).map((u) => `${u.name}:${u.arg.decisionId}`);
+    const applied = ((await appliedUpdates(t, root)).updates).map((u) => `${u.name}:${u.arg.decisionId}`);
     expect(applied).toEqual(['reserve:d1', 'reserve:d1', 'commit:d1', 'commit:d1', 'reserve:d1', 'reserve:d2', 'release:d2', 'release:d2', 'reserve:d2']);
   });
 

@@ -14,14 +14,13 @@ import { ChildProcess, execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../config/tools';
 import type { ReservedBudget } from '../../decision/review';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../../provisioners/pulumi-local';
 import { killLeftovers } from '../pulumi/helpers';
-import { authorityOf, bookOf } from '../helpers/budget';
+import { appliedUpdates, bookOf } from '../helpers/budget';
 import { startPostgres, type PostgresTestServer } from '../helpers/postgres';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server';
 import { createSandbox, flat, serviceConfig, type Sandbox } from '../helpers/sandbox';
@@ -119,25 +118,6 @@ function levelsOf(service: string): Array<[string, number]> {
   ];
 }
 
-/** Every update the authority completed, in the order it applied them, decoded from its history. */
-async function appliedUpdates(workflowId: string): Promise<Array<{ name: string; arg: Record<string, unknown>; result: unknown }>> {
-  const decode = (p?: Payload[] | null) => (p?.[0] ? defaultPayloadConverter.fromPayload(p[0]) : undefined);
-  const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
-  // 40 decisions stay far below the authority's continue-as-new threshold: one run holds them all.
-  expect(history.events![0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? '').toBe('');
-  const accepted = new Map<string, { name: string; arg: Record<string, unknown> }>();
-  const out: Array<{ name: string; arg: Record<string, unknown>; result: unknown }> = [];
-  for (const e of history.events ?? []) {
-    const a = e.workflowExecutionUpdateAcceptedEventAttributes;
-    if (a?.acceptedRequest?.meta?.updateId) {
-      accepted.set(a.acceptedRequest.meta.updateId, { name: a.acceptedRequest.input!.name!, arg: decode(a.acceptedRequest.input!.args!.payloads) as Record<string, unknown> });
-    }
-    const c = e.workflowExecutionUpdateCompletedEventAttributes;
-    if (c?.meta?.updateId && c.outcome?.success) out.push({ ...accepted.get(c.meta.updateId)!, result: decode(c.outcome.success.payloads) });
-  }
-  return out;
-}
-
 describe('two hosts sharing Temporal, PostgreSQL and the Pulumi S3 backend', () => {
   it('40 concurrent decisions over 10 services never overspend any budget level, each recorded once in one verified chain', async () => {
     const hostA = hostSandbox();
@@ -183,7 +163,9 @@ describe('two hosts sharing Temporal, PostgreSQL and the Pulumi S3 backend', () 
     expect([...byWorker.keys()].sort()).toEqual(workers.map((w) => `test-worker-${w.pid}`).sort());
 
     // Replay the authority's history with this file's tree: no level ever over its limit.
-    const updates = await appliedUpdates(authorityOf(t).workflowId(root));
+    const { updates, continued } = await appliedUpdates(t, root);
+    // 40 decisions stay far below the authority's continue-as-new threshold: one run holds them all.
+    expect(continued).toBe(false);
     const committedRate = new Map<string, number>();
     const open = new Map<string, { service: string; monthly: number }>();
     let reservations = 0;
