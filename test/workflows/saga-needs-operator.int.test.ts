@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { FileAuditLog } from '../../store/audit';
 import { bookOf } from '../helpers/budget';
 import { kinetic } from '../helpers/cli';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
+import { expectReplays } from '../helpers/replay';
 
 let t: TestTemporal;
 let server: Server;
@@ -86,8 +86,7 @@ describe('compensation-failed holds the reservation and waits for an operator', 
       const audit = await new FileAuditLog(sb.stateRoot).all();
       expect(audit.map((r) => [r.outcome, r.resolution?.budget])).toEqual([['compensation-failed', 'released']]);
       // The path with the refused and the accepted resolve Update replays deterministically.
-      const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
+      await expectReplays(t, rec.workflowId, rec.runId);
     });
   });
 

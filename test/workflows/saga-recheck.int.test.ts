@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
 import { FileAuditLog } from '../../store/audit';
 import { bookOf } from '../helpers/budget';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
+import { expectReplays } from '../helpers/replay';
 
 let t: TestTemporal;
 beforeAll(async () => {
@@ -52,8 +52,7 @@ describe('a plan approved after a wait is re-checked before it is applied', () =
     expect(rec.budget?.released).toBe(true);
     expect(book.reservations).toEqual([]);
     expect((await new FileAuditLog(sb.stateRoot).all()).map((r) => r.outcome)).toEqual(['re-proposed']);
-    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
+    await expectReplays(t, rec.workflowId, rec.runId);
   });
 
   it('a plan older than approval.maxPlanAge is re-planned, not applied', async () => {
@@ -84,8 +83,7 @@ describe('a plan approved after a wait is re-checked before it is applied', () =
     expect(rec.reason).toMatch(/^plan re-proposed: the budget no longer allows it: projected 438\.30\/month .* exceeds the recheck-budget budget of 100\.00/);
     expect(rec.budget?.released).toBe(true);
     expect(new DryRunProvisioner({ stateRoot: sb.stateRoot, initialInstances: 2 }).readFleet('recheck-budget').tiers).toEqual({ default: 2 });
-    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
+    await expectReplays(t, rec.workflowId, rec.runId);
   });
 
   it('a plan that still fits is applied as approved', async () => {

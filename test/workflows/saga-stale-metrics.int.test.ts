@@ -1,10 +1,10 @@
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricsSource } from '../../metrics';
 import { FileAuditLog } from '../../store/audit';
 import { PrometheusLab, startPrometheusLab, waitFor } from '../helpers/prometheus';
 import { createSandbox, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal, withWorker } from '../helpers/temporal';
+import { expectReplays } from '../helpers/replay';
 
 /**
  * Stale metrics through the saga: a real Prometheus scraped a real sample service that then
@@ -46,8 +46,7 @@ describe('stale metrics through the saga (real Prometheus, real dev server)', ()
     expect(rec.provisioning).toBeUndefined();
     expect(await new FileAuditLog(sb.stateRoot).all()).toHaveLength(1);
     // The outcome is behind patch `stale-metrics-outcome`: this history replays deterministically.
-    const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
+    await expectReplays(t, rec.workflowId, rec.runId);
   }, 60_000);
 
   it('with fallback (threshold 2), the second stale decision in a row scales out by the step from current capacity', async () => {
