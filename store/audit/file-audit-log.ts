@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DecisionRecord } from '../../decision/record';
 import { withFileLock } from '../file-lock';
@@ -18,6 +18,8 @@ interface Parsed {
   items: StoredItem[];
   /** Byte length up to and including the last newline. */
   complete: number;
+  /** Lines before `complete` (numbers the lines an extension reads). */
+  lineCount: number;
   /** The unterminated last line, when it is not a whole record. */
   tornTail?: string;
   /** The last line is a whole record that only lacks its newline. */
@@ -27,7 +29,7 @@ interface Parsed {
   head: { seq: number; hash: string };
 }
 
-const cache = new Map<string, { key: string; parsed: Parsed }>();
+const cache = new Map<string, { key: string; ino: number; parsed: Parsed }>();
 
 export class FileAuditLog implements AuditLog {
   readonly sink = 'file' as const;
@@ -90,7 +92,11 @@ export class FileAuditLog implements AuditLog {
     return verifyChain(p.items, 'file', this.file, p.tornTail);
   }
 
-  /** Parsed once per file version (activities read the log on every decision). */
+  /**
+   * Parsed once per file version (activities read the log on every decision). A log that only
+   * grew since the last parse is read from where that parse stopped, so an append costs the new
+   * bytes, not the whole history; `verify` always reads everything.
+   */
   private parse(fresh: boolean): Parsed {
     if (!existsSync(this.file)) return parseText(Buffer.alloc(0), this.file, false);
     const fd = openSync(this.file, 'r');
@@ -99,8 +105,9 @@ export class FileAuditLog implements AuditLog {
       const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
       const hit = cache.get(this.file);
       if (!fresh && hit && hit.key === key) return hit.parsed;
-      const parsed = parseText(readFileSync(fd), this.file, !fresh);
-      cache.set(this.file, { key, parsed });
+      const grown = hit && hit.ino === st.ino && appendedOnly(fd, hit.parsed, st.size) ? extend(hit.parsed, readFrom(fd, hit.parsed.complete, st.size), this.file, !fresh) : undefined;
+      const parsed = grown ?? parseText(readFileSync(fd), this.file, !fresh);
+      cache.set(this.file, { key, ino: st.ino, parsed });
       return parsed;
     } finally {
       closeSync(fd);
@@ -108,22 +115,40 @@ export class FileAuditLog implements AuditLog {
   }
 }
 
-function parseText(buf: Buffer, file: string, warn: boolean): Parsed {
-  const lastNewline = buf.lastIndexOf(0x0a);
-  const complete = lastNewline + 1;
-  const tail = buf.subarray(complete).toString('utf8');
-  const lines = buf.subarray(0, complete).toString('utf8').split('\n');
-  lines.pop(); // after the last newline
-  let missingNewline = false;
-  let tornTail: string | undefined;
-  if (tail.trim()) {
-    if (classify(tail, 'x').kind === 'unreadable') tornTail = tail;
-    else {
-      lines.push(tail);
-      missingNewline = true;
-    }
+/** The earlier parse ended on a whole line and that line's newline is still where it was. */
+function appendedOnly(fd: number, prev: Parsed, size: number): boolean {
+  if (prev.tornTail !== undefined || prev.missingNewline || prev.complete === 0 || size < prev.complete) return false;
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, prev.complete - 1) === 1 && last[0] === 0x0a;
+}
+
+function readFrom(fd: number, start: number, end: number): Buffer {
+  const buf = Buffer.alloc(end - start);
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, start + off);
+    if (n === 0) break;
+    off += n;
   }
-  const items = lines.flatMap((line, i) => (line.trim() ? [classify(line, `line ${i + 1}`)] : []));
+  return buf.subarray(0, off);
+}
+
+/** Splits at the last newline: whole lines, and an unterminated tail that is either a torn fragment or a whole record. */
+function splitLines(buf: Buffer, firstLine: number): { lines: Array<{ text: string; where: string }>; complete: number; tornTail?: string; missingNewline: boolean } {
+  const complete = buf.lastIndexOf(0x0a) + 1;
+  const tail = buf.subarray(complete).toString('utf8');
+  const texts = buf.subarray(0, complete).toString('utf8').split('\n');
+  texts.pop(); // after the last newline
+  const lines = texts.map((text, i) => ({ text, where: `line ${firstLine + i}` }));
+  if (!tail.trim()) return { lines, complete, missingNewline: false };
+  if (classify(tail, 'x').kind === 'unreadable') return { lines, complete, tornTail: tail, missingNewline: false };
+  return { lines: [...lines, { text: tail, where: `line ${firstLine + texts.length}` }], complete, missingNewline: true };
+}
+
+function parseText(buf: Buffer, file: string, warn: boolean): Parsed {
+  const split = splitLines(buf, 1);
+  const { complete, tornTail, missingNewline } = split;
+  const items = split.lines.flatMap((l) => (l.text.trim() ? [classify(l.text, l.where)] : []));
   if (tornTail !== undefined && warn) process.emitWarning(`${file}: torn last line ignored (repaired by the next append)`);
   const legacy = linkLegacy(items.flatMap((it) => (it.kind === 'legacy' ? [it.record] : [])));
   const byId = new Map<string, AuditEntry>();
@@ -141,7 +166,39 @@ function parseText(buf: Buffer, file: string, warn: boolean): Parsed {
     if (!byId.has(it.record.id)) byId.set(it.record.id, entry);
     if (it.kind === 'chained') head = { seq: it.seq, hash: it.hash };
   }
-  return { items, complete, tornTail, missingNewline, records, byId, head };
+  const lineCount = split.lines.length - (missingNewline ? 1 : 0);
+  return { items, complete, lineCount, tornTail, missingNewline, records, byId, head };
+}
+
+/** `prev` plus the bytes appended after it; undefined when they hold plain pre-chain lines (their links need the whole file). */
+function extend(prev: Parsed, appended: Buffer, file: string, warn: boolean): Parsed | undefined {
+  const split = splitLines(appended, prev.lineCount + 1);
+  const added = split.lines.flatMap((l) => (l.text.trim() ? [classify(l.text, l.where)] : []));
+  if (added.some((it) => it.kind === 'legacy')) return undefined;
+  if (split.tornTail !== undefined && warn) process.emitWarning(`${file}: torn last line ignored (repaired by the next append)`);
+  const byId = new Map(prev.byId);
+  const records = [...prev.records];
+  let head = prev.head;
+  for (const it of added) {
+    if (it.kind === 'unreadable') {
+      if (warn) process.emitWarning(`${file}: ${it.where}: unreadable audit line skipped`);
+      continue;
+    }
+    if (it.kind !== 'chained') continue;
+    records.push(it.record);
+    if (!byId.has(it.record.id)) byId.set(it.record.id, it);
+    head = { seq: it.seq, hash: it.hash };
+  }
+  return {
+    items: [...prev.items, ...added],
+    complete: prev.complete + split.complete,
+    lineCount: prev.lineCount + split.lines.length - (split.missingNewline ? 1 : 0),
+    tornTail: split.tornTail,
+    missingNewline: split.missingNewline,
+    records,
+    byId,
+    head,
+  };
 }
 
 function classify(line: string, where: string): StoredItem {

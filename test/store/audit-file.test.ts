@@ -160,6 +160,23 @@ describe('file audit log', () => {
     expect((await log.verify()).firstBreak).toMatchObject({ kind: 'unchained', where: 'line 4', decisionId: 'sneaky' });
   });
 
+  it('a log that only grew is read from where the last read stopped, and reads as the whole file would', async () => {
+    const log = await logWith(['g1', 'g2']);
+    expect((await log.all()).map((r) => r.id)).toEqual(['g1', 'g2']); // parsed and cached
+    // Another host appends a linked record, then dies mid-append of the next.
+    const head = JSON.parse(lines(log)[1]);
+    const r3 = auditRecord('g3');
+    appendFileSync(log.file, JSON.stringify({ seq: 3, prevHash: head.hash, hash: chainHash(head.hash, 3, r3), record: r3 }) + '\n{"seq":4,"prevH');
+    expect((await log.find('g3'))?.id).toBe('g3');
+    expect(await log.append(auditRecord('g4'))).toMatchObject({ written: true, seq: 4 });
+    expect(await log.append(auditRecord('g3'))).toMatchObject({ written: false, seq: 3 });
+    const grown = (await log.all()).map((r) => r.id);
+    const report = await log.verify(); // reads the whole file again
+    expect(report).toMatchObject({ ok: true, records: 4, chained: 4, head: { seq: 4 } });
+    expect((await log.all()).map((r) => r.id)).toEqual(grown);
+    expect(grown).toEqual(['g1', 'g2', 'g3', 'g4']);
+  });
+
   it('workers in several processes append concurrently and keep one chain', async () => {
     const sb = createSandbox();
     const script = join(sb.dir, 'append.ts');
