@@ -54,7 +54,11 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   return { ...cfg, file, stateRoot: resolve(base, cfg.stateDir) };
 }
 
-/** Parsed configs by file, reused while the file is unchanged (every activity reads the config). */
+/**
+ * Parsed configs by file, reused while the file is unchanged (every activity reads the config).
+ * The cached config is frozen and shared, not copied per call: a caller that wants to change a
+ * field builds its own object (an assignment throws, so a shared config can never drift).
+ */
 const cache = new Map<string, { key: string; config: LoadedConfig }>();
 
 export function loadConfig(path?: string): LoadedConfig {
@@ -64,13 +68,21 @@ export function loadConfig(path?: string): LoadedConfig {
     const st = statSync(file);
     key = `${st.mtimeMs}:${st.size}:${st.ino}`;
     const hit = cache.get(file);
-    if (hit && hit.key === key) return structuredClone(hit.config);
+    if (hit && hit.key === key) return hit.config;
   } catch {
     /* reported by the read below */
   }
-  const config = readAndParse(file);
-  if (key) cache.set(file, { key, config: structuredClone(config) });
+  const config = deepFreeze(readAndParse(file));
+  if (key) cache.set(file, { key, config });
   return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function readAndParse(file: string): LoadedConfig {
