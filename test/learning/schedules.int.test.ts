@@ -72,7 +72,7 @@ describe('schedules', () => {
     await applySchedules(t.client, { config: loadConfig(sb.configPath), taskQueue: t.taskQueue, idPrefix: prefix });
     await t.client.schedule.getHandle(scheduleId('retrain', prefix)).pause('operator');
     const loaded = loadConfig(sb.configPath);
-    const cfg = { ...loaded, schedules: { ...(loaded.schedules ?? ({} as never)), reweight: { every: 1800, paused: false }, retrain: { cron: ['0 3 * * *'], paused: false }, budgetReport: { cron: ['30 0 * * *'], paused: false }, catchupWindow: 600, overlap: 'bufferOne', applyOnWorkerStart: true } };
+    const cfg = { ...loaded, schedules: { ...(loaded.schedules ?? ({} as never)), reweight: { every: 1800, paused: false }, retrain: { cron: ['0 3 * * *'], paused: false }, budgetReport: { cron: ['30 0 * * *'], paused: false }, catchupWindow: 600, overlap: 'bufferOne' as const, applyOnWorkerStart: true } };
     const again = await applySchedules(t.client, { config: cfg, taskQueue: t.taskQueue, idPrefix: prefix });
     expect(again.every((a) => a.action === 'updated')).toBe(true);
     const d = Object.fromEntries((await describeSchedules(t.client, prefix)).map((x) => [x.kind, x]));
