@@ -28,3 +28,26 @@ export function familyOf(name: string, histograms: ReadonlySet<string>): string 
   const m = /^(.*)_(bucket|sum|count)$/.exec(name);
   return m && histograms.has(m[1]) ? m[1] : name;
 }
+
+/** Every PromQL expression of a Grafana dashboard: panel targets (rows included) and query variables. */
+export function dashboardExprs(dashboard: unknown): Array<{ where: string; expr: string }> {
+  const d = dashboard as {
+    panels?: Array<{ title?: string; panels?: unknown[]; targets?: Array<{ expr?: string }> }>;
+    templating?: { list?: Array<{ name: string; query?: string | { query?: string } }> };
+  };
+  const out: Array<{ where: string; expr: string }> = [];
+  const walk = (panels: typeof d.panels = []) => {
+    for (const p of panels) {
+      for (const t of p.targets ?? []) if (t.expr) out.push({ where: `panel "${p.title}"`, expr: t.expr });
+      walk(p.panels as typeof d.panels);
+    }
+  };
+  walk(d.panels);
+  for (const v of d.templating?.list ?? []) {
+    const q = typeof v.query === 'string' ? v.query : v.query?.query;
+    // label_values(<selector>, <label>): the selector is the expression.
+    const m = q ? /^label_values\((.*),\s*\w+\)$/.exec(q) : null;
+    if (m) out.push({ where: `variable $${v.name}`, expr: m[1] });
+  }
+  return out;
+}

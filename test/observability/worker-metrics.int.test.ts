@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { REPO_ROOT } from '../../config/tools';
@@ -7,6 +9,10 @@ import { freePort, startPrometheus, waitFor, type PrometheusServer } from '../he
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, FAST_TIMEOUTS, TestTemporal } from '../helpers/temporal';
 import { killWorker } from '../helpers/worker-process';
+import { dashboardExprs, familyOf, metricNamesIn } from './promql-names';
+
+const RULES = join(REPO_ROOT, 'observability/prometheus/kinetic-rules.yml');
+const DASHBOARD = join(REPO_ROOT, 'observability/grafana/kinetic.json');
 
 /**
  * Real parts end to end: `kinetic worker --metrics-port` in its own process, a real Prometheus
@@ -70,7 +76,7 @@ describe('worker /metrics scraped by a real Prometheus', () => {
     const metricsPort = await freePort();
     const metricsUrl = await startCliWorker(sb.configPath, t.taskQueue, metricsPort);
     expect(metricsUrl).toBe(`http://127.0.0.1:${metricsPort}/metrics`);
-    prom = await startPrometheus({ 'kinetic-worker': `127.0.0.1:${metricsPort}` });
+    prom = await startPrometheus({ 'kinetic-worker': `127.0.0.1:${metricsPort}` }, [RULES]);
     await seriesOf('up{job="kinetic-worker"} == 1', (r) => r.length === 1);
 
     // The sequence: scale out (committed), nothing to do (no-change), a dry run to 8, then one waiting for approval.
@@ -124,5 +130,18 @@ describe('worker /metrics scraped by a real Prometheus', () => {
     expect(completed[0].value).toBeGreaterThanOrEqual(4);
     const requests = await prom.query('sum(temporal_request_total{job="kinetic-worker"})');
     expect(requests[0]?.value).toBeGreaterThan(0);
+
+    // The shipped rules and dashboard read only families this worker's page declares.
+    const page = await (await fetch(metricsUrl)).text();
+    const types = new Map([...page.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+    const histograms = new Set([...types].filter(([, type]) => type === 'histogram').map(([n]) => n));
+    const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
+    const exprs = [...rules.map((r) => ({ where: r.alert, expr: r.expr })), ...dashboardExprs(JSON.parse(readFileSync(DASHBOARD, 'utf8')))];
+    const unknown = exprs.flatMap(({ where, expr }) => metricNamesIn(expr).filter((n) => n !== 'up' && !types.has(familyOf(n, histograms))).map((n) => `${where}: ${n}`));
+    expect(unknown).toEqual([]);
+    // Prometheus loaded the rules and evaluates every one of them without error.
+    const loaded = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const health = loaded.data.groups.flatMap((g) => g.rules).map((r) => `${r.name}: ${r.health}${r.lastError ? ` ${r.lastError}` : ''}`);
+    expect(health).toEqual(rules.map((r) => `${r.alert}: ok`));
   });
 });
