@@ -145,7 +145,3 @@ export const kineticMetrics = {
   }),
 };
 
-/** The names of every metric family Kinetic exports (the rules file and the dashboard may use only these and Temporal's). */
-export function kineticMetricNames(): string[] {
-  return kineticRegistry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name);
-}
