@@ -9,7 +9,9 @@ import type { ForecastSummary } from '../decision/forecast';
 import type { PlanSummary } from '../decision/plan';
 import type { BudgetSummary, DecisionRecord } from '../decision/record';
 import type { ReservedBudget } from '../decision/review';
-import { observeBudget, observeContext, observeForecast, observePlan, observeRecord } from './decision-metrics';
+import type { OperatorAlert } from '../activities/operator-alerts';
+import { Context } from '@temporalio/activity';
+import { observeBudget, observeCompensationFailed, observeContext, observeForecast, observePlan, observeRecord } from './decision-metrics';
 
 type Observer = (input: never, result: never) => void;
 
@@ -22,9 +24,38 @@ const OBSERVERS: Record<string, Observer> = {
   recordDecision: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
 };
 
-/** The same activities; the observed ones update Kinetic's metrics after they succeed. */
+/**
+ * Observed when their first attempt starts, whatever its result: the operator alert of a failed
+ * compensation is the moment the failure happens (its record is written only after `kinetic resolve`).
+ */
+const BEFORE: Record<string, (input: never) => void> = {
+  deliverOperatorAlert: (input: { alert: OperatorAlert }) => observeCompensationFailed(input.alert.service, input.alert.compensation),
+};
+
+/** 1 outside an activity (direct calls): the attempt that counts. */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** The same activities; the observed ones update Kinetic's metrics after they succeed (or, for BEFORE, as they first start). */
 export function withActivityMetrics<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
   const out: Record<string, unknown> = { ...acts };
+  for (const [name, observe] of Object.entries(BEFORE)) {
+    const fn = acts[name];
+    if (!fn) continue;
+    out[name] = async (...args: never[]) => {
+      try {
+        if (attempt() === 1) observe(args[0]);
+      } catch {
+        // A metric is never worth a failed step.
+      }
+      return fn(...args);
+    };
+  }
   for (const [name, observe] of Object.entries(OBSERVERS)) {
     const fn = acts[name];
     if (!fn) continue;

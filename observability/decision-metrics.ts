@@ -6,7 +6,7 @@
 import type { DecisionContext } from '../decision/context';
 import type { ForecastSummary } from '../decision/forecast';
 import type { PlanSummary } from '../decision/plan';
-import type { BudgetSummary, DecisionRecord } from '../decision/record';
+import type { BudgetSummary, CompensationStep, DecisionRecord } from '../decision/record';
 import { kineticMetrics as m } from './metrics';
 
 /** Stages whose time is not a step of its own: the record write and the end marker. */
@@ -77,11 +77,17 @@ export function observeRecord(r: DecisionRecord): void {
     const latency = between(r.timings.provision, r.timings.commit);
     if (Number.isFinite(latency) && latency >= 0) m.scalingLatency.observe({ service }, latency);
   }
-  for (const c of r.compensation) if (!c.ok) m.compensationFailures.inc({ service, step: c.step });
+  // A decision held for an operator was counted when its alert went out (observeCompensationFailed).
+  if (!r.operatorAlert) observeCompensationFailed(service, r.compensation);
   if (r.approval?.mode === 'manual' && r.approval.decision) {
     const waited = between(r.timings.approval, r.approval.at ?? r.finishedAt);
     if (Number.isFinite(waited) && waited >= 0) m.approvalWait.observe({ service, answer: r.approval.decision }, waited);
   }
+}
+
+/** Failed compensation steps, counted when they happen: the decision then waits for `kinetic resolve`. */
+export function observeCompensationFailed(service: string, steps: readonly CompensationStep[]): void {
+  for (const c of steps) if (!c.ok) m.compensationFailures.inc({ service, step: c.step });
 }
 
 /** Forecast error of one reweighting run, per model and for the ensemble. */

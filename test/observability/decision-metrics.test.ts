@@ -78,6 +78,19 @@ describe('decision metrics from the saga activities', () => {
     expect(await valueOf(kineticMetrics.scalingLatency, { service: 'compsvc' }, '_count')).toBeUndefined();
   });
 
+  it('counts a held compensation failure when its operator alert first goes out, not again at its record', async () => {
+    const failed = [{ step: 'rollback capacity', ok: false, message: 'api down' }];
+    const acts = withActivityMetrics({
+      deliverOperatorAlert: async (_input: { alert: { service: string; compensation: typeof failed } }) => ({ attempt: 1, detail: 'logged' }),
+      recordDecision: async (_r: DecisionRecord) => ({ written: true }),
+    });
+    await acts.deliverOperatorAlert({ alert: { service: 'heldsvc', compensation: failed } });
+    expect(await valueOf(kineticMetrics.compensationFailures, { service: 'heldsvc', step: 'rollback capacity' })).toBe(1);
+    // Resolved later: the record carries the alert it sent and adds nothing.
+    await acts.recordDecision(record('heldsvc', { outcome: 'compensation-failed', compensation: failed, operatorAlert: { ok: true, detail: 'logged', idempotencyKey: 'k' } }));
+    expect(await valueOf(kineticMetrics.compensationFailures, { service: 'heldsvc', step: 'rollback capacity' })).toBe(1);
+  });
+
   it('a metric that cannot be computed never fails the step', async () => {
     const acts = withActivityMetrics({ planCapacity: async () => undefined as unknown as { to: number } });
     await expect(acts.planCapacity()).resolves.toBeUndefined();

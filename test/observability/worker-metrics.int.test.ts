@@ -23,11 +23,14 @@ const DASHBOARD = join(REPO_ROOT, 'observability/grafana/kinetic.json');
 let t: TestTemporal;
 let prom: PrometheusServer | undefined;
 const procs: ChildProcess[] = [];
+/** Decisions left waiting for an operator: terminated after the test. */
+const held: string[] = [];
 
 beforeAll(async () => {
   t = await connectTestTemporal();
 });
 afterAll(async () => {
+  for (const id of held) await t.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
   await prom?.stop();
   for (const p of procs) await killWorker(p);
   await t?.close();
@@ -62,7 +65,7 @@ async function seriesOf(expr: string, ready: (rows: Array<{ metric: Record<strin
 }
 
 describe('worker /metrics scraped by a real Prometheus', () => {
-  it('exports decisions by outcome, stage durations, capacity and demand, pending approvals and Temporal SDK metrics', async () => {
+  it('exports decisions by outcome, stage durations, capacity and demand, pending approvals, a failed compensation (its alert firing) and Temporal SDK metrics', async () => {
     const sb = createSandbox();
     // obsmetrics: demand 55 at 10 per instance → 6 instances from 2 (auto-approved); obsapproval:
     // the same jump needs a person (auto-approve only up to 1 instance).
@@ -70,6 +73,8 @@ describe('worker /metrics scraped by a real Prometheus', () => {
       {
         obsmetrics: serviceConfig(sb.csv('obsmetrics', flat(55))),
         obsapproval: serviceConfig(sb.csv('obsapproval', flat(55)), { approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '5m' } }),
+        // Verification and rollback both fail: compensation fails and the decision waits for an operator.
+        obscomp: serviceConfig(sb.csv('obscomp', flat(55)), { provisioner: { type: 'fault-injecting', initialInstances: 2, failVerify: true, failRollback: true } }),
       },
       { schedules: { applyOnWorkerStart: false } },
     );
@@ -94,7 +99,17 @@ describe('worker /metrics scraped by a real Prometheus', () => {
     expect((await t.kinetic.waitForDecision(waiting.decisionId)).outcome).toBe('approval-rejected');
     await seriesOf('kinetic_approvals_pending{service="obsapproval"}', (r) => r[0]?.value === 0);
 
-    // Decisions by outcome: exactly the ones run above.
+    // A failed compensation is counted, and its alert fires, while the decision waits for an operator.
+    const broken = await t.kinetic.startDecision('obscomp', { timeouts: FAST_TIMEOUTS });
+    held.push(broken.workflowId);
+    await seriesOf('kinetic_compensation_failures_total{service="obscomp",step="rollback capacity"}', (r) => r[0]?.value === 1);
+    expect((await t.kinetic.getDecision(broken.decisionId)).stage).toBe('needs-operator');
+    await waitFor('KineticCompensationFailed firing for obscomp', async () => {
+      const alerts = (await (await fetch(`${prom!.url}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+      return alerts.data.alerts.some((a) => a.labels.alertname === 'KineticCompensationFailed' && a.labels.service === 'obscomp' && a.state === 'firing');
+    });
+
+    // Decisions by outcome: exactly the ones run above (the held one has not ended).
     const decisions = await seriesOf('sum by (service, outcome, direction) (kinetic_decisions_total{job="kinetic-worker"})', (r) => r.length === 4);
     const byOutcome = Object.fromEntries(decisions.map((r) => [`${r.metric.service}/${r.metric.outcome}/${r.metric.direction}`, r.value]));
     expect(byOutcome).toEqual({
