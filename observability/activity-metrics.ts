@@ -1,6 +1,6 @@
 /**
  * Metrics from the saga's activities: each observed activity's input and result update the
- * metrics after it succeeded. Activities run in the worker process, so this is where Kinetic's
+ * metrics after it succeeded (the operator alert: as its first attempt starts). Activities run in the worker process, so this is where Kinetic's
  * metrics live — never in workflow code, which replays. An observer that throws is ignored: a
  * metric must never fail a decision.
  */
