@@ -4,6 +4,7 @@ import { budgetAuthorityActivities } from './budget-authority';
 import { contextActivities } from './context';
 import { createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
+import { withActivityMetrics } from '../observability/activity-metrics';
 import { forecastActivities } from './forecast';
 import { loopActivities } from './loop';
 import { operatorAlertActivities } from './operator-alerts';
@@ -17,7 +18,8 @@ import { recordActivities } from './record';
 /** Every activity of the decision saga, closed over its dependencies (samples' DI-factory style). */
 export function createActivities(opts: DepsOptions = {}) {
   const deps = createDeps(opts);
-  return withFailureMapping({
+  // Kinetic's Prometheus metrics come from the activities' results (worker process, never workflows).
+  return withActivityMetrics(withFailureMapping({
     ...contextActivities(deps),
     ...forecastActivities(deps),
     ...planActivities(),
@@ -31,7 +33,7 @@ export function createActivities(opts: DepsOptions = {}) {
     ...retrainActivities(deps),
     ...reweightActivities(deps),
     ...budgetReportActivities(deps),
-  });
+  }));
 }
 
 export type DecisionActivities = ReturnType<typeof createActivities>;

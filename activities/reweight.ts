@@ -9,6 +9,8 @@ import type { DecisionRecord } from '../decision/record';
 import type { ActivityDeps } from './deps';
 import { learningOf, readHistory } from './learning-common';
 import type { MetricSeries } from '../metrics/contract';
+import { observeForecastAccuracy } from '../observability/decision-metrics';
+import { forecastAccuracy, scoredPoints } from '../observability/forecast-accuracy';
 
 export interface ReweightResult {
   service: string;
@@ -131,6 +133,8 @@ export function reweightActivities(deps: ActivityDeps) {
         params: { learningRate: l.learningRate, underForecastPenalty: l.underForecastPenalty, weightFloor: l.weightFloor, exploration: l.exploration },
         reason: `${reasons.join('; ')}; point errors scored symmetrically${withoutDemand.length ? `, under-provisioning outcomes cost ${l.underForecastPenalty}× wasteful ones` : ''}`,
       });
+      // Forecast error for /metrics, once per new version (a retried run returned above).
+      observeForecastAccuracy(forecastAccuracy(input.service, scoredPoints(due, realised, now), series.values));
       return { ...resultOf(input.service, version, await modelStore.weights(input.service), version.reason), compaction: await compact() };
     },
   };

@@ -4,7 +4,7 @@
  *
  *   npm run bench:saga                                     # = tsx bench/saga.ts; writes bench/results/saga.md
  *   npx tsx bench/saga.ts --workers 1,2,4 --sequential 50 --total 200 --in-flight 50 [--services N] [--rounds R]
- *        [--worker-kind factory|cli] [--label TEXT] [--out FILE] [--no-write] [--json]
+ *        [--worker-kind factory|cli] [--metrics off|on|ab] [--label TEXT] [--out FILE] [--no-write] [--json]
  *   (BENCH_SEQUENTIAL, BENCH_TOTAL, BENCH_IN_FLIGHT, BENCH_SERVICES, BENCH_WORKERS, BENCH_ROUNDS, BENCH_LABEL set the same.)
  *   stdout ends with the report as JSON (one line with --json); the dev server prints its banner before it.
  *
@@ -23,6 +23,9 @@
  *    the decision record's `timings` (the workflow clock).
  * Workers: `bench/helpers/saga-worker.ts` (the repo's worker factory, one pre-built bundle) or, with
  * `--worker-kind cli`, real `kinetic worker` processes (each bundles the workflows at start).
+ * `--metrics on`: every worker serves /metrics (as `kinetic worker --metrics-port`) and the benchmark
+ * scrapes each one every second; `--metrics ab`: every phase runs twice in a row, without and with
+ * metrics (order alternating by round), and the report gives the overhead ratio of the same run.
  * The 1/5/15-minute load averages (`uptime`), Node version, date and command go next to every number.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -68,6 +71,11 @@ const WORKERS = (flag('workers') ?? process.env.BENCH_WORKERS ?? '1,2,4').split(
 const ROUNDS = Math.max(1, num('rounds', 'BENCH_ROUNDS', 1));
 const WORKER_KIND = (flag('worker-kind') ?? 'factory') as 'factory' | 'cli';
 if (WORKER_KIND !== 'factory' && WORKER_KIND !== 'cli') throw new Error('--worker-kind: factory or cli');
+const METRICS = (flag('metrics') ?? 'off') as 'off' | 'on' | 'ab';
+if (!['off', 'on', 'ab'].includes(METRICS)) throw new Error('--metrics: off, on or ab');
+if (METRICS !== 'off' && WORKER_KIND !== 'factory') throw new Error('--metrics needs --worker-kind factory (each worker takes a free port)');
+/** How often the benchmark scrapes each worker's /metrics with metrics on (Prometheus's default is 15 s). */
+const SCRAPE_MS = 1000;
 const LABEL = flag('label') ?? process.env.BENCH_LABEL;
 const OUT = flag('out') ?? join(__dirname, 'results', 'saga.md');
 const WRITE = !process.argv.includes('--no-write');
@@ -149,7 +157,7 @@ function writeConfig(dir: string, taskQueue: string, csvs: string[]): string {
 // Worker processes
 
 /** Starts n worker processes and waits until each polls; if one fails to start, the others are stopped. */
-async function startWorkers(n: number, env: { address: string; taskQueue: string; config: string; bundle: string }): Promise<ChildProcess[]> {
+async function startWorkers(n: number, env: { address: string; taskQueue: string; config: string; bundle: string; metrics?: boolean }, metricsUrls: string[] = []): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
   const ready = WORKER_KIND === 'factory' ? 'worker-ready' : 'worker polling';
   const started = Array.from({ length: n }, () => {
@@ -159,7 +167,14 @@ async function startWorkers(n: number, env: { address: string; taskQueue: string
         : [join(REPO_ROOT, 'bin', 'kinetic.js'), 'worker', '--config', env.config, '--task-queue', env.taskQueue];
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: env.taskQueue, KINETIC_CONFIG: env.config, WORKFLOW_BUNDLE: env.bundle },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TASK_QUEUE: env.taskQueue,
+        KINETIC_CONFIG: env.config,
+        WORKFLOW_BUNDLE: env.bundle,
+        ...(env.metrics ? { KINETIC_METRICS_PORT: '0' } : {}),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -168,7 +183,11 @@ async function startWorkers(n: number, env: { address: string; taskQueue: string
       child.stdout!.on('data', (d: Buffer) => {
         if (seen.includes(ready)) return;
         seen += d.toString();
-        if (seen.includes(ready)) resolve();
+        if (seen.includes(ready)) {
+          const url = /metrics-url (\S+)/.exec(seen)?.[1];
+          if (url) metricsUrls.push(url);
+          resolve();
+        }
       });
       child.once('exit', (code, signal) => reject(new Error(`worker process ${child.pid} exited before it was ready (${code ?? signal})`)));
     });
@@ -442,6 +461,8 @@ function childrenCpuSeconds(workerPids: number[]): { workers: number; server: nu
 interface Phase {
   workers: number;
   round?: number;
+  /** Workers served /metrics and were scraped every SCRAPE_MS (scrapes done, failed). */
+  metrics?: { scrapes: number; failed: number };
   sequential?: { decisions: number; p50Ms: number; p99Ms: number; meanMs: number; outcomes: Record<string, number>; kinds: Record<'forecast' | 'explicit', { n: number; p50Ms: number }>; load: LoadSummary };
   concurrent: {
     decisions: number;
@@ -463,22 +484,38 @@ interface Phase {
   unexpected: string[];
 }
 
-async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string[], bundle: string, workers: number, measureSequential: boolean, round: number): Promise<Phase> {
-  const dir = join(root, `r${round}-w${workers}`);
+async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string[], bundle: string, workers: number, measureSequential: boolean, round: number, metrics = false): Promise<Phase> {
+  const dir = join(root, `r${round}-w${workers}${metrics ? '-m' : ''}`);
   mkdirSync(dir, { recursive: true });
-  const taskQueue = `bench-saga-r${round}-w${workers}-${randomBytes(3).toString('hex')}`;
+  const taskQueue = `bench-saga-r${round}-w${workers}${metrics ? '-m' : ''}-${randomBytes(3).toString('hex')}`;
   const config = writeConfig(dir, taskQueue, csvs);
   const kinetic = new KineticClient(env.client, taskQueue);
   const decider = new Decider(kinetic);
   const services = csvs.map((_, i) => `svc-${i}`);
-  log(`W=${workers}: starting ${workers} ${WORKER_KIND} worker process(es) on ${taskQueue}`);
-  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle });
+  log(`W=${workers}: starting ${workers} ${WORKER_KIND} worker process(es) on ${taskQueue}${metrics ? ', metrics on' : ''}`);
+  const metricsUrls: string[] = [];
+  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle, metrics }, metricsUrls);
+  if (metrics && metricsUrls.length !== workers) throw new Error(`metrics on, but ${workers - metricsUrls.length} worker(s) printed no metrics-url`);
+  // A scraper in place of Prometheus: every worker's page read every second, as a busy Prometheus would.
+  const scraped = { scrapes: 0, failed: 0 };
+  const scraper = metrics
+    ? setInterval(() => {
+        for (const url of metricsUrls) {
+          fetch(url).then(
+            async (r) => void (await r.text(), r.ok ? scraped.scrapes++ : scraped.failed++),
+            () => void scraped.failed++,
+          );
+        }
+      }, SCRAPE_MS)
+    : undefined;
   const stopping = { value: false };
   const gone = allWorkersGone(children, stopping);
   gone.catch(() => undefined);
   try {
-    return await Promise.race([gone, measure()]);
+    const phase = await Promise.race([gone, measure()]);
+    return metrics ? { ...phase, metrics: { ...scraped } } : phase;
   } finally {
+    clearInterval(scraper);
     stopping.value = true;
     log(`W=${workers}: stopping workers`);
     await stopWorkers(children);
@@ -584,6 +621,36 @@ async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string
   }
 }
 
+/**
+ * --metrics ab: per worker count, the median over rounds of the with ÷ without ratios of the
+ * worker processes' CPU per changed decision, of decisions/s (without ÷ with, so > 1 is slower
+ * with metrics) and of the sequential p50 latency.
+ */
+function metricsOverhead(phases: Phase[]) {
+  if (METRICS !== 'ab') return undefined;
+  const mid = (xs: number[]) => (xs.length ? r1000(percentile(xs, 0.5)) : undefined);
+  return WORKERS.map((w) => {
+    const cpu: number[] = [];
+    const rate: number[] = [];
+    const seq: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const off = phases.find((p) => p.workers === w && p.round === round && !p.metrics);
+      const on = phases.find((p) => p.workers === w && p.round === round && p.metrics);
+      if (!off || !on) continue;
+      const perDecision = (p: Phase) => (p.concurrent.cpu ? p.concurrent.cpu.workersSeconds / Math.max(1, p.concurrent.changed) : NaN);
+      const c = perDecision(on) / perDecision(off);
+      if (Number.isFinite(c)) cpu.push(c);
+      rate.push(off.concurrent.changedPerSecond / on.concurrent.changedPerSecond);
+      if (off.sequential && on.sequential) seq.push(on.sequential.p50Ms / off.sequential.p50Ms);
+    }
+    return { workers: w, rounds: rate.length, workerCpuRatio: mid(cpu), throughputRatio: mid(rate), sequentialP50Ratio: mid(seq) };
+  });
+}
+
+function r1000(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
 function log(msg: string) {
   if (!JSON_OUT) console.error(`[bench:saga ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 }
@@ -617,7 +684,9 @@ function markdown(info: ReturnType<typeof runInfo>, serverVersion: string, phase
     const t = [...xs].sort((a, b) => a - b);
     return t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
   };
-  const perW = WORKERS.map((w) => ({ w, rates: phases.filter((p) => p.workers === w).map((p) => p.concurrent.changedPerSecond) }));
+  // With --metrics ab the headline numbers are the runs without metrics; the overhead section compares.
+  const headline = METRICS === 'ab' ? phases.filter((p) => !p.metrics) : phases;
+  const perW = WORKERS.map((w) => ({ w, rates: headline.filter((p) => p.workers === w).map((p) => p.concurrent.changedPerSecond) }));
   const base = median(perW[0]?.rates ?? [NaN]);
   const firstRound = phases.filter((p) => (p.round ?? 1) === 1);
   const lines: string[] = [
@@ -674,13 +743,26 @@ function markdown(info: ReturnType<typeof runInfo>, serverVersion: string, phase
       const c = p.concurrent;
       const kinds = `${c.byKind['forecast'] ?? 0}${c.byKind['forecast (no change)'] ? ` (+${c.byKind['forecast (no change)']} unchanged)` : ''} / ${c.byKind['explicit'] ?? 0}${c.byKind['explicit (no change)'] ? ` (+${c.byKind['explicit (no change)']} unchanged)` : ''}`;
       const cpu = c.cpu ? `${c.cpu.workersSeconds} / ${c.cpu.serverSeconds} / ${c.cpu.clientSeconds} (${c.cpu.perChangedDecisionMs})` : 'n/a';
-      return `| ${p.workers} | ${p.round ?? 1} | ${c.seconds} | **${c.changedPerSecond}** | ${c.allPerSecond} | ${base ? `${(c.changedPerSecond / base).toFixed(2)}×` : ''} | ${mixText(c.outcomes)} | ${kinds} | ${c.latencyP50Ms} / ${c.latencyP99Ms} | ${cpu} | ${loadCell(c.load)} | ${upCell(c.load.end)} |`;
+      return `| ${p.workers} | ${p.round ?? 1}${p.metrics ? ' (metrics on)' : ''} | ${c.seconds} | **${c.changedPerSecond}** | ${c.allPerSecond} | ${base ? `${(c.changedPerSecond / base).toFixed(2)}×` : ''} | ${mixText(c.outcomes)} | ${kinds} | ${c.latencyP50Ms} / ${c.latencyP99Ms} | ${cpu} | ${loadCell(c.load)} | ${upCell(c.load.end)} |`;
     }),
     '',
     ...(ROUNDS > 1 ? [`Median decisions/s (capacity changed) over ${ROUNDS} interleaved rounds: ${perW.map(({ w, rates }) => `${w} process${w > 1 ? 'es' : ''} ${r1(median(rates))} (${rates.join(', ')})`).join('; ')}. "vs 1 process" divides by the 1-process median.`, ''] : []),
     'CPU: user + system seconds from /proc during the measured decisions, for the worker processes (JavaScript main thread, workflow thread, Temporal Core), the dev server and the benchmark process (the client). With 2 cores shared with other jobs, the decisions get at most 2 cores minus what the other jobs take; more worker processes cannot add CPU, only spread it. On an idle machine the ceiling is about (cores available) ÷ (CPU per decision).',
     '',
   );
+  const overhead = metricsOverhead(phases);
+  if (overhead) {
+    lines.push(
+      '## Metrics overhead (same run, without → with)',
+      '',
+      `Each phase ran twice back to back, workers without and with \`/metrics\` (Kinetic's metrics, process metrics and Temporal's SDK exporter, as \`kinetic worker --metrics-port\`), each worker's page scraped every ${SCRAPE_MS / 1000} s; the order alternates by round. Ratios are with ÷ without (≤ 1.10 is the target), medians over rounds.`,
+      '',
+      '| worker processes | rounds | worker CPU per changed decision | decisions/s (without ÷ with) | sequential p50 |',
+      '|---:|---:|---:|---:|---:|',
+      ...overhead.map((o) => `| ${o.workers} | ${o.rounds} | **${o.workerCpuRatio}** | ${o.throughputRatio} | ${o.sequentialP50Ratio ?? 'n/a'} |`),
+      '',
+    );
+  }
   const unexpected = phases.flatMap((p) => p.unexpected.map((u) => `W=${p.workers}: ${u}`));
   if (unexpected.length) lines.push('Decisions that did not change capacity (first few per phase):', '', ...unexpected.map((u) => `- ${u}`), '');
 
@@ -732,14 +814,18 @@ async function main() {
     mkdirSync(dataDir);
     const csvs = writeHistories(dataDir, SERVICES);
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [i, w] of WORKERS.entries()) phases.push({ ...(await runPhase(env, root, csvs, bundlePath, w, round === 1 && i === 0, round)), round });
+      for (const [i, w] of WORKERS.entries()) {
+        // A/B: without and with metrics back to back, the order alternating by round (load drifts).
+        const variants = METRICS === 'ab' ? (round % 2 ? [false, true] : [true, false]) : [METRICS === 'on'];
+        for (const m of variants) phases.push({ ...(await runPhase(env, root, csvs, bundlePath, w, round === 1 && i === 0, round, m)), round });
+      }
     }
   } finally {
     await env.teardown();
     rmSync(root, { recursive: true, force: true });
   }
   const totalSeconds = (performance.now() - t0) / 1000;
-  const report = { run: info, label: LABEL, temporal: serverVersion, services: SERVICES, historyPoints: HISTORY_POINTS, seasons: SEASONS, workerKind: WORKER_KIND, phases, seconds: r0(totalSeconds) };
+  const report = { run: info, label: LABEL, temporal: serverVersion, services: SERVICES, historyPoints: HISTORY_POINTS, seasons: SEASONS, workerKind: WORKER_KIND, metrics: METRICS, metricsOverhead: metricsOverhead(phases), phases, seconds: r0(totalSeconds) };
   console.log(JSON_OUT ? JSON.stringify(report) : JSON.stringify(report, null, 2));
   if (WRITE) {
     writeFileSync(OUT, markdown(info, serverVersion, phases, totalSeconds));

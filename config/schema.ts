@@ -441,6 +441,16 @@ const schedules = z
   })
   .strict();
 
+/** The worker's Prometheus endpoint (issue 15); optional: no port, no endpoint. */
+const observability = z
+  .object({
+    /** Port of the worker's `/metrics` (Kinetic's, the process's and Temporal's SDK metrics); `kinetic worker --metrics-port` overrides it. */
+    metricsPort: z.number().int().min(1, 'a TCP port 1–65535, e.g. 9464').max(65535, 'a TCP port 1–65535, e.g. 9464').optional(),
+    /** Address the endpoint listens on (default 0.0.0.0: Prometheus usually scrapes from another host). */
+    metricsHost: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1),
@@ -458,6 +468,8 @@ export const configSchema = z
     pricing: pricingCatalogSchema.optional(),
     /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
     schedules: schedules.optional(),
+    /** The worker's `/metrics` endpoint (issue 15); optional. */
+    observability: observability.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
       for (const name of Object.keys(r)) {

@@ -1,32 +1,49 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { resolveTemporalTarget } from '../../client/connection';
 import { applySchedulesOnWorkerStart } from '../../schedules';
 import { createKineticWorker } from '../../worker';
+import { installRuntimeWithPrometheus, startMetricsServer, type MetricsServer } from '../../observability/metrics-server';
+import { pendingApprovalsRefresher } from '../../observability/pending-approvals';
 import { CliCommand } from '../command';
-import { CONFIG_FLAG, parseFlags } from '../args';
+import { CONFIG_FLAG, intFlag, parseFlags } from '../args';
 
 export const command: CliCommand = {
   name: 'worker',
   summary: 'run a worker that executes decisions (stateless: run as many as you like)',
-  usage: `Usage: kinetic worker [--config kinetic.yaml] [--task-queue NAME]
+  usage: `Usage: kinetic worker [--config kinetic.yaml] [--task-queue NAME] [--metrics-port PORT]
 
 Polls the task queue from the config (default kinetic-decisions) and runs the decision saga's
 workflows and activities. Connects to TEMPORAL_ADDRESS when set, else the embedded dev server.
-SIGINT/SIGTERM drain in-flight tasks and exit.`,
+SIGINT/SIGTERM drain in-flight tasks and exit.
+
+--metrics-port PORT  serve Prometheus metrics on http://<host>:PORT/metrics (Kinetic's, the
+                     process's and Temporal's SDK metrics); default observability.metricsPort
+                     from the config, else no endpoint.`,
   async run(argv) {
-    const { values } = parseFlags(argv, { ...CONFIG_FLAG, 'task-queue': { type: 'string' } }, 'worker');
+    const { values } = parseFlags(argv, { ...CONFIG_FLAG, 'task-queue': { type: 'string' }, 'metrics-port': { type: 'string' } }, 'worker');
     const cfg = loadConfig(values.config as string | undefined);
+    const metricsPort = intFlag(values['metrics-port'] as string | undefined, '--metrics-port', 'worker', 1) ?? cfg.observability?.metricsPort;
+    // The Runtime's Prometheus exporter must be installed before the first connection.
+    const temporalMetricsUrl = metricsPort !== undefined ? await installRuntimeWithPrometheus() : undefined;
     const target = resolveTemporalTarget();
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;
     const worker = await createKineticWorker({ connection, namespace: target.namespace, taskQueue, configPath: cfg.file });
+    let metrics: MetricsServer | undefined;
+    if (metricsPort !== undefined) {
+      const client = new Client({ connection, namespace: target.namespace });
+      metrics = await startMetricsServer({ port: metricsPort, host: cfg.observability?.metricsHost, temporalMetricsUrl, beforeScrape: pendingApprovalsRefresher(client, taskQueue) });
+    }
     // Retrain / reweight / budget-report schedules: created or updated idempotently on every start.
     await applySchedulesOnWorkerStart({ configPath: cfg.file, taskQueue });
     process.once('SIGINT', () => worker.shutdown());
     process.once('SIGTERM', () => worker.shutdown());
     console.log(`worker polling ${taskQueue} on ${target.address} (namespace ${target.namespace}); services: ${Object.keys(cfg.services).join(', ')}`);
+    if (metrics) console.log(`metrics on ${metrics.url}`);
     await worker.run();
+    await metrics?.close();
     await connection.close();
     return 0;
   },

@@ -87,3 +87,46 @@ export async function startPrometheusLab(jobs: string[]): Promise<PrometheusLab>
     },
   };
 }
+
+export interface PrometheusServer {
+  url: string;
+  /** An instant query through the HTTP API: one entry per series, labels and value. */
+  query(expr: string): Promise<Array<{ metric: Record<string, string>; value: number }>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Prometheus scraping `targets` (job → host:port) every second, on a free loopback port
+ * with a throw-away config and data dir; `rulesFiles` are loaded as its rule files.
+ */
+export async function startPrometheus(targets: Record<string, string>, rulesFiles: string[] = []): Promise<PrometheusServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kinetic-prom-'));
+  const port = await freePort();
+  const scrape = Object.entries(targets)
+    .map(([job, target]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${target}']\n`)
+    .join('');
+  const rules = rulesFiles.length ? `rule_files:\n${rulesFiles.map((f) => `  - ${f}\n`).join('')}` : '';
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n${rules}scrape_configs:\n${scrape}`);
+  const proc = spawn(
+    prometheusBinary(),
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('prometheus ready', async () => (await fetch(`${url}/-/ready`)).ok);
+  return {
+    url,
+    async query(expr) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+      if (body.status !== 'success') throw new Error(`prometheus query ${expr} failed: ${body.error}`);
+      return body.data!.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    },
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
