@@ -1,8 +1,9 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { resolveTemporalTarget } from '../../client/connection';
 import { applySchedulesOnWorkerStart } from '../../schedules';
 import { createKineticWorker } from '../../worker';
+import { redactingLogger } from '../../security/redacting-logger';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, parseFlags } from '../args';
 
@@ -17,6 +18,8 @@ SIGINT/SIGTERM drain in-flight tasks and exit.`,
   async run(argv) {
     const { values } = parseFlags(argv, { ...CONFIG_FLAG, 'task-queue': { type: 'string' } }, 'worker');
     const cfg = loadConfig(values.config as string | undefined);
+    // Workflow, activity and SDK logs pass through redaction (credentials in URLs, tokens, keys).
+    Runtime.install({ logger: redactingLogger(new DefaultLogger('INFO')) });
     const target = resolveTemporalTarget();
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;
