@@ -169,6 +169,20 @@ const approval = z
     maxPlanAge: duration
       .refine((s) => s >= 1, { message: 'maxPlanAge must be at least "1s": an approved plan older than this is re-planned instead of applied' })
       .default(900),
+    /** Anomalous scaling (README "Anomalous scaling"): unset fields take planning/anomaly.ts's defaults. */
+    anomaly: z
+      .object({
+        enabled: z.boolean().optional(),
+        ratio: z.number().gt(1).optional(),
+        zScore: z.number().positive().optional(),
+        minHistory: z.number().int().min(2).optional(),
+        historyWindow: duration.optional(),
+        minChange: z.number().int().min(0).optional(),
+        runawaySteps: z.number().int().min(1).optional(),
+        runawayWindow: duration.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
