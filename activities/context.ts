@@ -4,6 +4,7 @@ import { policyConfig, tieredSpec } from './planning-spec';
 import type { DecisionContext } from '../decision/context';
 import { tierId } from '../planning/allocation';
 import { budgetRootOf } from './budget-roots';
+import { anomalyContext } from './anomaly-history';
 
 /** Reads the service's config, current capacity and decision history into one snapshot. */
 export function contextActivities(deps: ActivityDeps) {
@@ -73,6 +74,7 @@ export function contextActivities(deps: ActivityDeps) {
           alertsWebhook: cfg.budgets?.alerts.webhook,
           audit: { state: cfg.state, stateRoot: cfg.stateRoot },
         },
+        anomaly: anomalyContext(svc.approval.anomaly, history, Date.now()),
       };
     },
   };

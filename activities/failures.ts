@@ -3,6 +3,7 @@ import { ConfigError, UnknownServiceError } from '../config/load';
 import { ForecastInputError } from '../models/contract';
 import { MetricsInputError } from '../metrics/contract';
 import { ProvisionError } from '../provisioners/errors';
+import { redactError } from '../security/redact';
 import { StaleMetricsError } from './metrics-read';
 
 export { NON_RETRYABLE_TYPES } from '../workflows/definitions';
@@ -10,8 +11,15 @@ export { NON_RETRYABLE_TYPES } from '../workflows/definitions';
 /** Failure type of stale metrics (non-retryable): the decision ends `stale-metrics`. */
 export const STALE_METRICS_TYPE = 'StaleMetrics';
 
-/** Maps domain errors to typed Temporal failures; anything else stays retryable. */
+/**
+ * Maps domain errors to typed Temporal failures (anything else stays retryable), redacted: the
+ * failure's message and stack land in the workflow history and, through it, in the record.
+ */
 export function toFailure(e: unknown): unknown {
+  return redactError(typedFailure(e));
+}
+
+function typedFailure(e: unknown): unknown {
   if (e instanceof ConfigError) return ApplicationFailure.nonRetryable(e.message, 'InvalidConfig');
   if (e instanceof UnknownServiceError) return ApplicationFailure.nonRetryable(e.message, 'UnknownService');
   if (e instanceof StaleMetricsError) return ApplicationFailure.nonRetryable(e.message, STALE_METRICS_TYPE);

@@ -4,6 +4,7 @@ import type { ForecastSummary } from '../decision/forecast';
 import type { DecisionRecord } from '../decision/record';
 import { consecutiveFailures, judgeFallback, type PastForecast } from '../planning/fallback';
 import type { ActivityDeps } from './deps';
+import { redact } from '../security/redact';
 
 /**
  * The forecast step's fallback (`fallback:` of a service): when the metrics read or the forecast
@@ -24,7 +25,8 @@ export async function fallbackForecast(deps: ActivityDeps, input: { decisionId: 
     maxInstances: context.maxInstances,
   });
   if (!verdict.use) return undefined;
-  const message = (error as Error)?.message ?? String(error);
+  // Redacted: the message lands in the activity result (history) and the record.
+  const message = redact((error as Error)?.message ?? String(error));
   return {
     model: 'fallback: current capacity + step (no forecast)',
     metric: svc.metrics.metric,

@@ -153,6 +153,8 @@ export const budgetsSchema = z
         thresholds: z.array(z.number().gt(0).max(1)).min(1).default([0.8, 0.9, 0.95]),
         /** Optional URL that receives each alert as a JSON POST. */
         webhook: z.url().optional(),
+        /** File (relative to kinetic.yaml) holding the secret that signs each POST (README "Secrets and redaction"). */
+        secretFile: z.string().min(1).optional(),
       })
       .strict()
       .default({ thresholds: [0.8, 0.9, 0.95] }),

@@ -85,6 +85,17 @@ const pulumiBackend = z
   })
   .optional();
 
+/** Where the key of Pulumi stack secrets comes from (README "Secrets and redaction"); never stored beside the state. */
+const pulumiSecrets = {
+  /** A file holding the passphrase (relative to kinetic.yaml), e.g. a mounted secret. */
+  passphraseFile: z.string().min(1).optional(),
+  /** A KMS secrets provider for the stacks instead of a passphrase, e.g. awskms://alias/kinetic?region=us-east-1. */
+  secretsProvider: z
+    .string()
+    .regex(/^(awskms|gcpkms|azurekeyvault|hashivault):\/\/\S+$/, { message: 'secretsProvider must be a KMS URL: awskms://…, gcpkms://…, azurekeyvault://… or hashivault://…' })
+    .optional(),
+};
+
 const provisioner = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dry-run'), initialInstances: z.number().int().min(0).optional() }).strict(),
   z
@@ -115,6 +126,7 @@ const provisioner = z.discriminatedUnion('type', [
       loadBalancer: z.boolean().default(true),
       /** Pulumi state (default file://<stateDir>/pulumi/state). */
       backend: pulumiBackend,
+      ...pulumiSecrets,
     })
     .strict(),
   z
@@ -146,6 +158,7 @@ const provisioner = z.discriminatedUnion('type', [
       verifyPoll: duration.default(15),
       /** Pulumi state (default file://<stateDir>/pulumi-aws/state). */
       backend: pulumiBackend,
+      ...pulumiSecrets,
     })
     .strict(),
 ]);
@@ -169,6 +182,20 @@ const approval = z
     maxPlanAge: duration
       .refine((s) => s >= 1, { message: 'maxPlanAge must be at least "1s": an approved plan older than this is re-planned instead of applied' })
       .default(900),
+    /** Anomalous scaling (README "Anomalous scaling"): unset fields take planning/anomaly.ts's defaults. */
+    anomaly: z
+      .object({
+        enabled: z.boolean().optional(),
+        ratio: z.number().gt(1).optional(),
+        zScore: z.number().positive().optional(),
+        minHistory: z.number().int().min(2).optional(),
+        historyWindow: duration.optional(),
+        minChange: z.number().int().min(0).optional(),
+        runawaySteps: z.number().int().min(1).optional(),
+        runawayWindow: duration.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

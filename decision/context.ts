@@ -1,5 +1,6 @@
 import type { ProvisionerConfig, ServiceConfig, StateConfig } from '../config/schema';
 import type { TemplateConfig } from '../config/schema-planning';
+import type { AnomalyHistoryEntry, AnomalyPolicy } from '../planning/anomaly';
 import type { PolicyConfig, Recommendation } from '../planning/policy-engine';
 import type { TieredSpec } from '../planning/tiered-plan';
 import type { CapacityState } from '../provisioners/contract';
@@ -77,4 +78,6 @@ export interface DecisionContext {
   /** Vertical scaling: the versioned templates, the one asked for and the one last applied. */
   template?: { templates: TemplateConfig[]; active: number; applied?: number };
   recorded?: RecordedForCompensation;
+  /** The anomaly rules and the service's recent decisions from the audit log (absent in contexts recorded by older code). */
+  anomaly?: { policy: AnomalyPolicy; history: AnomalyHistoryEntry[] };
 }

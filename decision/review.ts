@@ -7,6 +7,7 @@
  * checks and reserves atomically and so returns the final approval requirement. The workflow takes
  * what they return.
  */
+import { detectAnomalies } from '../planning/anomaly';
 import { approvalRequirement } from '../planning/approval';
 import { evaluatePolicies, type PolicyDecision, type TierCounts } from '../planning/policy-engine';
 import { withBudgetReasons, type ApprovalRequirement } from './approval';
@@ -63,12 +64,24 @@ export function reviewPlan(c: DecisionContext, plan: PlanSummary, now: number): 
     ...classic.reasons,
     ...verdict.approval.reasons.map((r) => `${r.id}: ${r.message}`),
     ...(plan.vertical ? [`approval:vertical-change: ${plan.vertical.summary}`] : []),
+    ...anomalyReasons(c, plan, now),
   ];
   return {
     policy: { allowed: verdict.allowed, checks: verdict.checks },
     plan: verdict.allowed && verdict.staged ? stagedPlan(c, plan, verdict.staged) : plan,
     approval: { auto: reasons.length === 0, reasons },
   };
+}
+
+/**
+ * The anomaly rules judge the whole planned change against the forecast (the plan's `needed`,
+ * clamped like the forecast's own target) and the service's recent decisions from the audit log.
+ */
+function anomalyReasons(c: DecisionContext, plan: PlanSummary, now: number): string[] {
+  if (!c.anomaly) return [];
+  const forecastTarget = Math.min(c.maxInstances, Math.max(c.minInstances, plan.needed));
+  const findings = detectAnomalies({ from: plan.from, to: plan.to, forecastTarget, maxInstances: c.maxInstances, now, history: c.anomaly.history }, c.anomaly.policy);
+  return findings.map((f) => `${f.id}: ${f.message}`);
 }
 
 /** Gray scale-in: this decision applies one stage; a later decision continues after the observation period. */

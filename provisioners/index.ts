@@ -51,6 +51,7 @@ registerProvisioner('pulumi-local', (cfg, env) => {
   return createPulumiLocalProvisioner({
     rootDir: join(env.stateRoot, 'pulumi'),
     backend: backendOf(cfg, env),
+    secrets: { passphraseFile: cfg.passphraseFile, secretsProvider: cfg.secretsProvider },
     services: {
       [env.service]: {
         basePort: cfg.basePort,
@@ -68,6 +69,7 @@ registerProvisioner('pulumi-aws', (cfg, env) => {
   return createPulumiAwsProvisioner({
     rootDir: join(env.stateRoot, 'pulumi-aws'),
     backend: backendOf(cfg, env),
+    secrets: { passphraseFile: cfg.passphraseFile, secretsProvider: cfg.secretsProvider },
     spec: awsSpecFor(env.service, env.serviceConfig, cfg),
     specForTemplate: (version) => awsSpecFor(env.service, env.serviceConfig!, cfg, version),
     verifyTimeoutMs: cfg.verifyTimeout * 1000,

@@ -38,6 +38,7 @@ import {
 } from './contract';
 import { ProvisionError } from './errors';
 import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
+import type { SecretsSettings } from './pulumi-local/passphrase';
 import { requireAwsPlugin } from './pulumi-aws/plugin';
 import { checkpointOutputs } from './pulumi-aws/stack-files';
 import { readJournal, removeJournal, writeJournal } from './stack-journal';
@@ -52,7 +53,7 @@ import { abortError, changesOf } from '../cloud/abortable-sleep';
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
 
 export interface PulumiAwsOptions {
-  /** Root of everything written: `state/` (backend), `work/<service>/`, `passphrase`. */
+  /** Root of everything written: `state/` (backend), `work/<service>/`; never the passphrase (provisioners/pulumi-local/passphrase.ts). */
   rootDir: string;
   spec: AwsServiceSpec;
   /** The spec for another instance template version (vertical scaling: apply and roll back by version). */
@@ -68,6 +69,8 @@ export interface PulumiAwsOptions {
   projectName?: string;
   /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
   backend?: string;
+  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi-local/passphrase.ts). */
+  secrets?: SecretsSettings;
   /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
   verifyTimeoutMs?: number;
   /** DescribeAutoScalingGroups poll interval while verifying (default 15000 ms). */
@@ -177,6 +180,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
             pulumiHome: paths.pulumiHome,
             pulumiCommand: await pulumiCommand(paths),
             envVars: cliEnv(paths),
+            ...(paths.secrets?.secretsProvider ? { secretsProvider: paths.secrets.secretsProvider } : {}),
             projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: paths.backendUrl } },
           },
         );

@@ -51,6 +51,7 @@ import {
 } from './contract';
 import { ProvisionError } from './errors';
 import { cliEnv, ensureShim, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
+import type { SecretsSettings } from './pulumi-local/passphrase';
 import { listStackLocks, pidAlive, type StackLock } from './pulumi-local/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
 import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
@@ -90,7 +91,7 @@ export interface PulumiLocalOptions {
   repoRoot?: string;
   /**
    * Root of everything written: `state/` (backend), `work/<service>/` (workspace), `pools/<service>/`
-   * (logs, membership files), `bin/` (shim link), `passphrase`. Default `<repo>/.kinetic/pulumi`.
+   * (logs, membership files), `bin/` (shim link), no passphrase (provisioners/pulumi-local/passphrase.ts). Default `<repo>/.kinetic/pulumi`.
    * Tests pass a temp dir.
    */
   rootDir?: string;
@@ -106,6 +107,8 @@ export interface PulumiLocalOptions {
    * come from the AWS default chain of this process (the CLI inherits it).
    */
   backend?: string;
+  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi-local/passphrase.ts). */
+  secrets?: SecretsSettings;
   /** Settings per service name; unknown services use `defaults`. */
   services?: Record<string, LocalServiceOptions>;
   /** Settings shared by all services (merged under `services[name]`). */
@@ -265,6 +268,8 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       pulumiHome: paths.pulumiHome,
       pulumiCommand: await pulumiCommand(paths),
       envVars: cliEnv(paths),
+      // A KMS secrets provider for new stacks (an existing stack keeps the provider it was created with).
+      ...(paths.secrets?.secretsProvider ? { secretsProvider: paths.secrets.secretsProvider } : {}),
       // main = repo root: the engine starts plugins (the dynamic provider) in this directory, so
       // `require('@pulumi/pulumi/...')` in the shim resolves.
       projectSettings: { name: projectName, runtime: 'nodejs' as const, main: paths.repoRoot, backend: { url: paths.backendUrl } },
@@ -476,23 +481,32 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     }
   }
 
-  /** Writes the config record; skipped when `Pulumi.<stack>.yaml` already holds these values. */
+  /**
+   * Writes the config record; skipped when `Pulumi.<stack>.yaml` already holds these values. The
+   * member env is a secret config value (`kinetic:env`, encrypted), so a service with an env is
+   * always written (its ciphertext cannot be compared).
+   */
   async function setConfig(stack: Stack, service: string, tiers: TierReplicas, decisionId: string): Promise<void> {
+    const { env, ...plain } = spec(service);
+    const hasEnv = Object.keys(env).length > 0;
     const want: Record<string, string> = {
       'kinetic:tiers': JSON.stringify(tiers),
-      'kinetic:spec': JSON.stringify(spec(service)),
+      'kinetic:spec': JSON.stringify(plain),
       'kinetic:decisionId': decisionId,
     };
+    let hadEnv = true;
     try {
       const doc = YAML.parse(fs.readFileSync(path.join(workDir(service), `Pulumi.${service}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
-      if (Object.entries(want).every(([k, v]) => doc?.config?.[k] === v)) return;
+      hadEnv = doc?.config?.['kinetic:env'] !== undefined;
+      if (!hasEnv && !hadEnv && Object.entries(want).every(([k, v]) => doc?.config?.[k] === v)) return;
     } catch {
       // no stack settings file yet
     }
     await stack.setAllConfig({
-      'kinetic:tiers': { value: JSON.stringify(tiers) },
-      'kinetic:spec': { value: JSON.stringify(spec(service)) },
+      'kinetic:tiers': { value: want['kinetic:tiers'] },
+      'kinetic:spec': { value: want['kinetic:spec'] },
       'kinetic:decisionId': { value: decisionId },
+      ...(hasEnv || hadEnv ? { 'kinetic:env': { value: JSON.stringify(env), secret: true } } : {}),
     });
   }
 

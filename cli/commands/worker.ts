@@ -1,11 +1,12 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { resolveTemporalTarget } from '../../client/connection';
 import { applySchedulesOnWorkerStart } from '../../schedules';
 import { createKineticWorker } from '../../worker';
 import { installRuntimeWithPrometheus, startMetricsServer, type MetricsServer } from '../../observability/metrics-server';
 import { pendingApprovalsRefresher } from '../../observability/pending-approvals';
+import { redactingLogger } from '../../security/redacting-logger';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags } from '../args';
 
@@ -25,8 +26,11 @@ SIGINT/SIGTERM drain in-flight tasks and exit.
     const { values } = parseFlags(argv, { ...CONFIG_FLAG, 'task-queue': { type: 'string' }, 'metrics-port': { type: 'string' } }, 'worker');
     const cfg = loadConfig(values.config as string | undefined);
     const metricsPort = intFlag(values['metrics-port'] as string | undefined, '--metrics-port', 'worker', 1) ?? cfg.observability?.metricsPort;
-    // The Runtime's Prometheus exporter must be installed before the first connection.
-    const temporalMetricsUrl = metricsPort !== undefined ? await installRuntimeWithPrometheus() : undefined;
+    // Workflow, activity and SDK logs pass through redaction (credentials in URLs, tokens, keys).
+    const logger = redactingLogger(new DefaultLogger('INFO'));
+    // The Runtime (logger, and the Prometheus exporter) must be installed once, before the first connection.
+    const temporalMetricsUrl = metricsPort !== undefined ? await installRuntimeWithPrometheus({ logger }) : undefined;
+    if (metricsPort === undefined) Runtime.install({ logger });
     const target = resolveTemporalTarget();
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { redactingLogger } from '../../security/redacting-logger';
 import { connectClient, KineticClient, resolveTemporalTarget } from '../../client';
 import { loadConfig } from '../../config/load';
 import { REPO_ROOT } from '../../config/tools';
@@ -38,7 +39,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const say = (m: string) => (opts.json ? process.stderr.write(`${m}\n`) : console.log(m));
   // Temporal Core's own logs are forwarded to this logger (stderr): printed natively they would go to
   // stdout and break `kinetic demo --json` (a slow workflow task on a loaded machine warns).
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
+  Runtime.install({ logger: redactingLogger(new DefaultLogger('WARN')), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
   const cfg = loadConfig(DEMO_CONFIG);
   const svc = cfg.services[SERVICE];
   const csv = (svc.metrics as { path: string }).path;

@@ -3,12 +3,14 @@
  * the passphrase, the `pulumi-resource-pulumi-nodejs` shim, and the environment of every CLI run.
  * Nothing here ever downloads: plugin acquisition and update checks are disabled.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { ProvisionError } from '../errors';
 import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from '../pulumi-backend';
+import { passphraseEnv, type SecretsSettings } from './passphrase';
+
+export { passphraseEnv } from './passphrase';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,6 +32,8 @@ export interface PulumiPaths {
   pulumiBin: string;
   /** Directory put first on the CLI's PATH; holds the `pulumi-resource-pulumi-nodejs` shim link. */
   shimDir: string;
+  /** Where the stack secrets' key comes from (provisioners/pulumi-local/passphrase.ts). */
+  secrets?: SecretsSettings;
 }
 
 export function resolvePaths(opts: {
@@ -39,6 +43,7 @@ export function resolvePaths(opts: {
   pulumiHome?: string;
   /** Backend URL (`file://…`, relative paths from rootDir, or `s3://…`); default `file://<rootDir>/state`. */
   backend?: string;
+  secrets?: SecretsSettings;
 }): PulumiPaths {
   const repoRoot = path.resolve(opts.repoRoot ?? REPO_ROOT);
   const rootDir = path.resolve(opts.rootDir ?? path.join(repoRoot, '.kinetic', 'pulumi'));
@@ -59,6 +64,7 @@ export function resolvePaths(opts: {
     pulumiHome: path.resolve(opts.pulumiHome ?? path.join(repoRoot, '.kinetic', 'pulumi', 'home')),
     pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
     shimDir: path.join(rootDir, 'bin'),
+    secrets: opts.secrets,
   };
 }
 
@@ -110,32 +116,6 @@ export function ensureShim(paths: PulumiPaths): void {
   }
 }
 
-/**
- * Passphrase env: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else a generated file under rootDir —
- * except for an S3 backend (`shared`), where every worker must use the same passphrase: a
- * passphrase generated on one host would make the stack unreadable on the others.
- */
-export function passphraseEnv(rootDir: string, shared = false): Record<string, string> {
-  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
-  if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
-  if (shared) {
-    throw new ProvisionError(
-      'provisioner.backend is an S3 bucket shared by workers: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, the same on every worker (it encrypts the stack secrets)',
-      false,
-    );
-  }
-  const file = path.join(rootDir, 'passphrase');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(rootDir, { recursive: true });
-    try {
-      fs.writeFileSync(file, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
-}
-
 /** Environment of every CLI invocation (LocalWorkspace `envVars`). */
 export function cliEnv(paths: PulumiPaths): Record<string, string> {
   const pathVar = [paths.shimDir, path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
@@ -147,7 +127,7 @@ export function cliEnv(paths: PulumiPaths): Record<string, string> {
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
     PULUMI_DISABLE_CI_DETECTION: 'true',
     PATH: pathVar,
-    ...passphraseEnv(paths.rootDir, paths.backendUrl.startsWith('s3://')),
+    ...passphraseEnv(paths.rootDir, paths.backendUrl.startsWith('s3://'), paths.secrets),
   };
 }
 

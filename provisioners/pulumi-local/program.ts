@@ -4,7 +4,8 @@
  * previous config and `up` again" (the provisioner also bakes the same values into the program
  * closure of each run, see `serviceProgram`):
  *   kinetic:tiers  JSON {tier: replicas}   (the complete desired set; a tier absent here is deleted)
- *   kinetic:spec   JSON ResolvedServiceSpec (command, ports, paths; written by the provisioner)
+ *   kinetic:spec   JSON ResolvedServiceSpec without env (command, ports, paths; written by the provisioner)
+ *   kinetic:env    JSON member env, a secret (encrypted in Pulumi.<stack>.yaml and in the state)
  *   kinetic:decisionId                      (the decision that wrote this config; an output)
  */
 import * as pulumi from '@pulumi/pulumi';
@@ -48,6 +49,9 @@ export function serviceProgram(desired?: {
     const cfg = new pulumi.Config('kinetic');
     const tiers = desired?.tiers ?? cfg.requireObject<Record<string, number>>('tiers');
     const spec = desired?.spec ?? cfg.requireObject<ResolvedServiceSpec>('spec');
+    // Member env is a secret (tokens, passwords): an encrypted stack config value, an encrypted
+    // input and output in the state. Stacks written before kept it in `kinetic:spec`.
+    const env: pulumi.Input<Record<string, string>> = desired ? pulumi.secret(spec.env ?? {}) : (cfg.getSecretObject<Record<string, string>>('env') ?? pulumi.secret(spec.env ?? {}));
     const decisionId = desired?.decisionId ?? cfg.get('decisionId') ?? '';
     const names = Object.keys(tiers).sort();
     const slots = tierSlots(spec, names);
@@ -58,7 +62,7 @@ export function serviceProgram(desired?: {
         tier,
         replicas: tiers[tier],
         command: spec.command,
-        env: spec.env,
+        env,
         basePort: spec.basePort + slots[tier] * spec.portsPerTier,
         healthPath: spec.healthPath,
         host: spec.host,
@@ -66,7 +70,7 @@ export function serviceProgram(desired?: {
         drainMs: spec.drainMs,
         graceMs: spec.graceMs,
         startTimeoutMs: spec.startTimeoutMs,
-      });
+      }, { additionalSecretOutputs: ['env'] });
       pools[tier] = pulumi.all([pool.replicas, pool.members, pool.membersFile, pool.basePort]).apply(
         ([replicas, members, membersFile, basePort]) => ({ replicas, members, membersFile, basePort }),
       );

@@ -42,7 +42,8 @@ function launchTemplate(spec: AwsServiceSpec, g: TierGroup, provider: aws.Provid
       instanceType: ct.instanceTypes[0],
       keyName: region.keyName,
       vpcSecurityGroupIds: region.securityGroupIds,
-      userData: ct.userData === undefined ? undefined : Buffer.from(ct.userData, 'utf8').toString('base64'),
+      // A secret: user data often carries tokens; the state holds it encrypted, previews mask it.
+      userData: ct.userData === undefined ? undefined : pulumi.secret(Buffer.from(ct.userData, 'utf8').toString('base64')),
       updateDefaultVersion: true,
       tags,
       tagSpecifications: [{ resourceType: 'volume', tags: costTags(spec, g) }],

@@ -15,6 +15,10 @@ interface Registered {
   provider?: string;
 }
 
+/** How the Pulumi SDK marks a secret value on the wire (`pulumi.runtime.specialSigKey` / `specialSecretSig`). */
+const SECRET_SIG = pulumi.runtime.specialSigKey;
+const SECRET_SIG_VALUE = pulumi.runtime.specialSecretSig;
+
 let registered: Registered[] = [];
 const LATEST_TEMPLATE_VERSION = 7;
 
@@ -154,7 +158,10 @@ describe('tiered ASG program', () => {
       description: 'kinetic web cpu template v3',
       updateDefaultVersion: true,
     });
-    expect(Buffer.from(lt('lt-cpu-us-east-1').userData, 'base64').toString('utf8')).toBe('#!/bin/sh\necho kinetic\n');
+    // User data is a Pulumi secret (the engine gets it wrapped with the secret signature; the state holds it encrypted).
+    const userData = lt('lt-cpu-us-east-1').userData as unknown as Record<string, string>;
+    expect(userData[SECRET_SIG]).toBe(SECRET_SIG_VALUE);
+    expect(Buffer.from(userData.value, 'base64').toString('utf8')).toBe('#!/bin/sh\necho kinetic\n');
     expect(lt('lt-cpu-eu-west-1').imageId).toBe('ami-0a9b8c7d6e5f40312');
     expect(lt('lt-gpu-eu-west-1')).toMatchObject({ instanceType: 'g5.xlarge', description: 'kinetic web gpu template v1' });
     expect(lt('lt-gpu-eu-west-1').userData).toBeUndefined();
