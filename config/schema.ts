@@ -5,6 +5,7 @@ import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
 import { parseBackendUrl } from '../provisioners/backend-url';
 import { durationSchema } from './duration';
+import { encryptionSchema } from './schema-encryption';
 import {
   allocationSchema,
   budgetsSchema,
@@ -458,6 +459,8 @@ export const configSchema = z
     pricing: pricingCatalogSchema.optional(),
     /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
     schedules: schedules.optional(),
+    /** Encrypted Temporal payloads (keys, KMS, codec server); optional. */
+    encryption: encryptionSchema.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
       for (const name of Object.keys(r)) {
