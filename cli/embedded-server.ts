@@ -18,6 +18,8 @@ export interface EmbeddedServerOptions {
   dbFile?: string;
   /** Where the server's own log goes. */
   logFile?: string;
+  /** The Web UI decodes payloads through this remote codec (kinetic codec-server). */
+  uiCodecEndpoint?: string;
 }
 
 export interface EmbeddedServer {
@@ -68,6 +70,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   const args = [
     'server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort),
     '--db-filename', dbFile, '--log-level', 'warn', ...SEARCH_ATTRIBUTE_FLAGS,
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   // Own process group: a Ctrl-C in the terminal must not kill the server before running
   // decisions are wound down; stop() ends it.
