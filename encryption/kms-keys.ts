@@ -48,6 +48,21 @@ export function kmsKeys(opts: KmsOptions, client = new KMSClient({ region: opts.
     return { key, encrypted: out.CiphertextBlob, until: Date.now() + ttlMs };
   }
 
+  const decrypting = new Map<string, Promise<DataKey>>();
+
+  async function decryptDataKey(keyId: string, encrypted: Uint8Array): Promise<DataKey> {
+    let out;
+    try {
+      out = await client.send(new DecryptCommand({ CiphertextBlob: encrypted, KeyId: opts.keyId }));
+    } catch (e) {
+      throw new Error(`KMS could not decrypt data key "${keyId}" with encryption.kms.keyId ${opts.keyId}: ${(e as Error).message}; check the key id, region/endpoint and that this identity may kms:Decrypt`);
+    }
+    if (!out.Plaintext) throw new Error(`KMS Decrypt of data key "${keyId}" returned no key`);
+    const key = { id: keyId, key: Buffer.from(out.Plaintext) };
+    remember(key);
+    return key;
+  }
+
   const provider: KeyProvider & { opens(m: Record<string, Uint8Array | null | undefined>): boolean } = {
     async sealingKey() {
       if (!sealing || sealing.until <= Date.now()) {
@@ -62,16 +77,13 @@ export function kmsKeys(opts: KmsOptions, client = new KMSClient({ region: opts.
       const encrypted = metadata[METADATA_DATA_KEY];
       if (!encrypted) throw new Error(`payload key "${keyId}" carries no ${METADATA_DATA_KEY}: it was not sealed through KMS; configure encryption.keys with the key it was sealed with`);
       if (dataKeyId(encrypted) !== keyId) throw new Error(`payload key "${keyId}" does not match its ${METADATA_DATA_KEY}: the payload metadata was altered`);
-      let out;
-      try {
-        out = await client.send(new DecryptCommand({ CiphertextBlob: encrypted, KeyId: opts.keyId }));
-      } catch (e) {
-        throw new Error(`KMS could not decrypt data key "${keyId}" with encryption.kms.keyId ${opts.keyId}: ${(e as Error).message}; check the key id, region/endpoint and that this identity may kms:Decrypt`);
+      // A batch of payloads under one data key asks KMS once.
+      let asking = decrypting.get(keyId);
+      if (!asking) {
+        asking = decryptDataKey(keyId, encrypted).finally(() => decrypting.delete(keyId));
+        decrypting.set(keyId, asking);
       }
-      if (!out.Plaintext) throw new Error(`KMS Decrypt of data key "${keyId}" returned no key`);
-      const key = { id: keyId, key: Buffer.from(out.Plaintext) };
-      remember(key);
-      return key;
+      return asking;
     },
     knownKeyIds: () => [`kms:${opts.keyId}`],
     opens: (m) => Boolean(m[METADATA_DATA_KEY]),
