@@ -20,6 +20,8 @@ export interface EmbeddedServerOptions {
   logFile?: string;
   /** The Web UI decodes payloads through this remote codec (kinetic codec-server). */
   uiCodecEndpoint?: string;
+  /** Where the address is written for the CLI to find (tests: a sandbox file, not the repo's). */
+  addressFile?: string;
 }
 
 export interface EmbeddedServer {
@@ -86,14 +88,15 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  mkdirSync(dirname(EMBEDDED_ADDRESS_FILE), { recursive: true });
-  writeFileSync(EMBEDDED_ADDRESS_FILE, address);
+  const addressFile = opts.addressFile ?? EMBEDDED_ADDRESS_FILE;
+  mkdirSync(dirname(addressFile), { recursive: true });
+  writeFileSync(addressFile, address);
   return {
     address,
     uiUrl: `http://${ip}:${uiPort}`,
     process: child,
     async stop() {
-      rmSync(EMBEDDED_ADDRESS_FILE, { force: true });
+      rmSync(addressFile, { force: true });
       if (exited) return;
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig, resolveConfigPath } from '../config/load';
+import { LoadedConfig, loadConfig, resolveConfigPath } from '../config/load';
 import type { EncryptionConfig } from '../config/schema-encryption';
 import { EncryptionCodec } from './codec';
 import { combinedKeys, KeyProvider, staticKeyRing } from './keyring';
 import { readKeyEnv, readKeyFile } from './key-source';
 import { kmsKeys } from './kms-keys';
+import { readTokens, uiCodecEndpoint } from './tokens';
 
 /** The key provider an `encryption:` block describes (paths relative to kinetic.yaml's directory). */
 export function keyProviderFor(enc: EncryptionConfig, baseDir: string): KeyProvider {
@@ -44,4 +45,10 @@ function mentionsEncryption(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The codec endpoint the dev server's Web UI is given (`--ui-codec-endpoint`), when a codec server is configured. */
+export function uiCodecEndpointFromConfig(cfg: LoadedConfig): string | undefined {
+  const server = cfg.encryption?.codecServer;
+  return server ? uiCodecEndpoint(server, readTokens(server.tokens, dirname(cfg.file))) : undefined;
 }

@@ -1,6 +1,5 @@
-import { dirname } from 'node:path';
 import { ConfigError, loadConfig } from '../../config/load';
-import { readTokens, uiCodecEndpoint } from '../../encryption/tokens';
+import { uiCodecEndpointFromConfig } from '../../encryption/from-config';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags } from '../args';
 import { startEmbeddedServer } from '../embedded-server';
@@ -51,6 +50,5 @@ function configuredCodecEndpoint(configPath: string | undefined): string | undef
     if (e instanceof ConfigError && !/no such file/.test(e.message)) console.warn(`kinetic dev-server: no codec endpoint for the Web UI: ${e.message}`);
     return undefined;
   }
-  const codec = cfg.encryption?.codecServer;
-  return codec ? uiCodecEndpoint(codec, readTokens(codec.tokens, dirname(cfg.file))) : undefined;
+  return uiCodecEndpointFromConfig(cfg);
 }
