@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { LoadedConfig, loadConfig, resolveConfigPath } from '../config/load';
@@ -17,8 +17,11 @@ export function keyProviderFor(enc: EncryptionConfig, baseDir: string): KeyProvi
   return combinedKeys(kmsKeys({ keyId: enc.kms.keyId, region: enc.kms.region, endpoint: enc.kms.endpoint, dataKeyTtlSeconds: enc.kms.dataKeyTtl }), ring);
 }
 
+/** Failure messages and stack traces go into an encoded payload, which the codec encrypts (see failure-converter.js). */
+export const ENCRYPTED_FAILURES_PATH = join(__dirname, 'failure-converter.js');
+
 export function dataConverterFor(enc: EncryptionConfig | undefined, baseDir: string): DataConverter | undefined {
-  return enc ? { payloadCodecs: [new EncryptionCodec(keyProviderFor(enc, baseDir))] } : undefined;
+  return enc ? { payloadCodecs: [new EncryptionCodec(keyProviderFor(enc, baseDir))], failureConverterPath: ENCRYPTED_FAILURES_PATH } : undefined;
 }
 
 /**

@@ -32,12 +32,21 @@ export interface KineticWorkerOptions extends DepsOptions {
  */
 export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
   // One bundle for both workers.
+  const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
+  // The bundle carries the failure converter (workflow-side failures); a pre-built one keeps its own.
   const workflowBundle = opts.workflowBundlePath
     ? { codePath: opts.workflowBundlePath }
-    : { code: (await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'), logger: Runtime.instance().logger })).code };
+    : {
+        code: (
+          await bundleWorkflowCode({
+            workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+            logger: Runtime.instance().logger,
+            ...(dataConverter?.failureConverterPath ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
+          })
+        ).code,
+      };
   const activities = createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics, ledger: opts.ledger });
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
   const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', workflowBundle, activities, ...(dataConverter ? { dataConverter } : {}) };
   const worker = await Worker.create({
     ...common,

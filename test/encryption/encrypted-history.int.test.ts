@@ -133,4 +133,23 @@ describe('encrypted decision histories', () => {
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, history, rec.workflowId);
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId)).rejects.toThrow(/binary\/encrypted/);
   }, 90_000);
+
+  it('failure messages are encrypted too: a failed decision leaves its error only inside encrypted payloads', async () => {
+    const sb = createSandbox();
+    writeFileSync(join(sb.dir, 'history.keys'), `k-2026:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const missing = join(sb.dir, 'missing-metrics-7c2e.csv');
+    sb.writeConfig({ 'enc-history-fail': serviceConfig(missing) }, { encryption: { keys: { file: 'history.keys' } } });
+    const dataConverter = dataConverterFromConfig(sb.configPath);
+    const kinetic = new KineticClient(new Client({ connection: t.client.connection, namespace: 'default', dataConverter }), t.taskQueue);
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await kinetic.startDecision('enc-history-fail', { timeouts: FAST_TIMEOUTS });
+      return kinetic.waitForDecision(s.decisionId);
+    });
+    expect(rec.outcome).toBe('failed');
+    expect(rec.error).toContain('missing-metrics-7c2e'); // readable with the codec
+    const raw = await show(rec.workflowId, rec.runId);
+    expect(raw).toContain('Encoded failure'); // the failure is there, its message sealed
+    expect(raw).not.toContain('missing-metrics-7c2e');
+    expect(raw).not.toContain(sb.dir);
+  }, 60_000);
 });
