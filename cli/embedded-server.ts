@@ -18,6 +18,10 @@ export interface EmbeddedServerOptions {
   dbFile?: string;
   /** Where the server's own log goes. */
   logFile?: string;
+  /** The Web UI decodes payloads through this remote codec (kinetic codec-server). */
+  uiCodecEndpoint?: string;
+  /** Where the address is written for the CLI to find (tests: a sandbox file, not the repo's). */
+  addressFile?: string;
 }
 
 export interface EmbeddedServer {
@@ -68,6 +72,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   const args = [
     'server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort),
     '--db-filename', dbFile, '--log-level', 'warn', ...SEARCH_ATTRIBUTE_FLAGS,
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   // Own process group: a Ctrl-C in the terminal must not kill the server before running
   // decisions are wound down; stop() ends it.
@@ -83,14 +88,15 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  mkdirSync(dirname(EMBEDDED_ADDRESS_FILE), { recursive: true });
-  writeFileSync(EMBEDDED_ADDRESS_FILE, address);
+  const addressFile = opts.addressFile ?? EMBEDDED_ADDRESS_FILE;
+  mkdirSync(dirname(addressFile), { recursive: true });
+  writeFileSync(addressFile, address);
   return {
     address,
     uiUrl: `http://${ip}:${uiPort}`,
     process: child,
     async stop() {
-      rmSync(EMBEDDED_ADDRESS_FILE, { force: true });
+      rmSync(addressFile, { force: true });
       if (exited) return;
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

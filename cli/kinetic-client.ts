@@ -10,5 +10,5 @@ export async function cliClient(configPath?: string): Promise<KineticClient> {
   } catch (e) {
     if (configPath) throw e;
   }
-  return new KineticClient(await connectClient(), taskQueue);
+  return new KineticClient(await connectClient(undefined, { configPath }), taskQueue);
 }

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { REPO_ROOT } from '../config/tools';
+import { dataConverterFromConfig } from '../encryption/from-config';
 
 /**
  * Where Kinetic's Temporal is: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS* / TEMPORAL_API_KEY
@@ -28,7 +30,16 @@ export function resolveTemporalTarget(): TemporalTarget {
   return { address, namespace: 'default', embedded: true, connectionOptions: { address } };
 }
 
-export async function connectClient(target = resolveTemporalTarget()): Promise<Client> {
+export interface ConnectClientOptions {
+  /** kinetic.yaml whose `encryption:` block sets the payload codec (default: KINETIC_CONFIG or ./kinetic.yaml). */
+  configPath?: string;
+  /** Overrides the data converter read from the config. */
+  dataConverter?: DataConverter;
+}
+
+export async function connectClient(target = resolveTemporalTarget(), opts: ConnectClientOptions = {}): Promise<Client> {
+  // Before connecting: a bad key file is reported as such, not as a connection problem.
+  const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: '5s' });
@@ -38,5 +49,5 @@ export async function connectClient(target = resolveTemporalTarget()): Promise<C
       : 'check TEMPORAL_ADDRESS / TLS / API key settings';
     throw new Error(`cannot reach Temporal at ${target.address}: ${(e as Error).message}; ${hint}`);
   }
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }

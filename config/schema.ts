@@ -5,6 +5,7 @@ import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
 import { parseBackendUrl } from '../provisioners/backend-url';
 import { durationSchema } from './duration';
+import { encryptionSchema } from './schema-encryption';
 import {
   allocationSchema,
   budgetsSchema,
@@ -497,6 +498,8 @@ export const configSchema = z
     schedules: schedules.optional(),
     /** The worker's `/metrics` endpoint (issue 15); optional. */
     observability: observability.optional(),
+    /** Encrypted Temporal payloads (keys, KMS, codec server); optional. */
+    encryption: encryptionSchema.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
       for (const name of Object.keys(r)) {

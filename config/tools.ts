@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..');
 export const TOOLS_DIR = process.env.KINETIC_TOOLS_DIR ? resolve(process.env.KINETIC_TOOLS_DIR) : join(REPO_ROOT, '.tools');
 
-export function toolPath(name: 'temporal' | 'pulumi'): string {
-  const envName = `KINETIC_${name.toUpperCase()}_BIN`;
+export function toolPath(name: 'temporal' | 'pulumi' | 'local-kms'): string {
+  const envName = `KINETIC_${name.toUpperCase().replace(/-/g, '_')}_BIN`;
   if (process.env[envName]) return process.env[envName]!;
   const file = join(TOOLS_DIR, 'toolchain.json');
   if (existsSync(file)) {

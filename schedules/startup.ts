@@ -12,7 +12,7 @@ export async function applySchedulesOnWorkerStart(opts: { configPath?: string; t
   const config = loadConfig(opts.configPath);
   if (!resolveSchedulesConfig(config.schedules).applyOnWorkerStart) return [];
   try {
-    const client = await connectClient();
+    const client = await connectClient(undefined, { configPath: config.file });
     try {
       return await applySchedules(client, { config, taskQueue: opts.taskQueue, idPrefix: opts.idPrefix });
     } finally {

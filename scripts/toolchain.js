@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server)
- * and the `pulumi` CLI. Idempotent and fast when already built. Never downloads a binary: tools
- * come from KINETIC_*_BIN, PATH, or are compiled from Go modules into the git-ignored tools folder.
+ * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server),
+ * the `pulumi` CLI, and `local-kms` (a KMS-compatible server the encryption tests use). Idempotent
+ * and fast when already built. Never downloads a binary: tools come from KINETIC_*_BIN, PATH, or
+ * are compiled from Go modules into the git-ignored tools folder.
  * Writes the resolved paths to <tools>/toolchain.json for the CLI and the tests.
  */
 'use strict';
@@ -14,6 +15,9 @@ const ROOT = path.resolve(__dirname, '..');
 const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : path.join(ROOT, '.tools');
 const BIN = path.join(TOOLS, 'bin');
 const TEMPORAL_VERSION = 'v1.5.1';
+// A KMS-compatible server for the envelope-encryption tests (no AWS account needed).
+const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
+const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
 const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
 
 function log(msg) {
@@ -79,6 +83,21 @@ function resolveTemporal() {
   return target;
 }
 
+function resolveLocalKms() {
+  if (process.env.KINETIC_LOCAL_KMS_BIN) {
+    if (!fs.existsSync(process.env.KINETIC_LOCAL_KMS_BIN)) fail(`KINETIC_LOCAL_KMS_BIN=${process.env.KINETIC_LOCAL_KMS_BIN} does not exist`);
+    return process.env.KINETIC_LOCAL_KMS_BIN;
+  }
+  const target = path.join(BIN, 'local-kms');
+  if (stampOk(target, LOCAL_KMS_VERSION)) return target;
+  const go = goBinary();
+  if (!go) fail(`no local-kms found and no Go toolchain to build it: ${MISSING_GO}`);
+  fs.mkdirSync(BIN, { recursive: true });
+  runGo(go, ['install', `${LOCAL_KMS_MODULE}@${LOCAL_KMS_VERSION}`], ROOT, { GOBIN: BIN, GOFLAGS: '-mod=mod' });
+  fs.writeFileSync(`${target}.version`, LOCAL_KMS_VERSION);
+  return target;
+}
+
 function pulumiVersionOf(bin) {
   try {
     return execFileSync(bin, ['version'], { encoding: 'utf8', env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' } }).trim();
@@ -123,10 +142,11 @@ function resolvePulumi() {
 
 function main() {
   const started = Date.now();
-  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi').split(',');
+  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms').split(',');
   const out = {};
   if (wants.includes('temporal')) out.temporal = resolveTemporal();
   if (wants.includes('pulumi')) out.pulumi = resolvePulumi();
+  if (wants.includes('local-kms')) out['local-kms'] = resolveLocalKms();
   fs.mkdirSync(TOOLS, { recursive: true });
   const file = path.join(TOOLS, 'toolchain.json');
   let prev = {};

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { closeComputePool } from '../compute';
+import { dataConverterFromConfig } from '../encryption/from-config';
 import type { DepsOptions } from '../activities/deps';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
@@ -19,6 +21,8 @@ export interface KineticWorkerOptions extends DepsOptions {
   stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
   /** Interceptors of the decision worker (tests: pause a step so a crash can hit it). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Payload codecs etc.; by default what kinetic.yaml's `encryption:` asks for (none: plain JSON). */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -28,12 +32,22 @@ export interface KineticWorkerOptions extends DepsOptions {
  */
 export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
   // One bundle for both workers.
+  const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
+  // The bundle carries the failure converter (workflow-side failures); a pre-built one keeps its own.
   const workflowBundle = opts.workflowBundlePath
     ? { codePath: opts.workflowBundlePath }
-    : { code: (await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'), logger: Runtime.instance().logger })).code };
+    : {
+        code: (
+          await bundleWorkflowCode({
+            workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+            logger: Runtime.instance().logger,
+            ...(dataConverter?.failureConverterPath ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
+          })
+        ).code,
+      };
   const activities = createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics, ledger: opts.ledger });
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', workflowBundle, activities };
+  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', workflowBundle, activities, ...(dataConverter ? { dataConverter } : {}) };
   const worker = await Worker.create({
     ...common,
     taskQueue,

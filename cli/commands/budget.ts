@@ -37,7 +37,7 @@ budget-<root>; a Kinetic worker must be running to answer it); spend from the au
       throw new UserError(`kinetic budget --month: ${(e as Error).message}`);
     }
     const cfg = loadConfig(values.config as string | undefined);
-    const client = await connectClient();
+    const client = await connectClient(undefined, { configPath: cfg.file });
     const authority = new BudgetAuthorityClient(client, (values['task-queue'] as string | undefined) ?? cfg.taskQueue);
     const books = [];
     try {

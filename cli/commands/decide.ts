@@ -25,7 +25,7 @@ a second one waits for the first. Exit code 0 when the decision completed (whate
     const service = requireFlag(values.service as string | undefined, '--service', 'decide');
     const cfg = loadConfig(values.config as string | undefined);
     getService(cfg, service); // unknown service: say so before anything starts
-    const kinetic = new KineticClient(await connectClient(), cfg.taskQueue);
+    const kinetic = new KineticClient(await connectClient(undefined, { configPath: cfg.file }), cfg.taskQueue);
     const started = await kinetic.startDecision(service, {
       dryRun: Boolean(values['dry-run']),
       targetOverride: intFlag(values.target as string | undefined, '--target', 'decide', 0),

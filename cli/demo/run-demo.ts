@@ -77,7 +77,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     provisioner: (service) => (service === SERVICE ? pool : undefined),
   });
   const running = worker.run();
-  const kinetic = new KineticClient(await connectClient(resolveTemporalTarget()), cfg.taskQueue);
+  const kinetic = new KineticClient(await connectClient(resolveTemporalTarget(), { configPath: DEMO_CONFIG }), cfg.taskQueue);
   await endLeftoverDecision(kinetic, say);
   const decisions: DecisionRecord[] = [];
   let load: DriveReport | undefined;
