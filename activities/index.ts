@@ -1,3 +1,4 @@
+import { authActivities } from './auth';
 import { budgetActivities } from './budget';
 import { budgetAlertActivities } from './budget-alerts';
 import { budgetAuthorityActivities } from './budget-authority';
@@ -18,6 +19,7 @@ import { recordActivities } from './record';
 export function createActivities(opts: DepsOptions = {}) {
   const deps = createDeps(opts);
   return withFailureMapping({
+    ...authActivities(deps),
     ...contextActivities(deps),
     ...forecastActivities(deps),
     ...planActivities(),

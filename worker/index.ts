@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { warnAboutAuth } from '../auth/startup-warning';
 import { closeComputePool } from '../compute';
 import type { DepsOptions } from '../activities/deps';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
@@ -27,6 +28,7 @@ export interface KineticWorkerOptions extends DepsOptions {
  * `run`, `runUntil` and `shutdown` drive both.
  */
 export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
+  warnAboutAuth(opts.configPath);
   // One bundle for both workers.
   const workflowBundle = opts.workflowBundlePath
     ? { codePath: opts.workflowBundlePath }
