@@ -124,7 +124,7 @@ function checkAnswer(verb: 'approve' | 'reject', who: Answerer, reason?: string)
   const req = requestOf(who);
   const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
   if (blank(req.identity) && blank(req.token)) {
-    throw new DecisionInputError(`${verb}: no token and no identity; run \`kinetic login\` and pass its token (auth in oidc mode), or --as USER with auth: { mode: unverified }`);
+    throw new DecisionInputError(`${verb}: identity is empty and there is no token; pass who answers (--as USER, with auth: { mode: unverified }) or the token of \`kinetic login\` (auth in oidc mode)`);
   }
   if (verb === 'reject' && (typeof reason !== 'string' || reason.trim() === '')) {
     throw new DecisionInputError('reject: reason is empty; say why the change is rejected (--reason TEXT): it is kept in the audit log');
