@@ -575,7 +575,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   async function awaitOperator(): Promise<void> {
     enter('needs-operator');
     const idempotencyKey = `${record.id}/compensation-failed`;
-    const resolveWith = `kinetic resolve ${record.id} --as <approver> [--comment TEXT]`;
+    const resolveWith = authenticated && context?.auth?.mode === 'oidc' ? `kinetic resolve ${record.id} [--comment TEXT]` : `kinetic resolve ${record.id} --as <approver> [--comment TEXT]`;
     log.error('compensation failed: the decision needs an operator', { decisionId: record.id, reason: record.reason, resolveWith });
     const alerting = acts.alert
       .deliverOperatorAlert({
