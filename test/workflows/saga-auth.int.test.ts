@@ -2,7 +2,8 @@
  * Authenticated approvals and roles (issue 14) against a real OpenID provider (oidc-provider on a
  * free port): tokens come from its token endpoint, and the worker fetches its JWKS over HTTP.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApprovalRefusedError } from '../../client';
 import type { DecisionRecord } from '../../decision/record';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
@@ -59,6 +60,12 @@ async function waitForStage(decisionId: string, stage: string): Promise<Decision
   }
 }
 
+/** The decision's history replays on today's code without a determinism error (handlers, local activities). */
+async function replays(rec: DecisionRecord): Promise<void> {
+  const history = await t.client.workflow.getHandle(rec.workflowId, rec.runId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, rec.workflowId);
+}
+
 /** The refusal's named error, or a failed assertion when the attempt was accepted. */
 async function refused(p: Promise<unknown>): Promise<ApprovalRefusedError> {
   const err = await p.then(
@@ -106,6 +113,7 @@ describe('authenticated approvals (OpenID Connect)', () => {
     const audited = await new FileAuditLog(sb.stateRoot).find(rec.id);
     expect(audited?.approval?.attempts?.filter((a) => !a.accepted).map((a) => a.reason)).toEqual(['forged-identity', 'forged-identity', 'not-an-approver']);
     expect(JSON.stringify(audited)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+    await replays(rec);
   });
 
   it('expired, wrong-audience and badly signed tokens are refused, each with its reason', async () => {
@@ -184,6 +192,28 @@ describe('authenticated approvals (OpenID Connect)', () => {
     expect(rec.outcome).toBe('committed');
     expect(rec.approval).toMatchObject({ decidedBy: 'alice@example.com, bob@example.com', comment: 'looks right; agreed' });
     expect(await fleet(sb.stateRoot, 'authquorum')).toBe(6);
+    await replays(rec);
+  });
+
+  it('without an auth: block nothing privileged is accepted', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ authnone: serviceConfig(sb.csv('authnone', flat(55)), { approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '60s' } }) }, { auth: undefined });
+    const [targeted, rec] = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const a = await t.kinetic.startDecision('authnone', { timeouts: FAST_TIMEOUTS, targetOverride: 3 });
+      const targeted = await t.kinetic.waitForDecision(a.decisionId);
+      const s = await t.kinetic.startDecision('authnone', { timeouts: FAST_TIMEOUTS });
+      await waitForStage(s.decisionId, 'approval');
+      const err = await refused(t.kinetic.approve(s.decisionId, 'alice@example.com'));
+      expect(err.reason).toBe('auth-not-configured');
+      expect(err.message).toMatch(/auth is not configured: set auth\.issuer and auth\.audience .*or auth: \{ mode: unverified \} for the embedded demo only/);
+      await refused(t.kinetic.reject(s.decisionId, { token: await idp.tokenFor('alice') }, 'no'));
+      return [targeted, await t.kinetic.getDecision(s.decisionId)] as const;
+    });
+    expect(targeted.outcome).toBe('permission-denied');
+    expect(targeted.reason).toMatch(/needs role operator; a caller without a verified token: auth is not configured/);
+    expect(rec.stage).toBe('approval');
+    expect(rec.approval?.attempts?.map((a) => a.reason)).toEqual(['auth-not-configured', 'auth-not-configured']);
+    await t.client.workflow.getHandle(rec.workflowId, rec.runId).terminate('test done');
   });
 });
 
