@@ -83,7 +83,7 @@ export function explainDecision(r: DecisionRecord): string {
   } else lines.push(`8. Compensation: ${r.outcome === 'committed' ? 'not needed' : 'none'}.`);
   if (r.operatorAlert) lines.push(`   Operator alert: ${r.operatorAlert.ok ? 'sent' : 'NOT delivered'} (${r.operatorAlert.detail}; key ${r.operatorAlert.idempotencyKey}).`);
   if (r.resolution) lines.push(`   Resolution: ${r.resolution.message}${r.resolution.comment ? ` (${r.resolution.comment})` : ''}, ${r.resolution.at}.`);
-  else if (r.stage === 'needs-operator') lines.push(`   Waiting for an operator: fix the fleet, then kinetic resolve ${r.id} --as <approver>.`);
+  else if (r.stage === 'needs-operator') lines.push(`   Waiting for an operator: fix the fleet, then kinetic resolve ${r.id} (--as <approver> with auth: { mode: unverified }).`);
   if (r.error) lines.push(`Error: ${r.error}`);
   return lines.join('\n');
 }

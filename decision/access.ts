@@ -8,7 +8,6 @@ import type { Role } from './roles';
 /** Every privileged action and the least role that may take it (README "Authenticated approvals and roles"). */
 export const ACTION_ROLES = {
   'decision.targetOverride': 'operator',
-  'loop.start': 'operator',
   'loop.stop': 'operator',
   'loop.pause': 'operator',
   'loop.resume': 'operator',
