@@ -220,8 +220,11 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   const judgedAnswer = (kind: 'approved' | 'rejected') => async (req: ApprovalRequest) => {
     const action: AttemptAction = kind === 'approved' ? 'approve' : 'reject';
     const approval = () => record.approval!;
-    const verdict = await judge(action, req, approval().approvedBy ?? []);
-    // Judging took a local activity: the decision may have moved on (timeout, another answer).
+    const proven = await proof(req, context?.auth, action);
+    // The token check took a local activity: the decision may have moved on (timeout, another
+    // answer), and the approvals counted so far are read only now (two concurrent tries by one
+    // person count once).
+    const verdict = judge(action, req, proven, approval().approvedBy ?? []);
     const waiting = record.stage === 'approval' && !answer;
     const attempt = attemptOf(action, req, waiting ? verdict : { accepted: false, reason: 'not-waiting', message: `decision ${record.id} stopped waiting for approval (stage: ${record.stage})` });
     record.approval = { ...approval(), attempts: [...(approval().attempts ?? []), attempt] };
@@ -258,7 +261,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     resolveUpdate,
     async (req: ApprovalRequest) => {
       if (authenticated) {
-        const verdict = await judge('resolve', req, []);
+        const verdict = judge('resolve', req, await proof(req, context?.auth, 'resolve'), []);
         const waiting = record.stage === 'needs-operator' && !resolveReq;
         const attempt = attemptOf('resolve', req, waiting ? verdict : { accepted: false, reason: 'not-waiting', message: `decision ${record.id} is not waiting for an operator any more` });
         record.resolveAttempts = [...(record.resolveAttempts ?? []), attempt];
@@ -305,11 +308,11 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
   }
 
-  async function judge(action: AttemptAction, req: ApprovalRequest, approvedBy: string[]) {
+  function judge(action: AttemptAction, req: ApprovalRequest, verdict: TokenVerdict, approvedBy: string[]) {
     return judgeAttempt({
       action,
       service: record.service,
-      verdict: await proof(req, context?.auth, action),
+      verdict,
       claimed: typeof req?.identity === 'string' && req.identity !== '' ? req.identity : undefined,
       approvers: context?.approval.approvers ?? [],
       requester: record.requester?.identity,

@@ -179,14 +179,21 @@ describe('authenticated approvals (OpenID Connect)', () => {
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('authquorum', { timeouts: FAST_TIMEOUTS });
       await waitForStage(s.decisionId, 'approval');
-      const first = await t.kinetic.approve(s.decisionId, { token: await idp.tokenFor('alice') }, 'looks right');
+      // Alice twice at once (two tokens of hers): she counts once.
+      const [a1, a2] = [await idp.tokenFor('alice'), await idp.tokenFor('alice')];
+      const both = await Promise.allSettled([t.kinetic.approve(s.decisionId, { token: a1 }, 'looks right'), t.kinetic.approve(s.decisionId, { token: a2 }, 'looks right')]);
+      expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const first = both.find((r) => r.status === 'fulfilled')!.value;
       expect(first.approval).toMatchObject({ approvedBy: ['alice@example.com'], required: 2 });
       expect(first.approval?.decision).toBeUndefined();
-      // Alice again (a second token of hers) does not count twice.
+      const second = both.find((r) => r.status === 'rejected')!.reason;
+      expect(second).toBeInstanceOf(ApprovalRefusedError);
+      expect(second.reason).toBe('duplicate-approver');
+      // And again later.
       expect((await refused(t.kinetic.approve(s.decisionId, { token: await idp.tokenFor('alice') }))).reason).toBe('duplicate-approver');
       expect((await t.kinetic.getDecision(s.decisionId)).stage).toBe('approval');
-      const second = await t.kinetic.approve(s.decisionId, { token: await idp.tokenFor('bob') }, 'agreed');
-      expect(second.approval).toMatchObject({ decision: 'approved', approvedBy: ['alice@example.com', 'bob@example.com'] });
+      const bob = await t.kinetic.approve(s.decisionId, { token: await idp.tokenFor('bob') }, 'agreed');
+      expect(bob.approval).toMatchObject({ decision: 'approved', approvedBy: ['alice@example.com', 'bob@example.com'] });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('committed');
