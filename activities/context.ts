@@ -5,6 +5,7 @@ import type { DecisionContext } from '../decision/context';
 import { tierId } from '../planning/allocation';
 import { budgetRootOf } from './budget-roots';
 import { anomalyContext } from './anomaly-history';
+import { authSettingsOf } from './auth';
 
 /** Reads the service's config, current capacity and decision history into one snapshot. */
 export function contextActivities(deps: ActivityDeps) {
@@ -51,7 +52,10 @@ export function contextActivities(deps: ActivityDeps) {
           approvers: svc.approval.approvers,
           timeoutSeconds: svc.approval.timeout,
           maxPlanAgeSeconds: svc.approval.maxPlanAge,
+          required: svc.approval.required,
+          allowSelfApproval: svc.approval.allowSelfApproval,
         },
+        auth: authSettingsOf(cfg.auth),
         current,
         lastCommittedAt: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,
         lastCommittedId: last?.id,

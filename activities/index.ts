@@ -1,3 +1,4 @@
+import { authActivities } from './auth';
 import { budgetActivities } from './budget';
 import { budgetAlertActivities } from './budget-alerts';
 import { budgetAuthorityActivities } from './budget-authority';
@@ -20,6 +21,7 @@ export function createActivities(opts: DepsOptions = {}) {
   const deps = createDeps(opts);
   // Kinetic's Prometheus metrics come from the activities' results (worker process, never workflows).
   return withActivityMetrics(withFailureMapping({
+    ...authActivities(deps),
     ...contextActivities(deps),
     ...forecastActivities(deps),
     ...planActivities(),

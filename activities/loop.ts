@@ -24,6 +24,8 @@ export interface LoopObservation {
   proposal?: LoopProposal;
   weightsVersion?: number;
   models?: Record<string, string>;
+  /** `auth.mode` now ('none': no auth block); absent in observations recorded by older code. */
+  authMode?: 'oidc' | 'unverified' | 'none';
 }
 
 export function loopActivities(deps: ActivityDeps) {
@@ -43,6 +45,7 @@ export function loopActivities(deps: ActivityDeps) {
         configIntervalSeconds: learning.loop.interval ?? svc.decisionInterval,
         current,
         cooldownRemainingSeconds: Math.max(0, Math.ceil((lastCommitted + svc.cooldown * 1000 - Date.now()) / 1000)),
+        authMode: deps.config().auth?.mode ?? 'none',
       };
     },
   };

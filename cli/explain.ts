@@ -8,6 +8,7 @@ export function explainDecision(r: DecisionRecord): string {
   lines.push(`Decision ${r.id} for service "${r.service}" (${when})`);
   lines.push(`Triggered by ${r.trigger.kind}${r.trigger.by ? ` (${r.trigger.by})` : ''}${r.dryRun ? ' as a dry run' : ''}.`);
   lines.push(`Outcome: ${r.outcome ?? 'still running'}${r.reason ? ` — ${r.reason}` : ''}`);
+  if (r.requester) lines.push(`Requested by ${r.requester.identity} (${r.requester.verified ? 'verified token' : 'unverified'}; roles: ${r.requester.roles.join(', ') || 'none'}).`);
   lines.push('');
   if (r.forecast?.mode === 'fallback' && r.forecast.fallback) {
     const fb = r.forecast.fallback;
@@ -61,6 +62,11 @@ export function explainDecision(r: DecisionRecord): string {
     const a = r.approval;
     const who = a.decidedBy ? ` by ${a.decidedBy}${a.at ? ` at ${a.at}` : ''}` : '';
     lines.push(`5. Approval (${a.mode}): ${a.decision ?? 'waiting'}${who}. ${a.reasons.join('; ')}${a.comment ? ` Comment: "${a.comment}".` : ''}`);
+    if ((a.required ?? 1) > 1) lines.push(`   quorum: ${a.approvedBy?.length ?? 0} of ${a.required} approvers (${a.approvedBy?.join(', ') || 'none yet'})`);
+    for (const t of a.attempts ?? []) {
+      const who = t.identity ?? (t.claimed ? `someone claiming ${t.claimed}` : 'someone without a token');
+      lines.push(`   attempt ${t.at}: ${t.action} by ${who}${t.verified ? ' (verified)' : ''} — ${t.accepted ? 'accepted' : `REFUSED (${t.reason}): ${t.message}`}`);
+    }
     if (r.recheck) lines.push(`   Re-checked before applying: ${r.recheck.ok ? `still fits (fleet ${r.recheck.fleetTotal}, plan ${r.recheck.ageSeconds}s old)` : `no longer fits: ${r.recheck.reasons.join('; ')}`}.`);
   } else lines.push('5. Approval: not reached.');
   if (r.provisioning) {
@@ -77,7 +83,7 @@ export function explainDecision(r: DecisionRecord): string {
   } else lines.push(`8. Compensation: ${r.outcome === 'committed' ? 'not needed' : 'none'}.`);
   if (r.operatorAlert) lines.push(`   Operator alert: ${r.operatorAlert.ok ? 'sent' : 'NOT delivered'} (${r.operatorAlert.detail}; key ${r.operatorAlert.idempotencyKey}).`);
   if (r.resolution) lines.push(`   Resolution: ${r.resolution.message}${r.resolution.comment ? ` (${r.resolution.comment})` : ''}, ${r.resolution.at}.`);
-  else if (r.stage === 'needs-operator') lines.push(`   Waiting for an operator: fix the fleet, then kinetic resolve ${r.id} --as <approver>.`);
+  else if (r.stage === 'needs-operator') lines.push(`   Waiting for an operator: fix the fleet, then kinetic resolve ${r.id} (--as <approver> with auth: { mode: unverified }).`);
   if (r.error) lines.push(`Error: ${r.error}`);
   return lines.join('\n');
 }

@@ -6,11 +6,14 @@ import { randomBytes } from 'node:crypto';
 import {
   Client,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { DecisionInput, DecisionTrigger } from '../decision/input';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApprovalRequest, DecisionInput, DecisionTrigger } from '../decision/input';
+import { APPROVAL_REFUSED, type RefusalReason } from '../decision/approval-attempts';
 import type { Direction } from '../decision/plan';
 import type { DecisionOutcome, DecisionRecord } from '../decision/record';
 import {
@@ -82,9 +85,46 @@ function checkDecisionRequest(service: string, targetOverride: unknown): void {
   }
 }
 
-function checkAnswer(verb: 'approve' | 'reject', identity: string, reason?: string): void {
-  if (typeof identity !== 'string' || identity.trim() === '') {
-    throw new DecisionInputError(`${verb}: identity is empty; pass who answers (--as USER, one of the service's approval.approvers)`);
+/**
+ * Who answers: a token from the organisation's OpenID provider (auth in oidc mode), or — with
+ * auth: { mode: unverified } only — a typed identity. A plain string is a typed identity.
+ */
+export type Answerer = string | { token?: string; identity?: string };
+
+function requestOf(who: Answerer, comment?: string): ApprovalRequest {
+  return typeof who === 'string' ? { identity: who, comment } : { ...(who.token ? { token: who.token } : {}), ...(who.identity ? { identity: who.identity } : {}), comment };
+}
+
+/**
+ * An answer the decision refused (issue 14): `reason` is the stable code (expired, wrong-audience,
+ * bad-signature, forged-identity, not-an-approver, own-decision, duplicate-approver, …). The
+ * attempt is in the decision record's `approval.attempts` (resolve: `resolveAttempts`).
+ */
+export class ApprovalRefusedError extends WorkflowUpdateFailedError {
+  constructor(
+    message: string,
+    readonly reason: RefusalReason,
+    cause: Error,
+  ) {
+    super(message, cause);
+  }
+}
+
+/** The Update's failure as ApprovalRefusedError when the decision refused the attempt; anything else as is. */
+function namedRefusal(e: unknown): never {
+  const cause = (e as { cause?: unknown }).cause;
+  if (e instanceof WorkflowUpdateFailedError && cause instanceof ApplicationFailure && cause.type === APPROVAL_REFUSED) {
+    const reason = (cause.details?.[0] as { reason?: RefusalReason } | undefined)?.reason ?? 'invalid-token';
+    throw new ApprovalRefusedError(cause.message, reason, cause);
+  }
+  throw e;
+}
+
+function checkAnswer(verb: 'approve' | 'reject', who: Answerer, reason?: string): void {
+  const req = requestOf(who);
+  const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
+  if (blank(req.identity) && blank(req.token)) {
+    throw new DecisionInputError(`${verb}: identity is empty and there is no token; pass who answers (--as USER, with auth: { mode: unverified }) or the token of \`kinetic login\` (auth in oidc mode)`);
   }
   if (verb === 'reject' && (typeof reason !== 'string' || reason.trim() === '')) {
     throw new DecisionInputError('reject: reason is empty; say why the change is rejected (--reason TEXT): it is kept in the audit log');
@@ -123,6 +163,7 @@ export class KineticClient {
       dryRun: opts.dryRun,
       targetOverride: opts.targetOverride,
       timeouts: opts.timeouts,
+      ...(opts.token ? { token: opts.token } : {}),
     };
     const workflowId = decisionWorkflowId(service);
     const deadline = Date.now() + (opts.waitTimeoutMs ?? 3_600_000);
@@ -168,10 +209,11 @@ export class KineticClient {
     throw new Error(`no decision ${decisionId} found (it may not have started yet, or the id is mistyped)`);
   }
 
-  async approve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
-    checkAnswer('approve', identity);
+  /** Approves; refused attempts throw ApprovalRefusedError (and are recorded in the decision). */
+  async approve(decisionId: string, who: Answerer, comment?: string): Promise<DecisionRecord> {
+    checkAnswer('approve', who);
     const h = await this.handleOf(decisionId);
-    return h.executeUpdate(approveUpdate, { args: [{ identity, comment }] });
+    return h.executeUpdate(approveUpdate, { args: [requestOf(who, comment)] }).catch(namedRefusal);
   }
 
   /**
@@ -179,15 +221,15 @@ export class KineticClient {
    * fixed the fleet: the held reservation is committed (the fleet runs the plan) or released.
    * Resolves to the record with its `resolution`.
    */
-  async resolve(decisionId: string, identity: string, comment?: string): Promise<DecisionRecord> {
+  async resolve(decisionId: string, who: Answerer, comment?: string): Promise<DecisionRecord> {
     const h = await this.handleOf(decisionId);
-    return h.executeUpdate(resolveUpdate, { args: [{ identity, comment }] });
+    return h.executeUpdate(resolveUpdate, { args: [requestOf(who, comment)] }).catch(namedRefusal);
   }
 
-  async reject(decisionId: string, identity: string, reason?: string): Promise<DecisionRecord> {
-    checkAnswer('reject', identity, reason);
+  async reject(decisionId: string, who: Answerer, reason?: string): Promise<DecisionRecord> {
+    checkAnswer('reject', who, reason);
     const h = await this.handleOf(decisionId);
-    return h.executeUpdate(rejectUpdate, { args: [{ identity, comment: reason }] });
+    return h.executeUpdate(rejectUpdate, { args: [requestOf(who, reason)] }).catch(namedRefusal);
   }
 
   /** The decision record: live from the running workflow, or the final one once closed. */

@@ -16,6 +16,7 @@ import {
   pricingCatalogSchema,
   templateSchema,
 } from './schema-planning';
+import { authSchema } from './schema-auth';
 
 /**
  * kinetic.yaml schema. Every field is documented in README.md ("Configuration").
@@ -175,8 +176,12 @@ const approval = z
       })
       .strict()
       .default({ maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true }),
-    /** Identities allowed to approve or reject (e.g. e-mail addresses). */
+    /** Who may approve or reject: identities (e.g. e-mail addresses) or `group:<name>` (auth.groupsClaim). */
     approvers: z.array(z.string().min(1)).default([]),
+    /** Quorum: this many distinct approvers must approve (one rejection ends the decision). */
+    required: z.number().int().min(1).max(10).default(1),
+    /** Four-eyes is the default: the person who started a decision (with a token) may not approve it. */
+    allowSelfApproval: z.boolean().default(false),
     /** A decision waiting longer than this is rejected. */
     timeout: duration.default(3600),
     /** A plan approved by a person after waiting longer than this is re-planned, never applied. */
@@ -266,6 +271,8 @@ const serviceFields = z
     approval: approval.default({
       autoApprove: { maxStepChange: 2, maxHourlyCostIncrease: Number.MAX_SAFE_INTEGER, allowScaleIn: true },
       approvers: [],
+      required: 1,
+      allowSelfApproval: false,
       timeout: 3600,
       maxPlanAge: 900,
     }),
@@ -500,6 +507,8 @@ export const configSchema = z
     observability: observability.optional(),
     /** Encrypted Temporal payloads (keys, KMS, codec server); optional. */
     encryption: encryptionSchema.optional(),
+    /** Authenticated approvals and roles (issue 14): OpenID Connect, or `mode: unverified` for the demo only. */
+    auth: authSchema.optional(),
     services: z.record(z.string(), serviceSchema).superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one service' });
       for (const name of Object.keys(r)) {
@@ -521,6 +530,7 @@ export const configSchema = z
       }
     }
     for (const [name, svc] of Object.entries(c.services)) {
+      checkApprovers(name, svc.approval, c.auth, ctx);
       const project = svc.budget.project;
       if (project && !c.budgets) {
         ctx.addIssue({ code: 'custom', path: ['services', name, 'budget', 'project'], message: 'a project needs a top-level budgets block (budgets: { company: { name, monthly }, projects: { … } })' });
@@ -529,6 +539,26 @@ export const configSchema = z
       }
     }
   });
+
+/** `approval.approvers` and `approval.required` against the `auth:` block. */
+function checkApprovers(
+  service: string,
+  a: { approvers: string[]; required: number },
+  auth: z.infer<typeof authSchema> | undefined,
+  ctx: z.RefinementCtx,
+): void {
+  const path = ['services', service, 'approval'];
+  const groups = a.approvers.filter((e) => e.startsWith('group:'));
+  a.approvers.forEach((e, i) => {
+    if (e === 'group:') ctx.addIssue({ code: 'custom', path: [...path, 'approvers', i], message: 'name the group: group:<name>' });
+  });
+  if (groups.length && (!auth || auth.mode !== 'oidc' || !auth.groupsClaim)) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'approvers'], message: `${groups.join(', ')}: group approvers need auth in oidc mode with auth.groupsClaim (the claim listing a person's groups)` });
+  }
+  if (groups.length === 0 && a.approvers.length > 0 && a.required > a.approvers.length) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'required'], message: `${a.required} approvers are required but only ${a.approvers.length} are listed; list more (or a group:<name>) or lower required` });
+  }
+}
 
 export type KineticConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;

@@ -4,6 +4,7 @@ import type { AnomalyHistoryEntry, AnomalyPolicy } from '../planning/anomaly';
 import type { PolicyConfig, Recommendation } from '../planning/policy-engine';
 import type { TieredSpec } from '../planning/tiered-plan';
 import type { CapacityState } from '../provisioners/contract';
+import type { AuthSettings } from './roles';
 
 /** How the service's provisioner was configured when the decision started: rollback builds it from this alone. */
 export interface ProvisionerSettings {
@@ -62,7 +63,13 @@ export interface DecisionContext {
     timeoutSeconds: number;
     /** A manually approved plan older than this is re-planned (absent in contexts recorded by older code). */
     maxPlanAgeSeconds?: number;
+    /** Quorum of distinct approvers (absent in contexts recorded by older code: 1). */
+    required?: number;
+    /** Four-eyes off: the requester may approve their own decision. */
+    allowSelfApproval?: boolean;
   };
+  /** kinetic.yaml's `auth:` when the decision started; absent: no auth configured (or recorded by older code). */
+  auth?: AuthSettings;
   current: CapacityState;
   /** Epoch ms when the last committed decision of this service finished. */
   lastCommittedAt?: number;

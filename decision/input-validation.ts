@@ -30,7 +30,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function decisionInputProblems(input: unknown): string[] {
   if (!isObject(input)) return [`input is ${show(input)}; pass one object { decisionId, service, trigger, dryRun?, targetOverride?, timeouts? }`];
   const out: string[] = [];
-  const { service, decisionId, trigger, dryRun, targetOverride, timeouts } = input;
+  const { service, decisionId, trigger, dryRun, targetOverride, timeouts, token } = input;
   const serviceOk = typeof service === 'string' && SERVICE_NAME.test(service);
   if (!serviceOk) out.push(`service is ${show(service)}; use a service name of kinetic.yaml (lowercase letters, digits, dashes, starting with a letter, at most 63 characters)`);
   if (typeof decisionId !== 'string' || (serviceOk && !(decisionId.startsWith(service as string) && DECISION_ID_TAIL.test(decisionId.slice((service as string).length))))) {
@@ -44,6 +44,9 @@ export function decisionInputProblems(input: unknown): string[] {
     if (typeof targetOverride !== 'number' || !Number.isInteger(targetOverride) || targetOverride < 0 || targetOverride > MAX_TARGET_OVERRIDE) {
       out.push(`targetOverride is ${show(targetOverride)}; use a whole number of instances from 0 to ${MAX_TARGET_OVERRIDE}, or leave it out to plan from the forecast`);
     }
+  }
+  if (token !== undefined && token !== null && (typeof token !== 'string' || token === '')) {
+    out.push('token is not a string; pass the OpenID Connect token (a JWT, from `kinetic login`) or leave it out');
   }
   if (timeouts !== undefined && timeouts !== null) {
     if (!isObject(timeouts)) {

@@ -33,10 +33,18 @@ export interface DecisionInput {
   /** Skip the forecast-derived target and plan exactly this many instances (still policy-checked). */
   targetOverride?: number;
   timeouts?: Partial<DecisionTimeouts>;
+  /**
+   * The requester's OpenID Connect token (auth in oidc mode): verified by the worker, it records who
+   * started the decision (four-eyes) and carries the role a `targetOverride` needs. Never in the record.
+   */
+  token?: string;
 }
 
-/** The argument of the `approve` and `reject` Updates. */
+/** The argument of the `approve`, `reject` and `resolve` Updates. */
 export interface ApprovalRequest {
-  identity: string;
+  /** Who answers: the proof in oidc mode is `token`; a typed identity alone counts only with auth: { mode: unverified }. */
+  identity?: string;
+  /** The answerer's OpenID Connect token (JWT), verified by the worker. */
+  token?: string;
   comment?: string;
 }

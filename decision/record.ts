@@ -7,6 +7,8 @@ import type { CapacityState } from '../provisioners/contract';
 import type { ForecastSummary } from './forecast';
 import type { DecisionTrigger } from './input';
 import type { PlanSummary } from './plan';
+import type { ApprovalAttempt } from './approval-attempts';
+import type { Role } from './roles';
 
 export type DecisionStage =
   | 'starting'
@@ -40,6 +42,8 @@ export type DecisionOutcome =
   | 'rolled-back'
   | 'compensation-failed'
   | 'cancelled'
+  /** The caller's role does not allow what they asked (e.g. a viewer starting a decision with a target); nothing ran. */
+  | 'permission-denied'
   | 'failed';
 
 /** One policy rule's verdict: a stable id (built-in or from kinetic.yaml), its kind, and why. */
@@ -81,6 +85,31 @@ export interface ApprovalSummary {
   decision?: 'approved' | 'rejected' | 'timeout';
   comment?: string;
   at?: string;
+  /** Quorum: how many distinct approvers must approve (absent: 1). */
+  required?: number;
+  /** Who approved so far (a quorum counts them). */
+  approvedBy?: string[];
+  /** Every approve/reject attempt, accepted or refused with its reason (issue 14); never the token. */
+  attempts?: ApprovalAttempt[];
+}
+
+/** Who started the decision, when a token came with the request (four-eyes compares approvers to it). */
+export interface RequesterSummary {
+  identity: string;
+  roles: Role[];
+  verified: boolean;
+}
+
+/** A privileged action refused for the caller's role (an audit entry of its own, or a decision ended by it). */
+export interface AccessSummary {
+  /** What was asked, e.g. `decision.targetOverride`, `loop.stop`, `models.promote`. */
+  action: string;
+  /** The role the action needs. */
+  needed: Role;
+  identity?: string;
+  roles: Role[];
+  allowed: boolean;
+  message: string;
 }
 
 export interface ProvisionSummary {
@@ -155,6 +184,12 @@ export interface DecisionRecord {
     proposal?: { from: number; to: number; direction: PlanSummary['direction'] };
   };
   resolution?: ResolutionSummary;
+  /** The verified identity that started the decision (a token came with the request). */
+  requester?: RequesterSummary;
+  /** Outcome `permission-denied`: what was refused and why. */
+  access?: AccessSummary;
+  /** Attempts to resolve a `compensation-failed` decision, accepted or refused. */
+  resolveAttempts?: ApprovalAttempt[];
   error?: string;
   /** ISO times of each step's start, plus startedAt/finishedAt. */
   timings: Record<string, string>;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { warnAboutAuth } from '../auth/startup-warning';
 import { closeComputePool } from '../compute';
 import { dataConverterFromConfig } from '../encryption/from-config';
 import type { DepsOptions } from '../activities/deps';
@@ -31,6 +32,7 @@ export interface KineticWorkerOptions extends DepsOptions {
  * `run`, `runUntil` and `shutdown` drive both.
  */
 export async function createKineticWorker(opts: KineticWorkerOptions): Promise<Worker> {
+  warnAboutAuth(opts.configPath);
   // One bundle for both workers.
   const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
   // The bundle carries the failure converter (workflow-side failures); a pre-built one keeps its own.

@@ -9,14 +9,17 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   log,
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -28,6 +31,9 @@ import type { LoopObservation } from '../activities/loop';
 import type { DecisionTimeouts } from '../decision/input';
 import type { DecisionOutcome } from '../decision/record';
 import { decisionWorkflowId, NON_RETRYABLE_TYPES, SA_DECISION_ID, SA_SERVICE, SA_STAGE } from './definitions';
+import { accessDeniedRecord, ACTION_ROLES, deniedMessage } from '../decision/access';
+import { PERMISSION_DENIED } from '../decision/approval-attempts';
+import { hasRole, type Role } from '../decision/roles';
 import { scalingDecision } from './scaling-decision';
 
 export type LoopMode = 'act' | 'forecast-only';
@@ -56,6 +62,17 @@ export interface LoopState {
   lastDecision?: { decisionId: string; outcome?: DecisionOutcome; at: string; from: number; to: number };
   /** The newest events, oldest first (bounded so state stays small). */
   recent: LoopEvent[];
+  /** `auth.mode` at the last observation ('none': no auth block): with oidc the plain signals are ignored. */
+  authMode?: 'oidc' | 'unverified' | 'none';
+}
+
+/** What `kinetic loop stop|pause|resume|interval` sends: the action and the caller's token (issue 14). */
+export interface LoopControlRequest {
+  action: 'stop' | 'pause' | 'resume' | 'interval';
+  /** `interval` only: the new interval in seconds. */
+  seconds?: number;
+  /** The caller's OpenID Connect token (auth in oidc mode). */
+  token?: string;
 }
 
 export interface ControlLoopInput {
@@ -88,6 +105,11 @@ export const resumeLoopSignal = defineSignal('resumeLoop');
 export const stopLoopSignal = defineSignal('stopLoop');
 export const setLoopIntervalSignal = defineSignal<[number]>('setLoopInterval');
 export const loopStatusQuery = defineQuery<LoopStatus>('loopStatus');
+/**
+ * The authenticated way to steer a loop: the token is verified in the worker and the action needs
+ * role operator; a refusal fails the Update with PermissionDenied and is written to the audit log.
+ */
+export const loopControlUpdate = defineUpdate<LoopState, [LoopControlRequest]>('loopControl');
 
 export function loopWorkflowId(service: string): string {
   return `loop-${service}`;
@@ -104,24 +126,85 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
   let lastObservation: LoopObservation | undefined;
   const interval = () => state.intervalSeconds ?? input.intervalSeconds ?? lastObservation?.configIntervalSeconds ?? 300;
 
-  setHandler(pauseLoopSignal, () => {
-    state.paused = true;
-    wake = true;
-  });
-  setHandler(resumeLoopSignal, () => {
-    state.paused = false;
-    wake = true;
-  });
-  setHandler(stopLoopSignal, () => {
-    state.stopRequested = true;
-    wake = true;
-  });
-  setHandler(setLoopIntervalSignal, (seconds: number) => {
-    if (Number.isFinite(seconds) && seconds > 0) {
-      state.intervalSeconds = seconds;
-      wake = true;
+  const push = (e: LoopEvent) => {
+    state.recent.push(e);
+    if (state.recent.length > RECENT_EVENTS) state.recent.splice(0, state.recent.length - RECENT_EVENTS);
+  };
+  /** The plain signals carry no identity: with auth in oidc mode they are ignored (and said so). */
+  const signalled = (name: string, apply: () => void) => () => {
+    if (state.authMode === 'oidc' || state.authMode === 'none') {
+      push({ iteration: state.iteration, at: new Date().toISOString(), action: 'error', reason: `${name} signal ignored: auth ${state.authMode === 'oidc' ? 'is in oidc mode' : 'is not configured'}; use \`kinetic loop\` (an authenticated Update)` });
+      return;
     }
+    apply();
+  };
+  const control = {
+    pause: () => {
+      state.paused = true;
+      wake = true;
+    },
+    resume: () => {
+      state.paused = false;
+      wake = true;
+    },
+    stop: () => {
+      state.stopRequested = true;
+      wake = true;
+    },
+    interval: (seconds: number) => {
+      if (Number.isFinite(seconds) && seconds > 0) {
+        state.intervalSeconds = seconds;
+        wake = true;
+      }
+    },
+  };
+  setHandler(pauseLoopSignal, signalled('pauseLoop', control.pause));
+  setHandler(resumeLoopSignal, signalled('resumeLoop', control.resume));
+  setHandler(stopLoopSignal, signalled('stopLoop', control.stop));
+  setHandler(setLoopIntervalSignal, (seconds: number) => signalled('setLoopInterval', () => control.interval(seconds))());
+  const authActs = proxyLocalActivities<DecisionActivities>({
+    startToCloseTimeout: 15_000,
+    retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 5000, maximumAttempts: 3 },
   });
+  setHandler(
+    loopControlUpdate,
+    async (req: LoopControlRequest) => {
+      const action = `loop.${req.action}` as const;
+      const auth = await authActs.currentAuth();
+      let identity: string | undefined;
+      let roles: Role[] = [];
+      let why: string | undefined;
+      if (!auth) why = 'auth is not configured (kinetic.yaml has no auth: block)';
+      else if (auth.mode === 'oidc') {
+        if (!req.token) why = 'no token: run `kinetic login`';
+        else {
+          const v = await authActs.verifyToken({ token: req.token, auth });
+          if (v.ok) ({ identity, roles } = v.principal);
+          else why = `${v.reason}: ${v.message}`;
+        }
+      }
+      if (auth?.mode !== 'unverified' && (why || !hasRole(roles, ACTION_ROLES[action]))) {
+        const message = deniedMessage(action, identity, roles, why);
+        const at = new Date().toISOString();
+        push({ iteration: state.iteration, at, action: 'error', reason: message });
+        await authActs.recordAccessDenied(
+          accessDeniedRecord({ id: `${info.workflowId}-denied-${uuid4()}`, service: input.service, action, identity, roles, message, at, workflowId: info.workflowId, runId: info.runId }),
+        );
+        throw ApplicationFailure.create({ message, type: PERMISSION_DENIED, nonRetryable: true, details: [{ action, needed: ACTION_ROLES[action] }] });
+      }
+      if (req.action === 'interval') control.interval(req.seconds ?? NaN);
+      else control[req.action]();
+      return state;
+    },
+    {
+      validator: (req: LoopControlRequest) => {
+        if (!req || !['stop', 'pause', 'resume', 'interval'].includes(req.action)) throw new Error('action must be stop, pause, resume or interval');
+        if (req.action === 'interval' && !(typeof req.seconds === 'number' && Number.isFinite(req.seconds) && req.seconds > 0)) {
+          throw new Error('interval needs seconds > 0');
+        }
+      },
+    },
+  );
   setHandler(loopStatusQuery, () => ({
     ...state,
     service: input.service,
@@ -136,10 +219,6 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
     heartbeatTimeout: (input.observeTimeoutSeconds ?? 120) * 1000,
     retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 10_000, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
-  const push = (e: LoopEvent) => {
-    state.recent.push(e);
-    if (state.recent.length > RECENT_EVENTS) state.recent.splice(0, state.recent.length - RECENT_EVENTS);
-  };
 
   let iterationsThisRun = 0;
   for (;;) {
@@ -163,6 +242,7 @@ export async function controlLoop(input: ControlLoopInput): Promise<LoopState> {
         mode: input.mode,
       });
       lastObservation = obs;
+      if (obs.authMode) state.authMode = obs.authMode;
       if (patched('loop-only-triggers-decisions')) {
         if (obs.cooldownRemainingSeconds > 0) {
           push({ iteration, at: now, action: 'cooldown', from: obs.current, reason: `cooldown has ${obs.cooldownRemainingSeconds}s left: no decision this time` });

@@ -30,6 +30,9 @@ import { fleetRunsPlan, resolutionMessage } from '../decision/resolution';
 import { recheckApprovedPlan, reproposalReason } from '../decision/recheck';
 import type { CapacityState } from '../provisioners/contract';
 import { decisionInputProblems, INVALID_DECISION_INPUT, invalidInputMessage } from '../decision/input-validation';
+import { APPROVAL_REFUSED, type ApprovalAttempt, type AttemptAction, judgeAttempt, type TokenVerdict } from '../decision/approval-attempts';
+import { ACTION_ROLES, deniedMessage } from '../decision/access';
+import { hasRole, type AuthSettings } from '../decision/roles';
 import {
   approveUpdate,
   currentStepQuery,
@@ -84,6 +87,12 @@ function activitiesFor(t: DecisionTimeouts) {
     alert: proxyActivities<DecisionActivities>({
       startToCloseTimeout: '20s',
       retry: { initialInterval: 2000, backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10, nonRetryableErrorTypes: ['AlertRejected'] },
+    }),
+    // Token checks (issue 14): a local activity run from the update handler; a JWKS outage is retried
+    // a few times, then the attempt is refused as verification-unavailable (and recorded).
+    auth: proxyLocalActivities<DecisionActivities>({
+      startToCloseTimeout: ms(Math.min(t.stepSeconds, 15)),
+      retry: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 5000, maximumAttempts: 3 },
     }),
     // The audit record when its quick local attempts failed (sink down): a regular activity retried
     // without limit, backing off to once a minute, its attempts and last error shown in the UI.
@@ -151,12 +160,23 @@ const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
 /** Id of the `patched` marker: the input is validated before the first step. */
 export const VALIDATE_INPUT_PATCH = 'decision-input-validated-first';
 
+/**
+ * Id of the `patched` marker (issue 14): answers are judged in the update handlers — the token
+ * verified in a local activity, approvers by identity or group, four-eyes, quorum — and every
+ * attempt is recorded; a `targetOverride` needs role operator. Decisions started before keep the
+ * typed-identity check of their validator.
+ */
+export const AUTHENTICATED_APPROVALS_PATCH = 'approvals-authenticated-and-recorded';
+
+const NO_AUTH_MESSAGE = 'auth is not configured: set auth.issuer and auth.audience in kinetic.yaml (OpenID Connect), or auth: { mode: unverified } for the embedded demo only';
+
 export async function scalingDecision(input: DecisionInput): Promise<DecisionRecord> {
   if (patched(VALIDATE_INPUT_PATCH)) {
     // Bad JSON from any client fails here, named, instead of deep inside a step (or never).
     const problems = decisionInputProblems(input);
     if (problems.length > 0) throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
   }
+  const authenticated = patched(AUTHENTICATED_APPROVALS_PATCH);
   const info = workflowInfo();
   const timeouts: DecisionTimeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   const acts = activitiesFor(timeouts);
@@ -184,6 +204,8 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     if (record.stage !== 'approval' || record.approval?.mode !== 'manual' || answer) {
       throw new Error(`decision ${record.id} is not waiting for approval (stage: ${record.stage})`);
     }
+    // Authenticated decisions judge the answer in the handler, so a refused one is recorded too.
+    if (authenticated) return;
     const approvers = context?.approval.approvers ?? [];
     if (!req?.identity || !approvers.includes(req.identity)) {
       throw new Error(`"${req?.identity ?? ''}" may not approve decisions of ${record.service}; approvers: ${approvers.join(', ') || '(none configured)'}`);
@@ -194,8 +216,43 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     record.approval = { ...record.approval!, decision: kind, decidedBy: req.identity, comment: req.comment, at: new Date().toISOString() };
     return record;
   };
-  setHandler(approveUpdate, answerWith('approved'), { validator: validateApprover });
-  setHandler(rejectUpdate, answerWith('rejected'), { validator: validateApprover });
+  /** Issue 14: verify, judge, record; a refused attempt fails the Update with `ApprovalRefused`. */
+  const judgedAnswer = (kind: 'approved' | 'rejected') => async (req: ApprovalRequest) => {
+    const action: AttemptAction = kind === 'approved' ? 'approve' : 'reject';
+    const approval = () => record.approval!;
+    const proven = await proof(req, context?.auth, action);
+    // The token check took a local activity: the decision may have moved on (timeout, another
+    // answer), and the approvals counted so far are read only now (two concurrent tries by one
+    // person count once).
+    const verdict = judge(action, req, proven, approval().approvedBy ?? []);
+    const waiting = record.stage === 'approval' && !answer;
+    const attempt = attemptOf(action, req, waiting ? verdict : { accepted: false, reason: 'not-waiting', message: `decision ${record.id} stopped waiting for approval (stage: ${record.stage})` });
+    record.approval = { ...approval(), attempts: [...(approval().attempts ?? []), attempt] };
+    if (!attempt.accepted) refuse(attempt);
+    const who = attempt.identity!;
+    const at = new Date().toISOString();
+    if (kind === 'rejected') {
+      answer = { kind, req: { identity: who, comment: req?.comment } };
+      record.approval = { ...approval(), decision: 'rejected', decidedBy: who, comment: req?.comment, at };
+      return record;
+    }
+    const approvedBy = [...(approval().approvedBy ?? []), who];
+    const required = context?.approval.required ?? 1;
+    const comment = [approval().comment, req?.comment].filter(Boolean).join('; ') || undefined;
+    record.approval = { ...approval(), approvedBy, required, comment };
+    if (approvedBy.length >= required) {
+      answer = { kind, req: { identity: approvedBy.join(', '), comment } };
+      record.approval = { ...approval(), decision: 'approved', decidedBy: approvedBy.join(', '), at };
+    }
+    return record;
+  };
+  if (authenticated) {
+    setHandler(approveUpdate, judgedAnswer('approved'), { validator: validateApprover });
+    setHandler(rejectUpdate, judgedAnswer('rejected'), { validator: validateApprover });
+  } else {
+    setHandler(approveUpdate, answerWith('approved'), { validator: validateApprover });
+    setHandler(rejectUpdate, answerWith('rejected'), { validator: validateApprover });
+  }
 
   // `kinetic resolve`: only a decision waiting in `needs-operator`, only by an approver.
   let resolveReq: ApprovalRequest | undefined;
@@ -203,6 +260,14 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   setHandler(
     resolveUpdate,
     async (req: ApprovalRequest) => {
+      if (authenticated) {
+        const verdict = judge('resolve', req, await proof(req, context?.auth, 'resolve'), []);
+        const waiting = record.stage === 'needs-operator' && !resolveReq;
+        const attempt = attemptOf('resolve', req, waiting ? verdict : { accepted: false, reason: 'not-waiting', message: `decision ${record.id} is not waiting for an operator any more` });
+        record.resolveAttempts = [...(record.resolveAttempts ?? []), attempt];
+        if (!attempt.accepted) refuse(attempt);
+        req = { identity: attempt.identity, comment: req?.comment };
+      }
       resolveReq = req;
       resolveFailed = undefined;
       await condition(() => record.resolution !== undefined || resolveFailed !== undefined);
@@ -214,6 +279,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         if (record.stage !== 'needs-operator' || resolveReq) {
           throw new Error(`decision ${record.id} is not waiting for an operator (stage: ${record.stage}); only a compensation-failed decision is resolved`);
         }
+        if (authenticated) return;
         const approvers = context?.approval.approvers ?? [];
         if (!req?.identity || !approvers.includes(req.identity)) {
           throw new Error(`"${req?.identity ?? ''}" may not resolve decisions of ${record.service}; approvers: ${approvers.join(', ') || '(none configured)'}`);
@@ -221,6 +287,75 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       },
     },
   );
+
+  /** What the caller's token proves (oidc), the typed identity (unverified), or why neither counts. */
+  async function proof(req: ApprovalRequest | undefined, auth: AuthSettings | undefined, action: string): Promise<TokenVerdict> {
+    const claimed = typeof req?.identity === 'string' && req.identity !== '' ? req.identity : undefined;
+    const token = typeof req?.token === 'string' && req.token !== '' ? req.token : undefined;
+    if (!auth) return { ok: false, reason: 'auth-not-configured', message: NO_AUTH_MESSAGE };
+    if (auth.mode === 'unverified') {
+      return claimed ? { ok: true, principal: { identity: claimed, groups: [], roles: [] } } : { ok: false, reason: 'missing-token', message: `say who you are (--as USER): auth is in unverified mode` };
+    }
+    if (!token) {
+      return claimed
+        ? { ok: false, reason: 'forged-identity', message: `"${claimed}" is only a claim: with auth in oidc mode an answer carries a token (run \`kinetic login\`, then \`kinetic ${action}\` without --as)` }
+        : { ok: false, reason: 'missing-token', message: `no token: run \`kinetic login\` (or pass --token-file) and ${action} again` };
+    }
+    try {
+      return await acts.auth.verifyToken({ token, auth });
+    } catch (e) {
+      return { ok: false, reason: 'verification-unavailable', message: `the token could not be checked: ${rootMessage(e)}` };
+    }
+  }
+
+  function judge(action: AttemptAction, req: ApprovalRequest, verdict: TokenVerdict, approvedBy: string[]) {
+    return judgeAttempt({
+      action,
+      service: record.service,
+      verdict,
+      claimed: typeof req?.identity === 'string' && req.identity !== '' ? req.identity : undefined,
+      approvers: context?.approval.approvers ?? [],
+      requester: record.requester?.identity,
+      approvedBy,
+      allowSelfApproval: context?.approval.allowSelfApproval ?? false,
+    });
+  }
+
+  function attemptOf(action: AttemptAction, req: ApprovalRequest, v: ReturnType<typeof judgeAttempt>): ApprovalAttempt {
+    const claimed = typeof req?.identity === 'string' && req.identity !== '' ? req.identity : undefined;
+    const verified = context?.auth?.mode === 'oidc';
+    const at = new Date().toISOString();
+    if (v.accepted) return { at, action, identity: v.principal.identity, claimed, verified, accepted: true, message: `${action} by ${v.principal.identity} accepted` };
+    const identity = v.identity ?? (context?.auth?.mode === 'unverified' ? claimed : undefined);
+    return { at, action, identity, claimed, verified: verified && v.identity !== undefined, accepted: false, reason: v.reason, message: v.message };
+  }
+
+  function refuse(a: ApprovalAttempt): never {
+    log.warn('approval attempt refused', { decisionId: record.id, action: a.action, reason: a.reason, identity: a.identity, claimed: a.claimed });
+    throw ApplicationFailure.create({ message: `${a.action} refused (${a.reason}): ${a.message}`, type: APPROVAL_REFUSED, nonRetryable: true, details: [{ reason: a.reason, action: a.action }] });
+  }
+
+  /**
+   * Who started the decision (a token came with it) and whether they may ask what they asked:
+   * a `targetOverride` needs role operator. Returns the refusal message, or undefined.
+   */
+  async function authorizeStart(ctx: DecisionContext): Promise<string | undefined> {
+    const token = typeof input.token === 'string' && input.token !== '' ? input.token : undefined;
+    let verdict: TokenVerdict | undefined;
+    if (token && ctx.auth?.mode === 'oidc') {
+      verdict = await proof({ token }, ctx.auth, 'decide');
+      if (verdict.ok) record.requester = { identity: verdict.principal.identity, roles: verdict.principal.roles, verified: true };
+      else log.warn('the token the decision was started with was refused', { decisionId: record.id, reason: verdict.reason });
+    }
+    if (input.targetOverride === undefined || input.targetOverride === null || ctx.auth?.mode === 'unverified') return undefined;
+    const action = 'decision.targetOverride' as const;
+    const roles = record.requester?.roles ?? [];
+    if (record.requester && hasRole(roles, ACTION_ROLES[action])) return undefined;
+    const why = !ctx.auth ? NO_AUTH_MESSAGE : verdict && !verdict.ok ? `${verdict.reason}: ${verdict.message}` : !token ? 'start the decision with a token (kinetic login)' : undefined;
+    const message = deniedMessage(action, record.requester?.identity, roles, why);
+    record.access = { action, needed: ACTION_ROLES[action], identity: record.requester?.identity, roles, allowed: false, message };
+    return message;
+  }
 
   const enter = (stage: DecisionStage) => {
     record.stage = stage;
@@ -239,6 +374,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
 
   try {
     context = await acts.pure.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
+    if (authenticated) {
+      const denied = await authorizeStart(context);
+      if (denied) {
+        finish('permission-denied', denied);
+        return await close();
+      }
+    }
     // From here on the provisioner and the budget root are the ones recorded now, never a fresh
     // read of kinetic.yaml: a bad edit during the decision cannot break its rollback or release.
     recorded = patched(COMPENSATE_FROM_RECORD_PATCH) ? context.recorded : undefined;
@@ -436,7 +578,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   async function awaitOperator(): Promise<void> {
     enter('needs-operator');
     const idempotencyKey = `${record.id}/compensation-failed`;
-    const resolveWith = `kinetic resolve ${record.id} --as <approver> [--comment TEXT]`;
+    const resolveWith = authenticated && context?.auth?.mode === 'oidc' ? `kinetic resolve ${record.id} [--comment TEXT]` : `kinetic resolve ${record.id} --as <approver> [--comment TEXT]`;
     log.error('compensation failed: the decision needs an operator', { decisionId: record.id, reason: record.reason, resolveWith });
     const alerting = acts.alert
       .deliverOperatorAlert({
@@ -465,9 +607,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
             budget = 'released';
           }
         }
-        const message = resolutionMessage(req.identity, fleet?.total, budget, record.plan?.to);
+        const message = resolutionMessage(req.identity ?? 'an operator', fleet?.total, budget, record.plan?.to);
         await alerting;
-        record.resolution = { by: req.identity, comment: req.comment, at: new Date().toISOString(), fleet, budget, message };
+        record.resolution = { by: req.identity ?? 'an operator', comment: req.comment, at: new Date().toISOString(), fleet, budget, message };
         record.reason = `${record.reason}; ${message}${req.comment ? `: ${req.comment}` : ''}`;
         return;
       } catch (e) {

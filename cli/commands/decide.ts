@@ -4,32 +4,48 @@ import type { DecisionRecord } from '../../decision/record';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
 import { explainDecision } from '../explain';
+import { callerToken } from '../auth-flags';
 
 export const command: CliCommand = {
   name: 'decide',
   summary: 'run one scaling decision for a service (forecast → … → commit or compensate)',
-  usage: `Usage: kinetic decide --service NAME [--dry-run] [--target N] [--no-wait] [--json] [--config FILE]
+  usage: `Usage: kinetic decide --service NAME [--dry-run] [--target N] [--token-file FILE] [--no-wait] [--json] [--config FILE]
 
 Starts the decision saga for one service and, by default, follows it to the end, printing each
 step. --dry-run computes and previews everything and changes nothing. --target N plans exactly N
 instances (still checked by policy, budget and approval). If the decision needs a person, the
 command prints the \`kinetic approve\` line to run. Only one decision per service runs at a time:
-a second one waits for the first. Exit code 0 when the decision completed (whatever its outcome),
-1 when it failed, 2 for bad usage or config.`,
+a second one waits for the first. With auth in oidc mode the decision is started with your token
+(from \`kinetic login\`, or --token-file): it records you as the requester (who then may not
+approve it), and --target needs role operator (otherwise the decision ends permission-denied).
+Exit code 0 when the decision completed (whatever its outcome), 1 when it failed or was
+permission-denied, 2 for bad usage or config.`,
   async run(argv) {
     const { values } = parseFlags(
       argv,
-      { ...CONFIG_FLAG, service: { type: 'string', short: 's' }, 'dry-run': { type: 'boolean' }, target: { type: 'string' }, 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } },
+      {
+        ...CONFIG_FLAG,
+        service: { type: 'string', short: 's' },
+        'dry-run': { type: 'boolean' },
+        target: { type: 'string' },
+        'token-file': { type: 'string' },
+        'no-wait': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
       'decide',
     );
     const service = requireFlag(values.service as string | undefined, '--service', 'decide');
     const cfg = loadConfig(values.config as string | undefined);
     getService(cfg, service); // unknown service: say so before anything starts
+    const targetOverride = intFlag(values.target as string | undefined, '--target', 'decide', 0);
+    // oidc: the token says who asks (a target needs one); without --target an absent token is fine.
+    const token = cfg.auth?.mode === 'oidc' ? callerToken('decide', values['token-file'] as string | undefined, targetOverride !== undefined) : undefined;
     const kinetic = new KineticClient(await connectClient(undefined, { configPath: cfg.file }), cfg.taskQueue);
     const started = await kinetic.startDecision(service, {
       dryRun: Boolean(values['dry-run']),
-      targetOverride: intFlag(values.target as string | undefined, '--target', 'decide', 0),
+      targetOverride,
       trigger: { kind: 'manual', by: process.env.USER ?? 'cli' },
+      ...(token ? { token } : {}),
     });
     if (!values.json) console.log(`decision ${started.decisionId} started (workflow ${started.workflowId}, run ${started.runId})`);
     if (values['no-wait']) {
@@ -38,7 +54,7 @@ a second one waits for the first. Exit code 0 when the decision completed (whate
     }
     const record = await follow(kinetic, started.decisionId, !values.json);
     console.log(values.json ? JSON.stringify(record) : `\n${explainDecision(record)}`);
-    return record.outcome === 'failed' || record.outcome === 'compensation-failed' ? 1 : 0;
+    return record.outcome === 'failed' || record.outcome === 'compensation-failed' || record.outcome === 'permission-denied' ? 1 : 0;
   },
 };
 
@@ -57,7 +73,7 @@ async function follow(kinetic: KineticClient, id: string, print: boolean): Promi
       if (rec.stage === 'approval' && rec.approval?.mode === 'manual' && !hinted) {
         hinted = true;
         console.log(`  needs approval: ${rec.approval.reasons.join('; ')}`);
-        console.log(`  run: kinetic approve ${id} --as <approver>   (or: kinetic reject ${id} --as <approver> --reason "...")`);
+        console.log(`  run: kinetic approve ${id}   (or: kinetic reject ${id} --reason "..."; add --as <approver> with auth: { mode: unverified })`);
       }
     }
     await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);

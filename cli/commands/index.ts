@@ -11,6 +11,7 @@ import { command as explain } from './explain';
 import { command as forecast } from './forecast';
 import { command as loadProfile } from './load-profile';
 import { command as loop } from './loop';
+import { command as login } from './login';
 import { command as m4 } from './m4';
 import { command as models } from './models';
 import { command as prices } from './prices';
@@ -22,4 +23,4 @@ import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, decide, approve, reject, resolve, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, login, decide, approve, reject, resolve, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

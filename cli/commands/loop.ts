@@ -4,30 +4,35 @@ import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
 import { cliClient } from '../kinetic-client';
 import { parseDurationSeconds } from '../../config/duration';
 import { getService, loadConfig } from '../../config/load';
-import {
-  controlLoop,
-  loopStatusQuery,
-  loopWorkflowId,
-  pauseLoopSignal,
-  resumeLoopSignal,
-  setLoopIntervalSignal,
-  stopLoopSignal,
-} from '../../workflows/control-loop';
+import { controlLoop, type LoopControlRequest, loopControlUpdate, loopStatusQuery, loopWorkflowId } from '../../workflows/control-loop';
+import { callerToken, optionalConfig } from '../auth-flags';
+import { explainRefusal } from './approve';
 
 export const command: CliCommand = {
   name: 'loop',
   summary: 'the per-service control loop: start, stop, pause, resume, interval, status',
   usage: `Usage: kinetic loop start SERVICE [--forecast-only] [--interval 5m] [--config F]
-       kinetic loop stop|pause|resume|status SERVICE [--json]
-       kinetic loop interval SERVICE DURATION
+       kinetic loop stop|pause|resume|status SERVICE [--json] [--token-file FILE]
+       kinetic loop interval SERVICE DURATION [--token-file FILE]
 
 The loop (workflow id loop-SERVICE) forecasts every interval and starts a decision when the plan
 differs from the fleet (respecting cooldowns). --forecast-only records what it would do and
-provisions nothing. Defaults come from the service's \`learning.loop\` config.`,
+provisions nothing. Defaults come from the service's \`learning.loop\` config. stop, pause, resume
+and interval are sent as the Update "loopControl" with your token (\`kinetic login\`, or
+--token-file): the worker verifies it and needs role operator; a refusal exits 1 with
+"PermissionDenied: …" and is written to the audit log. (The plain signals pauseLoop, stopLoop, …
+still work with auth: { mode: unverified } only.)`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { ...CONFIG_FLAG, 'forecast-only': { type: 'boolean' }, interval: { type: 'string' }, 'iterations-per-run': { type: 'string' }, json: { type: 'boolean' } },
+      {
+        ...CONFIG_FLAG,
+        'forecast-only': { type: 'boolean' },
+        interval: { type: 'string' },
+        'iterations-per-run': { type: 'string' },
+        json: { type: 'boolean' },
+        'token-file': { type: 'string' },
+      },
       'loop',
     );
     const [sub, serviceArg, extra] = positionals;
@@ -36,6 +41,12 @@ provisions nothing. Defaults come from the service's \`learning.loop\` config.`,
     const client = kinetic.client;
     const workflowId = loopWorkflowId(service);
     const handle = client.workflow.getHandle(workflowId);
+    /** stop / pause / resume / interval: the authenticated Update, with the caller's token when auth is oidc. */
+    const steer = async (req: LoopControlRequest) => {
+      const mode = optionalConfig(values.config as string | undefined)?.auth?.mode;
+      const token = mode === 'unverified' ? undefined : callerToken(`loop ${sub}`, values['token-file'] as string | undefined, mode === 'oidc');
+      await handle.executeUpdate(loopControlUpdate, { args: [{ ...req, ...(token ? { token } : {}) }] }).catch(explainRefusal);
+    };
     switch (sub) {
       case 'start': {
         getService(loadConfig(values.config as string | undefined), service); // unknown service: say so now, not in the loop
@@ -62,20 +73,20 @@ provisions nothing. Defaults come from the service's \`learning.loop\` config.`,
         return 0;
       }
       case 'stop':
-        await handle.signal(stopLoopSignal);
+        await steer({ action: 'stop' });
         console.log(`asked ${workflowId} to stop after its current iteration (a running decision finishes on its own)`);
         return 0;
       case 'pause':
-        await handle.signal(pauseLoopSignal);
+        await steer({ action: 'pause' });
         console.log(`paused ${workflowId}`);
         return 0;
       case 'resume':
-        await handle.signal(resumeLoopSignal);
+        await steer({ action: 'resume' });
         console.log(`resumed ${workflowId}`);
         return 0;
       case 'interval': {
         const seconds = parseDurationSeconds(requireFlag(extra, 'DURATION', 'loop interval'));
-        await handle.signal(setLoopIntervalSignal, seconds);
+        await steer({ action: 'interval', seconds });
         console.log(`${workflowId} now runs every ${seconds}s`);
         return 0;
       }

@@ -3,30 +3,39 @@ import { createModelStore } from '../../store/model-store';
 import { CliCommand, UserError } from '../command';
 import { CONFIG_FLAG, parseFlags, requireFlag } from '../args';
 import { table } from '../explain';
+import { authorizeCliAction } from '../authorize';
 
 export const command: CliCommand = {
   name: 'models',
   summary: 'model versions and ensemble weights: list, show, promote, rollback, weights',
   usage: `Usage: kinetic models list SERVICE [--model NAME] [--json]
        kinetic models show SERVICE VERSION [--json]
-       kinetic models promote SERVICE VERSION --as USER [--reason TEXT]
-       kinetic models rollback SERVICE MODEL --as USER
+       kinetic models promote SERVICE VERSION [--token-file FILE] [--reason TEXT]
+       kinetic models rollback SERVICE MODEL [--token-file FILE]
        kinetic models weights SERVICE [--json]
 
 Versions are written by the retrain workflow with their lineage (data window, parameters, holdout
 scores, code version). A version serves when it is its model's champion; \`promote\` and
-\`rollback\` change that by hand (recorded with USER). \`weights\` shows the ensemble weights history
-written by the reweight workflow.`,
+\`rollback\` change that by hand, recorded with who did it: with auth in oidc mode they need role
+admin, checked here against your token (\`kinetic login\`, or --token-file; a refusal exits 1 with
+PermissionDenied and is written to the audit log); with auth: { mode: unverified } pass --as USER.
+\`weights\` shows the ensemble weights history written by the reweight workflow.`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { ...CONFIG_FLAG, model: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+      { ...CONFIG_FLAG, model: { type: 'string' }, as: { type: 'string' }, 'token-file': { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
       'models',
     );
     const [sub, service, arg] = positionals;
     const cfg = loadConfig(values.config as string | undefined);
     const store = createModelStore(cfg.modelStore, cfg.stateRoot);
     const svc = requireFlag(service, 'SERVICE', 'models');
+    /** Who changes the champion: --as in unverified mode (required, as before), else the verified token's identity with role admin. */
+    const actor = async (action: 'models.promote' | 'models.rollback', command: string): Promise<string> => {
+      if (cfg.auth?.mode === 'unverified') return requireFlag(values.as as string | undefined, '--as', command);
+      const ok = await authorizeCliAction(action, cfg, { service: svc, as: values.as as string | undefined, tokenFile: values['token-file'] as string | undefined, command });
+      return ok.identity;
+    };
     switch (sub) {
       case 'list': {
         const versions = await store.list(svc, values.model as string | undefined);
@@ -61,14 +70,16 @@ written by the reweight workflow.`,
         return 0;
       }
       case 'promote': {
-        const who = requireFlag(values.as as string | undefined, '--as', 'models promote');
-        const v = await store.promote(svc, requireFlag(arg, 'VERSION', 'models promote'), `cli:${who}`, (values.reason as string | undefined) ?? 'promoted by hand');
+        const version = requireFlag(arg, 'VERSION', 'models promote');
+        const who = await actor('models.promote', 'models promote');
+        const v = await store.promote(svc, version, `cli:${who}`, (values.reason as string | undefined) ?? 'promoted by hand');
         console.log(`${v.id} is now the ${v.model} champion of ${svc}`);
         return 0;
       }
       case 'rollback': {
-        const who = requireFlag(values.as as string | undefined, '--as', 'models rollback');
-        const v = await store.rollback(svc, requireFlag(arg, 'MODEL', 'models rollback'), `cli:${who}`);
+        const model = requireFlag(arg, 'MODEL', 'models rollback');
+        const who = await actor('models.rollback', 'models rollback');
+        const v = await store.rollback(svc, model, `cli:${who}`);
         console.log(`${v.id} is the ${v.model} champion of ${svc} again`);
         return 0;
       }

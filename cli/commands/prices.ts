@@ -10,7 +10,10 @@ import {
   type InstancePrice,
   type PriceCatalog,
 } from '../../planning/price-catalog';
-import { intFlag, parseFlags } from '../args';
+import { dirname, resolve } from 'node:path';
+import { CONFIG_FLAG, intFlag, parseFlags } from '../args';
+import { authorizeCliAction } from '../authorize';
+import { optionalConfig } from '../auth-flags';
 import { UserError, type CliCommand } from '../command';
 import { table } from '../explain';
 
@@ -31,6 +34,10 @@ from the old catalog and marked with their own date.
   --window-days N         spot history window (default 7)
   --endpoint-pricing URL  Pricing API endpoint override (default: the us-east-1 endpoint)
   --endpoint-ec2 URL      EC2 endpoint override for every region
+  --config FILE           kinetic.yaml (default ./kinetic.yaml): when --out is the catalog its
+                          pricing.catalog names, the refresh changes what decisions price from and
+                          needs role operator (auth in oidc mode: your token from \`kinetic login\`
+                          or --token-file); a refusal exits 1 with PermissionDenied and is audited
 
 Refresh uses the default AWS credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, …) and needs
 pricing:GetProducts and ec2:DescribeSpotPriceHistory.`;
@@ -43,6 +50,8 @@ export const command: CliCommand = {
     const { values, positionals } = parseFlags(
       argv,
       {
+        ...CONFIG_FLAG,
+        'token-file': { type: 'string' },
         catalog: { type: 'string' },
         region: { type: 'string' },
         type: { type: 'string' },
@@ -63,6 +72,7 @@ export const command: CliCommand = {
         case 'show':
           return show(catalog, values.region as string | undefined, values.type as string | undefined, Boolean(values.json));
         case 'refresh':
+          await authorizeCatalogWrite(values.out as string | undefined, values.config as string | undefined, values['token-file'] as string | undefined);
           return await refresh(catalog, {
             regions: csv(values.regions as string | undefined, '--regions'),
             types: csv(values.types as string | undefined, '--types'),
@@ -140,6 +150,14 @@ function show(catalog: PriceCatalog, region: string | undefined, type: string | 
   );
   console.log(`Sources: ${catalog.sources.map((s) => `${s.id}${s.url ? ` (${s.url})` : ''}`).join('; ')}`);
   return 0;
+}
+
+/** Writing the catalog kinetic.yaml prices from is where a refresh takes effect: that needs role operator. */
+async function authorizeCatalogWrite(out: string | undefined, configPath: string | undefined, tokenFile: string | undefined): Promise<void> {
+  const cfg = optionalConfig(configPath);
+  if (!out || !cfg?.pricing?.catalog) return;
+  if (resolve(out) !== resolve(dirname(cfg.file), cfg.pricing.catalog)) return;
+  await authorizeCliAction('prices.refresh', cfg, { tokenFile, command: 'prices refresh' });
 }
 
 interface RefreshFlags {

@@ -6,6 +6,7 @@ import { CliCommand, UserError } from '../command';
 import { CONFIG_FLAG, parseFlags } from '../args';
 import { table } from '../explain';
 import { cliClient } from '../kinetic-client';
+import { authorizeCliAction } from '../authorize';
 
 export const command: CliCommand = {
   name: 'schedules',
@@ -19,9 +20,12 @@ export const command: CliCommand = {
   unpause KIND     resume it
   trigger KIND     start its workflow now (skipped if a run is still going)
 
-Schedule ids are <prefix><kind>, prefix "${DEFAULT_SCHEDULE_PREFIX}" by default.`,
+Schedule ids are <prefix><kind>, prefix "${DEFAULT_SCHEDULE_PREFIX}" by default. apply, pause, unpause
+and trigger change schedules: with auth in oidc mode they need role operator, checked here against
+your token (\`kinetic login\`, or --token-file); a refusal exits 1 with PermissionDenied and is
+written to the audit log.`,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { ...CONFIG_FLAG, prefix: { type: 'string' }, json: { type: 'boolean' } }, 'schedules');
+    const { values, positionals } = parseFlags(argv, { ...CONFIG_FLAG, prefix: { type: 'string' }, json: { type: 'boolean' }, 'token-file': { type: 'string' } }, 'schedules');
     const [sub, kindArg] = positionals;
     const prefix = (values.prefix as string | undefined) ?? DEFAULT_SCHEDULE_PREFIX;
     const kinetic = await cliClient(values.config as string | undefined);
@@ -30,6 +34,9 @@ Schedule ids are <prefix><kind>, prefix "${DEFAULT_SCHEDULE_PREFIX}" by default.
       if (!SCHEDULE_KINDS.includes(kindArg as ScheduleKind)) throw new UserError(`kinetic schedules ${sub}: KIND must be one of ${SCHEDULE_KINDS.join(', ')}`);
       return kindArg as ScheduleKind;
     };
+    if (sub === 'apply' || sub === 'pause' || sub === 'unpause' || sub === 'trigger') {
+      await authorizeCliAction('schedules.change', loadConfig(values.config as string | undefined), { tokenFile: values['token-file'] as string | undefined, command: `schedules ${sub}` });
+    }
     switch (sub) {
       case 'apply': {
         const applied = await applySchedules(client, { config: loadConfig(values.config as string | undefined), idPrefix: prefix });

@@ -64,6 +64,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     server = await startEmbeddedServer({ port: opts.port });
     say(`Temporal dev server ${server.address} — Web UI: ${server.uiUrl}`);
   } else say(`Using Temporal at ${target.address}${target.embedded ? ' (already running)' : ''}`);
+  if (cfg.auth?.mode === 'unverified') say('approvals: auth: { mode: unverified } — typed identities, no tokens, no roles (the demo only; see README "Security")');
 
   const pool = createPulumiLocalProvisioner({
     rootDir: join(cfg.stateRoot, 'pulumi'),
@@ -142,7 +143,7 @@ async function decideOnce(kinetic: KineticClient, say: (m: string) => void, coun
     if (rec?.outcome) break;
     if (rec?.stage === 'approval' && rec.approval?.mode === 'manual' && !rec.approval.decision) {
       say(`  needs approval: ${rec.approval.reasons.join('; ')}`);
-      say(`  $ npx kinetic approve ${started.decisionId} --as ${APPROVER}`);
+      say(`  $ npx kinetic approve ${started.decisionId} --as ${APPROVER}   (demo only: auth: { mode: unverified } trusts the typed identity)`);
       await kinetic.approve(started.decisionId, APPROVER, 'approved by the demo');
     }
     await sleep(200);

@@ -20,7 +20,7 @@ describe('kinetic CLI against the dev server', () => {
     const approval = { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '60s' };
     writeFileSync(
       sb.configPath,
-      stringify({ version: 1, taskQueue: t.taskQueue, stateDir: 'state', services: { webcli: serviceConfig(sb.csv('webcli', flat(55)), { approval }) } }),
+      stringify({ version: 1, taskQueue: t.taskQueue, stateDir: 'state', auth: { mode: 'unverified' }, services: { webcli: serviceConfig(sb.csv('webcli', flat(55)), { approval }) } }),
     );
     const worker = await createKineticWorker({ connection: t.nativeConnection, taskQueue: t.taskQueue, workflowBundlePath: inject('workflowBundlePath'), configPath: sb.configPath });
     await worker.runUntil(async () => {

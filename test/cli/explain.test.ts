@@ -44,4 +44,27 @@ describe('kinetic explain', () => {
   it('aligns tables', () => {
     expect(table(['A', 'BB'], [['xxx', 'y']])).toBe('A    BB\n---  --\nxxx  y');
   });
+  it('shows the requester, the quorum and every approval attempt with its reason', () => {
+    const text = explainDecision({
+      ...base,
+      outcome: 'committed',
+      requester: { identity: 'carol@example.com', roles: ['operator'], verified: true },
+      approval: {
+        mode: 'manual',
+        reasons: ['change of 4 is above the auto-approve limit of 2'],
+        decision: 'approved',
+        decidedBy: 'alice@example.com, bob@example.com',
+        required: 2,
+        approvedBy: ['alice@example.com', 'bob@example.com'],
+        attempts: [
+          { at: '2026-11-22T10:16:00.000Z', action: 'approve', claimed: 'alice@example.com', verified: false, accepted: false, reason: 'forged-identity', message: '"alice@example.com" is only a claim' },
+          { at: '2026-11-22T10:17:00.000Z', action: 'approve', identity: 'alice@example.com', verified: true, accepted: true, message: 'approve by alice@example.com accepted' },
+        ],
+      },
+    });
+    expect(text).toMatch(/Requested by carol@example.com \(verified token; roles: operator\)\./);
+    expect(text).toMatch(/quorum: 2 of 2 approvers \(alice@example.com, bob@example.com\)/);
+    expect(text).toMatch(/attempt 2026-11-22T10:16:00.000Z: approve by someone claiming alice@example.com — REFUSED \(forged-identity\): "alice@example.com" is only a claim/);
+    expect(text).toMatch(/attempt 2026-11-22T10:17:00.000Z: approve by alice@example.com \(verified\) — accepted/);
+  });
 });

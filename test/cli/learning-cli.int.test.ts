@@ -24,6 +24,8 @@ describe('learning commands', () => {
         version: 1,
         taskQueue: t.taskQueue,
         stateDir: 'state',
+        // Typed identities and no roles (auth is tested in test/learning/control-loop-auth.int.test.ts).
+        auth: { mode: 'unverified' },
         services: { webloopcli: serviceConfig(sb.csv('webloopcli', flat(55)), { learning: { loop: { mode: 'forecast-only', interval: '1s' } } }) },
       }),
     );

@@ -8,10 +8,10 @@ const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'bin', 'kinetic.js');
 
 /** Runs the real `kinetic` binary against the run's dev server; never throws on a non-zero exit. */
-export async function kinetic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function kinetic(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' },
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {

@@ -9,7 +9,11 @@ export interface Sandbox {
   configPath: string;
   stateRoot: string;
   csv(name: string, values: Array<number | string>): string;
-  /** Writes kinetic.yaml; `top` adds top-level blocks (budgets, pricing, schedules). */
+  /**
+   * Writes kinetic.yaml; `top` adds top-level blocks (budgets, pricing, schedules). Tests that do
+   * not test authentication run with `auth: { mode: unverified }` (typed identities, no roles);
+   * pass `top.auth` to test it (an `auth: undefined` writes no auth block at all).
+   */
   writeConfig(services: Record<string, Record<string, unknown>>, top?: Record<string, unknown>): string;
 }
 
@@ -25,7 +29,7 @@ export function createSandbox(prefix = 'kinetic-test-'): Sandbox {
       return file;
     },
     writeConfig(services, top = {}) {
-      writeFileSync(sandbox.configPath, stringify({ version: 1, stateDir: 'state', ...top, services }));
+      writeFileSync(sandbox.configPath, stringify({ version: 1, stateDir: 'state', auth: { mode: 'unverified' }, ...top, services }));
       return sandbox.configPath;
     },
   };

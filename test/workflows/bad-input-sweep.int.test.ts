@@ -96,7 +96,7 @@ describe('bad input sweep', () => {
     const csvRange = (file: string, timeColumn?: string) => () =>
       new CsvMetricsSource({ path: file, valueColumn: 'value', timeColumn, historyPoints: 100 }).range(SERVICE, 'rps', new Date(Date.now() - 600_000), new Date(), 60);
     const yaml = (svc: Record<string, unknown>, top: Record<string, unknown> = {}) =>
-      stringify({ version: 1, ...top, services: { [SERVICE]: serviceConfig(join(sb.dir, `${SERVICE}.csv`), svc) } });
+      stringify({ version: 1, auth: { mode: 'unverified' }, ...top, services: { [SERVICE]: serviceConfig(join(sb.dir, `${SERVICE}.csv`), svc) } });
     const config = (text: string) => async () => parseConfig(text, join(sb.dir, 'bad.yaml'));
     const fakeProm = (status: number, body: string) => async () => {
       fakeAnswer = { status, body };

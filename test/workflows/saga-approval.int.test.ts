@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunProvisioner } from '../../provisioners/dry-run';
+import { ApprovalRefusedError } from '../../client';
 import { bookOf } from '../helpers/budget';
 import { currentStepQuery } from '../../workflows/definitions';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
@@ -36,7 +37,7 @@ async function waitForStage(decisionId: string, stage: string) {
 const fleet = async (root: string) => (await new DryRunProvisioner({ stateRoot: root, initialInstances: 2 }).current('webapproval')).total;
 
 describe('manual approval through Temporal Updates', () => {
-  it('a listed approver approves; an unlisted identity is refused by the validator', async () => {
+  it('a listed approver approves; an unlisted identity is refused, and the refusal is recorded', async () => {
     const sb = manualApprovalSandbox();
     const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
       const s = await t.kinetic.startDecision('webapproval', { timeouts: FAST_TIMEOUTS });
@@ -46,15 +47,24 @@ describe('manual approval through Temporal Updates', () => {
       const err = await t.kinetic.approve(s.decisionId, 'mallory@example.com').catch((e) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(String(err.cause?.message)).toMatch(/"mallory@example.com" may not approve decisions of webapproval/);
-      // Still waiting: the refused update left no trace.
+      expect(err).toBeInstanceOf(ApprovalRefusedError);
+      expect(err.reason).toBe('not-an-approver');
+      // Still waiting, and the refused attempt is in the record (issue 14).
       const h = t.client.workflow.getHandle('scale-webapproval');
       expect(await h.query(currentStepQuery)).toBe('approval');
+      expect((await t.kinetic.getDecision(s.decisionId)).approval?.attempts).toMatchObject([
+        { action: 'approve', identity: 'mallory@example.com', verified: false, accepted: false, reason: 'not-an-approver' },
+      ]);
       const after = await t.kinetic.approve(s.decisionId, 'bob@example.com', 'planned sale');
       expect(after.approval).toMatchObject({ decision: 'approved', decidedBy: 'bob@example.com' });
       return t.kinetic.waitForDecision(s.decisionId);
     });
     expect(rec.outcome).toBe('committed');
     expect(rec.approval).toMatchObject({ mode: 'manual', decision: 'approved', decidedBy: 'bob@example.com', comment: 'planned sale' });
+    expect(rec.approval?.attempts?.map((a) => [a.identity, a.accepted])).toEqual([
+      ['mallory@example.com', false],
+      ['bob@example.com', true],
+    ]);
     expect(await fleet(sb.stateRoot)).toBe(6);
   });
 
