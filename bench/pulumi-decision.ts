@@ -31,7 +31,7 @@ async function main() {
     cooldown: '0s', scaleInStabilization: '0s', maxStepChange: 10, approval: { autoApprove: { maxStepChange: 10 } },
     budget: { monthly: 1e6 }, pricing: { hourlyPerInstance: 0.1 }, provisioner: { type: 'pulumi-local', basePort: 22101, env: { SAMPLE_CPU_MS: '1' } },
   };
-  writeFileSync(config, stringify({ version: 1, taskQueue: 'bench-pulumi', stateDir: 'state', services: { bench: svc } }));
+  writeFileSync(config, stringify({ version: 1, taskQueue: 'bench-pulumi', stateDir: 'state', auth: { mode: 'unverified' }, services: { bench: svc } }));
   const worker = await createKineticWorker({ connection: env.nativeConnection, taskQueue: 'bench-pulumi', configPath: config });
   const kinetic = new KineticClient(env.client, 'bench-pulumi');
   const rows: Array<Record<string, number | string>> = [];
