@@ -11,7 +11,6 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -19,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { SagaChanges, sagaChanges } from './saga-changes';
 import type { DecisionActivities } from '../activities';
 import type { DecisionContext, RecordedForCompensation } from '../decision/context';
 import type { ApprovalRequest, DecisionInput, DecisionTimeouts } from '../decision/input';
@@ -119,12 +119,13 @@ function failureType(err: unknown): string | undefined {
 export const RECORD_UNTIL_WRITTEN_PATCH = 'record-step-retries-until-written';
 
 /**
- * The budget step's result and the decision's final approval requirement. Asked right after the
- * step resolves, `patched` is true exactly when that result came from this code; results recorded
- * by older code are a bare budget summary whose approval reasons the workflow added itself.
+ * The budget step's result and the decision's final approval requirement. For older decisions,
+ * asked right after the step resolves, `patched` is true exactly when that result came from this
+ * code; results recorded by older code are a bare budget summary whose approval reasons the
+ * workflow added itself.
  */
-function budgetStepResult(result: ReservedBudget, policyApproval: ApprovalRequirement): ReservedBudget {
-  if (patched('budget-step-returns-final-approval')) return result;
+function budgetStepResult(changes: SagaChanges, result: ReservedBudget, policyApproval: ApprovalRequirement): ReservedBudget {
+  if (changes.has('budget-step-returns-final-approval')) return result;
   const budget = result as unknown as BudgetSummary;
   return { budget, approval: withBudgetReasons(policyApproval, budget.approvalReasons) };
 }
@@ -171,12 +172,13 @@ export const AUTHENTICATED_APPROVALS_PATCH = 'approvals-authenticated-and-record
 const NO_AUTH_MESSAGE = 'auth is not configured: set auth.issuer and auth.audience in kinetic.yaml (OpenID Connect), or auth: { mode: unverified } for the embedded demo only';
 
 export async function scalingDecision(input: DecisionInput): Promise<DecisionRecord> {
-  if (patched(VALIDATE_INPUT_PATCH)) {
+  const changes = sagaChanges();
+  if (changes.has(VALIDATE_INPUT_PATCH)) {
     // Bad JSON from any client fails here, named, instead of deep inside a step (or never).
     const problems = decisionInputProblems(input);
     if (problems.length > 0) throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
   }
-  const authenticated = patched(AUTHENTICATED_APPROVALS_PATCH);
+  const authenticated = changes.has(AUTHENTICATED_APPROVALS_PATCH);
   const info = workflowInfo();
   const timeouts: DecisionTimeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   const acts = activitiesFor(timeouts);
@@ -383,7 +385,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
     // From here on the provisioner and the budget root are the ones recorded now, never a fresh
     // read of kinetic.yaml: a bad edit during the decision cannot break its rollback or release.
-    recorded = patched(COMPENSATE_FROM_RECORD_PATCH) ? context.recorded : undefined;
+    recorded = changes.has(COMPENSATE_FROM_RECORD_PATCH) ? context.recorded : undefined;
     const budgetRoot = recorded ? { root: recorded.budgetRoot } : {};
     const provisioner = recorded ? { provisioner: recorded.provisioner } : {};
     enter('forecast');
@@ -418,7 +420,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
 
     enter('budget');
     const reserved = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun, approval: review.approval });
-    const { budget, approval } = budgetStepResult(reserved, review.approval);
+    const { budget, approval } = budgetStepResult(changes, reserved, review.approval);
     record.budget = budget;
     if (!budget.allowed) {
       finish('budget-rejected', budget.message);
@@ -460,7 +462,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         finish('approval-rejected', `rejected by ${answer!.req.identity}${answer!.req.comment ? `: ${answer!.req.comment}` : ''}`);
         return await close();
       }
-      if (patched(RECHECK_AFTER_APPROVAL_PATCH)) {
+      if (changes.has(RECHECK_AFTER_APPROVAL_PATCH)) {
         // The person approved a plan made before they answered: the fleet, the policy and the
         // plan's age are checked again; a plan that no longer fits is never applied blindly.
         const fleet = await acts.quick.currentCapacity({ service: input.service, ...provisioner });
@@ -468,7 +470,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
         // The reservation held while waiting is checked against today's limits too — unless the
         // person was asked because of the budget (an over-budget plan they approved knowingly).
         const budgetFailures =
-          patched(BUDGET_RECHECK_PATCH) && record.budget?.reserved && !record.budget.approvalReasons?.length
+          changes.has(BUDGET_RECHECK_PATCH) && record.budget?.reserved && !record.budget.approvalReasons?.length
             ? (await acts.quick.recheckBudget({ decisionId: input.decisionId, context, plan, approval: review.approval })).failures
             : [];
         const verdict = recheckApprovedPlan({
@@ -525,10 +527,10 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       const failures = await compensate();
       if (failures > 0) {
         finish('compensation-failed', `${record.error}; compensation failed in ${failures} step(s): needs an operator`);
-        if (patched(HOLD_FOR_OPERATOR_PATCH)) await CancellationScope.nonCancellable(awaitOperator);
+        if (changes.has(HOLD_FOR_OPERATOR_PATCH)) await CancellationScope.nonCancellable(awaitOperator);
       } else if (cancelled) finish('cancelled', `cancelled; ${provisioningStarted ? 'capacity rolled back' : 'reservation released'}`);
       else finish(provisioningStarted ? 'rolled-back' : 'failed', `${record.error}; ${provisioningStarted ? 'rolled back to the previous capacity' : 'nothing was changed'}`);
-    } else if (!cancelled && failureType(err) === 'StaleMetrics' && patched(STALE_METRICS_OUTCOME_PATCH)) {
+    } else if (!cancelled && failureType(err) === 'StaleMetrics' && changes.has(STALE_METRICS_OUTCOME_PATCH)) {
       // Decisions started before this outcome existed end `failed` on replay (they never saw the type).
       finish('stale-metrics', `${record.error}; nothing was changed`);
     } else {
@@ -552,7 +554,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       for (const step of undo.splice(0)) {
         // A failed rollback may leave the new capacity running: its reservation stays held (the
         // authority keeps it while this decision waits) until an operator resolves the decision.
-        if (failures > 0 && step.step === 'release budget' && patched(HOLD_FOR_OPERATOR_PATCH)) {
+        if (failures > 0 && step.step === 'release budget' && changes.has(HOLD_FOR_OPERATOR_PATCH)) {
           heldRelease = step;
           record.compensation.push({ step: 'hold budget', ok: true, message: 'reservation kept: the fleet may still run the new capacity; `kinetic resolve` commits or releases it' });
           continue;
@@ -624,7 +626,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('record');
     record.finishedAt = new Date().toISOString();
     record.timings.finishedAt = record.finishedAt;
-    if (patched(RECORD_UNTIL_WRITTEN_PATCH)) {
+    if (changes.has(RECORD_UNTIL_WRITTEN_PATCH)) {
       // No unaudited completion: the decision stays in stage `record` until the sink has the record.
       await CancellationScope.nonCancellable(async () => {
         try {

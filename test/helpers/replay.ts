@@ -36,6 +36,16 @@ export function historyShape(history: History): string {
     .join('');
 }
 
+/** The replay error of a history against today's workflow bundle, or undefined when it replays. */
+export async function replayError(workflowId: string, history: History): Promise<string | undefined> {
+  try {
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /**
  * Replays a finished decision's history against today's workflow bundle. On a failure the
  * history is saved under the OS temp dir and its shape is added to the error.

@@ -1,0 +1,48 @@
+import { patched } from '@temporalio/workflow';
+
+/**
+ * Which versioned changes a decision runs with, decided in its first workflow task.
+ *
+ * A decision started by this code records one marker, `SAGA_CHANGES_AT_START_PATCH`, before its
+ * first step and has every change in `CHANGES_AT_START`. A decision started by older code has no
+ * such marker: it asks `patched` for each change where older code always did, so its history
+ * replays unchanged.
+ *
+ * Why at the start, not where each change is used: with Temporal's TypeScript SDK 1.24, a Query
+ * answered while a local activity runs can close the workflow task with that activity's result
+ * recorded but not yet given to the workflow. A `patched` call right after the activity then
+ * writes its marker into the *next* task, while replay hands the result over one task earlier and
+ * asks `patched` before that marker is known: the history no longer replays (TMPRL1100
+ * "Non-deprecated patch marker encountered …"). Reproduced with the saga while `kinetic status`
+ * polled, and with a three-step toy workflow (45 of 60 runs unreplayable; 0 of 60 with the
+ * markers written first). A marker written before the first activity cannot be split from it.
+ *
+ * A later change adds its own `patched(id)` call to `sagaChanges()`, evaluated there, eagerly.
+ */
+export const SAGA_CHANGES_AT_START_PATCH = 'saga-changes-decided-at-start';
+
+/** Ids of the changes a decision started with `SAGA_CHANGES_AT_START_PATCH` has, in the order they were made. */
+export const CHANGES_AT_START = [
+  'decision-input-validated-first',
+  'approvals-authenticated-and-recorded',
+  'compensation-uses-recorded-context',
+  'budget-step-returns-final-approval',
+  'approved-plan-rechecked-before-apply',
+  'approved-plan-budget-rechecked',
+  'compensation-failed-waits-for-operator',
+  'stale-metrics-outcome',
+  'record-step-retries-until-written',
+] as const;
+
+export type SagaChangeId = (typeof CHANGES_AT_START)[number];
+
+export interface SagaChanges {
+  /** Whether this decision runs with the change; for older decisions, asked at the change's own place. */
+  has(id: SagaChangeId): boolean;
+}
+
+/** Call first thing in the workflow, before any step, handler or other `patched` call. */
+export function sagaChanges(): SagaChanges {
+  const atStart = patched(SAGA_CHANGES_AT_START_PATCH);
+  return { has: (id) => atStart || patched(id) };
+}
