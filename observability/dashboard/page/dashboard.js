@@ -49,7 +49,7 @@ function num(v, digits) {
 
 /** A time chart: axes with units, then whatever `draw` adds through the scales it is given. */
 function chart(opts, draw) {
-  const W = 920, H = opts.height, L = 64, R = 16, T = 14, B = 34;
+  const W = 1200, H = opts.height, L = 64, R = 16, T = 14, B = 34;
   const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': opts.label, 'data-chart': opts.kind });
   const [t0, t1] = opts.x;
   const yMax = opts.yMax > 0 ? opts.yMax * 1.08 : 1;
@@ -71,7 +71,8 @@ function chart(opts, draw) {
   svg.appendChild(svgEl('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, opts.yLabel));
   if (opts.now >= t0 && opts.now <= t1) {
     svg.appendChild(svgEl('line', { x1: x(opts.now), x2: x(opts.now), y1: T, y2: H - B, stroke: '#999', 'stroke-dasharray': '3 3' }));
-    svg.appendChild(svgEl('text', { x: x(opts.now) + 3, y: T + 11 }, 'now'));
+    const nearEnd = x(opts.now) > W - R - 30;
+    svg.appendChild(svgEl('text', { x: x(opts.now) + (nearEnd ? -3 : 3), y: T + 11, 'text-anchor': nearEnd ? 'end' : 'start' }, 'now'));
   }
   draw({ svg, x, y, top: T, bottom: H - B });
   return svg;
@@ -98,10 +99,21 @@ function maxOf(...lists) {
   return m;
 }
 
+/**
+ * The time axis: from the oldest thing there is to draw (never before the history window, and at
+ * least 10 minutes back) to the end of the forecast.
+ */
+function timeRange(v) {
+  const firsts = [v.observed, v.planned, v.ready].filter((l) => l.length).map((l) => l[0][0]).concat(v.markers.map((m) => m.t));
+  if (v.forecast) firsts.push(v.forecast.p50[0][0]);
+  const start = Math.max(v.since, Math.min(v.now - 10 * 60 * 1000, ...firsts));
+  const end = Math.max(v.now, v.forecast ? v.forecast.p90[v.forecast.p90.length - 1][0] : v.now);
+  return [start, end];
+}
+
 function demandChart(v) {
   const f = v.forecast;
-  const end = Math.max(v.now, f ? f.p90[f.p90.length - 1][0] : v.now);
-  return chart({ kind: 'demand', label: `${v.service} demand`, height: 260, x: [v.since, end], yMax: maxOf(v.observed, f ? f.p90 : []), yLabel: `demand (${v.metric})`, now: v.now }, ({ svg, x, y, top, bottom }) => {
+  return chart({ kind: 'demand', label: `${v.service} demand`, height: 260, x: timeRange(v), yMax: maxOf(v.observed, f ? f.p90 : []), yLabel: `demand (${v.metric})`, now: v.now }, ({ svg, x, y, top, bottom }) => {
     if (f) {
       const upper = f.p90.map(([t, val]) => `${x(t).toFixed(1)},${y(val).toFixed(1)}`);
       const lower = f.p10.slice().reverse().map(([t, val]) => `${x(t).toFixed(1)},${y(val).toFixed(1)}`);
@@ -123,11 +135,10 @@ function demandChart(v) {
 }
 
 function capacityChart(v) {
-  const end = Math.max(v.now, v.forecast ? v.forecast.p90[v.forecast.p90.length - 1][0] : v.now);
   const extend = (pts) => (pts.length ? pts.concat([[v.now, pts[pts.length - 1][1]]]) : pts);
   const planned = extend(v.planned);
   const ready = extend(v.ready);
-  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: [v.since, end], yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ svg, x, y }) => {
+  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: timeRange(v), yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ svg, x, y }) => {
     line(svg, 'planned', planned, SERIES.planned, x, y, { step: true, dash: '6 3' });
     line(svg, 'ready', ready, SERIES.ready, x, y, { step: true });
   });
