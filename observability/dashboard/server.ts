@@ -1,6 +1,6 @@
 /**
- * The dashboard's HTTP adapter: the page (its first data inlined so it draws without a second
- * round trip), its script, the view model as JSON, and `/events` (server-sent events: a
+ * The dashboard's HTTP adapter: the page (its script and first data inlined so it draws without a
+ * second round trip), the script alone, the view model as JSON, and `/events` (server-sent events: a
  * `service` event with the new panel whenever a service's data changed).
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ export interface DashboardServerOptions {
 }
 
 const PAGE_DIR = join(__dirname, 'page');
+
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Changes that are only the clock moving (now, approval ages) do not count as new data. */
 function fingerprint(v: ServiceView): string {
@@ -70,7 +72,9 @@ export function createDashboardServer(o: DashboardServerOptions): Server & { ref
       for (const v of views) last.set(v.service, fingerprint(v));
       // `<` escaped so no value can close the script element.
       const initial = JSON.stringify({ generatedAt: Date.now(), services: views }).replace(/</g, '\\u003c');
-      return send(res, 200, 'text/html; charset=utf-8', html.replace('__TITLE__', o.title ?? 'Kinetic').replace('__INITIAL__', initial));
+      // The script is inlined too: one request to first paint. Function replacers: `$` in data stays as is.
+      const page = html.replace('__TITLE__', () => escapeHtml(o.title ?? 'Kinetic')).replace('__INITIAL__', () => initial).replace('__SCRIPT__', () => script);
+      return send(res, 200, 'text/html; charset=utf-8', page);
     }
     if (path === '/dashboard.js') return send(res, 200, 'text/javascript; charset=utf-8', script);
     if (path === '/api/services') return json(res, 200, { generatedAt: Date.now(), services: await o.data.all() });

@@ -31,8 +31,8 @@ export interface DecisionMarker {
   from?: number;
   to?: number;
   reason?: string;
+  /** The decision's page in the Temporal Web UI (`kinetic explain <id>` tells the same in words). */
   webUi: string;
-  explain: string;
 }
 
 export interface PendingApproval {
@@ -167,7 +167,6 @@ export function decisionMarker(r: DecisionRecord, links: LinkContext): DecisionM
     ...(r.plan ? { from: r.plan.from, to: r.plan.to } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     webUi: webUiLink(links, r.workflowId, r.runId),
-    explain: `kinetic explain ${r.id}`,
   };
 }
 
@@ -279,5 +278,5 @@ export function serviceView(i: ServiceInputs): ServiceView {
 }
 
 function pendingMarker(a: RunningApproval, links: LinkContext): DecisionMarker {
-  return { id: a.decisionId, t: a.startTime, outcome: 'awaiting-approval', direction: 'none', webUi: webUiLink(links, a.workflowId, a.runId), explain: `kinetic explain ${a.decisionId}` };
+  return { id: a.decisionId, t: a.startTime, outcome: 'awaiting-approval', direction: 'none', webUi: webUiLink(links, a.workflowId, a.runId) };
 }

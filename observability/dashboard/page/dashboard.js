@@ -25,13 +25,6 @@ function el(tag, attrs, text) {
   return e;
 }
 
-function svgEl(tag, attrs, text) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function pad(n) {
   return String(n).padStart(2, '0');
 }
@@ -47,35 +40,47 @@ function num(v, digits) {
   return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(digits === undefined ? 1 : digits);
 }
 
-/** A time chart: axes with units, then whatever `draw` adds through the scales it is given. */
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ESCAPES[c]);
+
+/** SVG markup for one element (charts are built as text and parsed once: thousands of markers stay fast). */
+function tag(name, attrs, inner) {
+  let out = `<${name}`;
+  for (const [k, v] of Object.entries(attrs)) out += ` ${k}="${esc(v)}"`;
+  return inner === undefined ? `${out}/>` : `${out}>${inner}</${name}>`;
+}
+
+/** A time chart: axes with units, then whatever `draw` adds (markup strings) through the scales it is given. */
 function chart(opts, draw) {
   const W = 1200, H = opts.height, L = 64, R = 16, T = 14, B = 34;
-  const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': opts.label, 'data-chart': opts.kind });
+  const parts = [];
   const [t0, t1] = opts.x;
   const yMax = opts.yMax > 0 ? opts.yMax * 1.08 : 1;
   const x = (t) => L + ((t - t0) / Math.max(1, t1 - t0)) * (W - L - R);
   const y = (v) => H - B - (v / yMax) * (H - T - B);
-  svg.appendChild(svgEl('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: '#fafafa', stroke: '#ccc' }));
+  parts.push(tag('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: '#fafafa', stroke: '#ccc' }));
   const long = t1 - t0 > 36 * 3600 * 1000;
   for (let i = 0; i <= 5; i++) {
     const t = t0 + ((t1 - t0) * i) / 5;
-    svg.appendChild(svgEl('line', { x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, stroke: '#666' }));
-    svg.appendChild(svgEl('text', { x: x(t), y: H - B + 15, 'text-anchor': 'middle' }, timeLabel(t, long)));
+    parts.push(tag('line', { x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, stroke: '#666' }));
+    parts.push(tag('text', { x: x(t), y: H - B + 15, 'text-anchor': 'middle' }, esc(timeLabel(t, long))));
   }
   for (let i = 0; i <= 4; i++) {
     const v = (yMax * i) / 4;
-    svg.appendChild(svgEl('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#e6e6e6' }));
-    svg.appendChild(svgEl('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, num(v, v < 10 ? 1 : 0)));
+    parts.push(tag('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#e6e6e6' }));
+    parts.push(tag('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, esc(num(v, v < 10 ? 1 : 0))));
   }
-  svg.appendChild(svgEl('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' }, 'time (UTC)'));
-  svg.appendChild(svgEl('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, opts.yLabel));
+  parts.push(tag('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' }, 'time (UTC)'));
+  parts.push(tag('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, esc(opts.yLabel)));
   if (opts.now >= t0 && opts.now <= t1) {
-    svg.appendChild(svgEl('line', { x1: x(opts.now), x2: x(opts.now), y1: T, y2: H - B, stroke: '#999', 'stroke-dasharray': '3 3' }));
+    parts.push(tag('line', { x1: x(opts.now), x2: x(opts.now), y1: T, y2: H - B, stroke: '#999', 'stroke-dasharray': '3 3' }));
     const nearEnd = x(opts.now) > W - R - 30;
-    svg.appendChild(svgEl('text', { x: x(opts.now) + (nearEnd ? -3 : 3), y: T + 11, 'text-anchor': nearEnd ? 'end' : 'start' }, 'now'));
+    parts.push(tag('text', { x: x(opts.now) + (nearEnd ? -3 : 3), y: T + 11, 'text-anchor': nearEnd ? 'end' : 'start' }, 'now'));
   }
-  draw({ svg, x, y, top: T, bottom: H - B });
-  return svg;
+  draw({ parts, x, y, top: T, bottom: H - B });
+  const holder = document.createElement('div');
+  holder.innerHTML = tag('svg', { xmlns: SVG, width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': opts.label, 'data-chart': opts.kind }, parts.join(''));
+  return holder.firstChild;
 }
 
 function path(points, x, y, step) {
@@ -88,9 +93,9 @@ function path(points, x, y, step) {
   return d;
 }
 
-function line(svg, name, points, colour, x, y, extra) {
+function line(parts, name, points, colour, x, y, extra) {
   if (!points.length) return;
-  svg.appendChild(svgEl('path', { d: path(points, x, y, extra && extra.step), fill: 'none', stroke: colour, 'stroke-width': 1.6, 'data-series': name, 'data-points': points.length, ...(extra && extra.dash ? { 'stroke-dasharray': extra.dash } : {}) }));
+  parts.push(tag('path', { d: path(points, x, y, extra && extra.step), fill: 'none', stroke: colour, 'stroke-width': 1.6, 'data-series': name, 'data-points': points.length, ...(extra && extra.dash ? { 'stroke-dasharray': extra.dash } : {}) }));
 }
 
 function maxOf(...lists) {
@@ -113,23 +118,22 @@ function timeRange(v) {
 
 function demandChart(v) {
   const f = v.forecast;
-  return chart({ kind: 'demand', label: `${v.service} demand`, height: 260, x: timeRange(v), yMax: maxOf(v.observed, f ? f.p90 : []), yLabel: `demand (${v.metric})`, now: v.now }, ({ svg, x, y, top, bottom }) => {
+  return chart({ kind: 'demand', label: `${v.service} demand`, height: 260, x: timeRange(v), yMax: maxOf(v.observed, f ? f.p90 : []), yLabel: `demand (${v.metric})`, now: v.now }, ({ parts, x, y, top, bottom }) => {
     if (f) {
       const upper = f.p90.map(([t, val]) => `${x(t).toFixed(1)},${y(val).toFixed(1)}`);
       const lower = f.p10.slice().reverse().map(([t, val]) => `${x(t).toFixed(1)},${y(val).toFixed(1)}`);
-      svg.appendChild(svgEl('polygon', { points: upper.concat(lower).join(' '), fill: SERIES.band, stroke: 'none', 'data-band': 'p10-p90', 'data-points': f.p90.length }));
+      parts.push(tag('polygon', { points: upper.concat(lower).join(' '), fill: SERIES.band, stroke: 'none', 'data-band': 'p10-p90', 'data-points': f.p90.length }));
     }
-    line(svg, 'observed', v.observed, SERIES.observed, x, y);
-    if (f) line(svg, 'p50', f.p50, SERIES.p50, x, y, { dash: '5 3' });
+    line(parts, 'observed', v.observed, SERIES.observed, x, y);
+    if (f) line(parts, 'p50', f.p50, SERIES.p50, x, y, { dash: '5 3' });
     for (const m of v.markers) {
       if (m.t < v.since) continue;
-      const a = svgEl('a', { href: m.webUi, target: '_blank', 'data-marker': m.id, 'data-outcome': m.outcome });
       const c = colourOf(m.outcome);
-      a.appendChild(svgEl('line', { x1: x(m.t), x2: x(m.t), y1: top, y2: bottom, stroke: c, 'stroke-width': 1, opacity: 0.6 }));
-      a.appendChild(svgEl('circle', { cx: x(m.t), cy: top + 6, r: 5, fill: c, stroke: '#fff' }));
+      const at = x(m.t).toFixed(1);
       const moved = m.from !== undefined ? ` ${m.from}→${m.to}` : '';
-      a.appendChild(svgEl('title', {}, `${m.outcome}${moved} at ${timeLabel(m.t, true)} UTC — ${m.explain}${m.reason ? `\n${m.reason}` : ''}`));
-      svg.appendChild(a);
+      const title = `${m.outcome}${moved} at ${timeLabel(m.t, true)} UTC — kinetic explain ${m.id}${m.reason ? `\n${m.reason}` : ''}`;
+      const inner = tag('line', { x1: at, x2: at, y1: top, y2: bottom, stroke: c, 'stroke-width': 1, opacity: 0.6 }) + tag('circle', { cx: at, cy: top + 6, r: 5, fill: c, stroke: '#fff' }) + tag('title', {}, esc(title));
+      parts.push(tag('a', { href: m.webUi, target: '_blank', 'data-marker': m.id, 'data-outcome': m.outcome }, inner));
     }
   });
 }
@@ -138,9 +142,9 @@ function capacityChart(v) {
   const extend = (pts) => (pts.length ? pts.concat([[v.now, pts[pts.length - 1][1]]]) : pts);
   const planned = extend(v.planned);
   const ready = extend(v.ready);
-  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: timeRange(v), yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ svg, x, y }) => {
-    line(svg, 'planned', planned, SERIES.planned, x, y, { step: true, dash: '6 3' });
-    line(svg, 'ready', ready, SERIES.ready, x, y, { step: true });
+  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: timeRange(v), yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ parts, x, y }) => {
+    line(parts, 'planned', planned, SERIES.planned, x, y, { step: true, dash: '6 3' });
+    line(parts, 'ready', ready, SERIES.ready, x, y, { step: true });
   });
 }
 
@@ -174,7 +178,7 @@ function decisionsTable(v) {
   if (!recent.length) return el('div', { class: 'empty' }, 'No decisions in this window.');
   return table(['time (UTC)', 'outcome', 'instances', 'Web UI', 'explain'], recent.map((m) => {
     const outcome = el('span', { style: `color:${colourOf(m.outcome)};font-weight:600` }, m.outcome);
-    return row([timeLabel(m.t, true), outcome, m.from !== undefined ? `${m.from}→${m.to}` : '–', link(m.webUi, 'history'), el('code', {}, m.explain)], { 'data-decision': m.id, 'data-outcome': m.outcome });
+    return row([timeLabel(m.t, true), outcome, m.from !== undefined ? `${m.from}→${m.to}` : '–', link(m.webUi, 'history'), el('code', {}, `kinetic explain ${m.id}`)], { 'data-decision': m.id, 'data-outcome': m.outcome });
   }), { 'data-table': 'decisions' });
 }
 
