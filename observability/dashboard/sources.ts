@@ -64,9 +64,11 @@ export class DashboardSources {
 
   private async read(services: string[], now: number): Promise<ServiceView[]> {
     const shared: string[] = [];
-    const records = await this.audit.all().catch((e: Error) => (shared.push(`audit log ${this.audit.location}: ${e.message}`), [] as DecisionRecord[]));
-    const running = await this.pendingApprovals().catch((e: Error) => (shared.push(`Temporal visibility: ${e.message}`), [] as Array<RunningApproval & { service: string }>));
-    const budgetRows = await this.budgetRows(records, now).catch((e: Error) => (shared.push(e.message), [] as BudgetReportRow[]));
+    // The Temporal round trips run while the files are read.
+    const recordsRead = this.audit.all().catch((e: Error) => (shared.push(`audit log ${this.audit.location}: ${e.message}`), [] as DecisionRecord[]));
+    const runningRead = this.pendingApprovals().catch((e: Error) => (shared.push(`Temporal visibility: ${e.message}`), [] as Array<RunningApproval & { service: string }>));
+    const budgetRead = this.budgetRows(recordsRead, now).catch((e: Error) => (shared.push(e.message), [] as BudgetReportRow[]));
+    const [records, running, budgetRows] = await Promise.all([recordsRead, runningRead, budgetRead]);
     return Promise.all(
       services.map(async (service) => {
         const svc = this.o.cfg.services[service];
@@ -117,7 +119,7 @@ export class DashboardSources {
   }
 
   /** Budget use per level, as `kinetic budget report` computes it (books from the budget authorities). */
-  private async budgetRows(records: DecisionRecord[], now: number): Promise<BudgetReportRow[]> {
+  private async budgetRows(recordsRead: Promise<DecisionRecord[]>, now: number): Promise<BudgetReportRow[]> {
     const client = this.o.client;
     if (!client) throw new Error('budget: Temporal not connected, the budget authorities cannot be asked');
     const authority = new BudgetAuthorityClient(client, this.o.taskQueue);
@@ -130,6 +132,6 @@ export class DashboardSources {
         throw new Error(`budget: cannot read budget authority ${authority.workflowId(root)}: ${(e as Error).message} (is a Kinetic worker running?)`);
       }
     }
-    return buildBudgetReport(this.o.cfg, books, records, new Date(now).toISOString().slice(0, 7), now).nodes;
+    return buildBudgetReport(this.o.cfg, books, await recordsRead, new Date(now).toISOString().slice(0, 7), now).nodes;
   }
 }

@@ -132,7 +132,9 @@ function demandChart(v) {
       const at = x(m.t).toFixed(1);
       const moved = m.from !== undefined ? ` ${m.from}→${m.to}` : '';
       const title = `${m.outcome}${moved} at ${timeLabel(m.t, true)} UTC — kinetic explain ${m.id}${m.reason ? `\n${m.reason}` : ''}`;
-      const inner = tag('line', { x1: at, x2: at, y1: top, y2: bottom, stroke: c, 'stroke-width': 1, opacity: 0.6 }) + tag('circle', { cx: at, cy: top + 6, r: 5, fill: c, stroke: '#fff' }) + tag('title', {}, esc(title));
+      // One path per marker: a dot at the top and a thin rule down to the time axis.
+      const d = `M${at},${top + 11}V${bottom}M${at},${top + 1}a5,5 0 1,0 0.01,0`;
+      const inner = tag('path', { d, stroke: c, 'stroke-width': 1, fill: c, 'stroke-opacity': 0.6 }) + tag('title', {}, esc(title));
       parts.push(tag('a', { href: m.webUi, target: '_blank', 'data-marker': m.id, 'data-outcome': m.outcome }, inner));
     }
   });
