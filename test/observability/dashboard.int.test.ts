@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../config/load';
 import { REPO_ROOT } from '../../config/tools';
 import type { ServiceView } from '../../observability/dashboard/view-model';
@@ -132,6 +133,21 @@ describe('kinetic dashboard in headless Chromium', () => {
       expect(markersIn(waitSection)).toEqual([[waiting.decisionId, 'awaiting-approval']]);
       for (const w of [1, 5, 15, 60]) expect(liveSection).toContain(`data-window="${w}"`);
 
+      // The picture while the approval waits.
+      mkdirSync(OUT_DIR, { recursive: true });
+      const png = join(OUT_DIR, 'dashboard.png');
+      await screenshotAtLoad(dashboard.url, png);
+      console.log(`dashboard screenshot: ${png}`);
+      const img = decodePng(readFileSync(png));
+      let green = 0;
+      for (let y = 0; y < img.height; y += 1) {
+        for (let x = 0; x < img.width; x += 1) {
+          const [r, g, b] = img.pixel(x, y);
+          if (Math.abs(r - 42) + Math.abs(g - 157) + Math.abs(b - 58) < 40) green++;
+        }
+      }
+      expect(green).toBeGreaterThan(50); // the committed marker, the ready-capacity line, the legend
+
       // Live: a new decision reaches a listener on /events, then the page.
       let dryRun = '';
       const pushed = await nextServiceEvent(
@@ -150,20 +166,40 @@ describe('kinetic dashboard in headless Chromium', () => {
       await t.kinetic.reject(waiting.decisionId, 'alice@example.com', 'not now');
       expect((await t.kinetic.waitForDecision(waiting.decisionId)).outcome).toBe('approval-rejected');
       await waitFor('the approval gone from visibility', async () => (await api('dashwait')).pending.length === 0, 30_000);
-
-      mkdirSync(OUT_DIR, { recursive: true });
-      const png = join(OUT_DIR, 'dashboard.png');
-      await screenshotAtLoad(dashboard.url, png);
-      console.log(`dashboard screenshot: ${png}`);
-      const img = decodePng(readFileSync(png));
-      let green = 0;
-      for (let y = 0; y < img.height; y += 1) {
-        for (let x = 0; x < img.width; x += 1) {
-          const [r, g, b] = img.pixel(x, y);
-          if (Math.abs(r - 42) + Math.abs(g - 157) + Math.abs(b - 58) < 40) green++;
-        }
-      }
-      expect(green).toBeGreaterThan(50); // committed markers and the ready-capacity line
     });
+  });
+
+  it('kinetic dashboard --json prints { url } once listening, serves the view model, and stops on SIGTERM; a bad port is refused by name', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ dashcli: serviceConfig(sb.csv('dashcli', flat(40))) }, { schedules: { applyOnWorkerStart: false } });
+    const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/kinetic.js'), 'dashboard', '--config', sb.configPath, '--port', '0', '--json'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes('\n')) resolve(stdout.split('\n')[0]);
+        });
+        void exited.then((code) => reject(new Error(`kinetic dashboard exited with ${code}: ${stderr}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const body = (await (await fetch(`${url}api/services`)).json()) as { services: ServiceView[] };
+      expect(body.services.map((v) => [v.service, v.observed.length, v.problems])).toEqual([['dashcli', 30, []]]);
+      expect((await fetch(`${url}nowhere`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+
+    const bad = spawn(process.execPath, [join(REPO_ROOT, 'bin/kinetic.js'), 'dashboard', '--config', sb.configPath, '--port', '70000'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let badErr = '';
+    bad.stderr!.on('data', (d: Buffer) => (badErr += d.toString()));
+    expect(await new Promise((resolve) => bad.once('exit', resolve))).toBe(2);
+    expect(badErr).toContain('--port must be a TCP port 0–65535 (0 = any free port), got "70000"');
   });
 });
