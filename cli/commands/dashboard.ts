@@ -45,7 +45,7 @@ SIGINT/SIGTERM stop it.`,
     if (webUi !== undefined && !/^https?:\/\/[^/\s]+/.test(webUi)) throw new UserError(`kinetic dashboard: --web-ui must be an http(s) URL such as ${DEFAULT_DASHBOARD.webUiUrl}, got "${webUi}"`);
     const cfg = loadConfig(values.config as string | undefined);
     const client = await connectClient(undefined, { configPath: cfg.file }).catch((e: Error) => {
-      console.error(`kinetic dashboard: ${e.message}; pending approvals and budget use are not shown until it is reachable (restart the dashboard then)`);
+      console.error(`kinetic dashboard: ${e.message}; serving without Temporal: pending approvals and budget use are not shown (start the dashboard again once Temporal is reachable)`);
       return undefined;
     });
     const host = (values.host as string | undefined) ?? DEFAULT_DASHBOARD.host;
