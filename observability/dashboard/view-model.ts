@@ -12,7 +12,7 @@ import type { PredictionRecord } from '../../store/prediction-store';
 export type Point = [t: number, v: number];
 
 export interface ForecastBand {
-  /** When the forecast was made, and the decision that acted on it. */
+  /** When the newest forecast was made, and the decision that acted on it. */
   madeAt: number;
   decisionId?: string;
   p50: Point[];
@@ -30,6 +30,7 @@ export interface DecisionMarker {
   direction: string;
   from?: number;
   to?: number;
+  /** Why it ended so (the newest REASONS_KEPT decisions only). */
   reason?: string;
   /** The decision's page in the Temporal Web UI (`kinetic explain <id>` tells the same in words). */
   webUi: string;
@@ -96,44 +97,64 @@ export function webUiLink(ctx: LinkContext, workflowId: string, runId?: string):
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
 }
 
+/** Two decimals are more than a chart can show, and keep the page small. */
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
 /** The observed series as points, gaps (NaN) dropped, from `since` on. */
 export function observedPoints(series: MetricSeries, since = -Infinity): Point[] {
   const step = series.stepSeconds * 1000;
   const out: Point[] = [];
   series.values.forEach((v, i) => {
     const t = series.start + i * step;
-    if (Number.isFinite(v) && t >= since) out.push([t, v]);
+    if (Number.isFinite(v) && t >= since) out.push([t, round2(v)]);
   });
   return out;
 }
 
 /**
  * At most `max` points: consecutive points are grouped into equal buckets and each bucket keeps
- * its first time and its largest value, so peaks (what capacity is sized for) survive.
+ * its first time and its largest value (`pick` = Math.min for a lower edge), so peaks (what
+ * capacity is sized for) survive.
  */
-export function downsample(points: readonly Point[], max: number): Point[] {
+export function downsample(points: readonly Point[], max: number, pick: (a: number, b: number) => number = Math.max): Point[] {
   if (points.length <= max || max < 1) return points.slice();
   const size = Math.ceil(points.length / max);
   const out: Point[] = [];
   for (let i = 0; i < points.length; i += size) {
-    let peak = points[i][1];
-    for (let j = i + 1; j < Math.min(points.length, i + size); j++) peak = Math.max(peak, points[j][1]);
-    out.push([points[i][0], peak]);
+    let v = points[i][1];
+    for (let j = i + 1; j < Math.min(points.length, i + size); j++) v = pick(v, points[j][1]);
+    out.push([points[i][0], v]);
   }
   return out;
 }
 
 /**
- * The newest stored prediction as a P50 line and a P10–P90 band. The store keeps the ensemble's
- * point path and the P90 window peak; the band's half-width is that peak's lead over the point
- * path's peak (the planner's P90 buffer), drawn around every step and floored at 0 below.
+ * The stored forecasts from `since` on as a P50 line and a P10–P90 band: the past (what was
+ * predicted for each step, the newest prediction for a step winning) and the next steps of the
+ * newest prediction. The store keeps each ensemble point path and its P90 window peak; the band's
+ * half-width is that peak's lead over the path's peak (the planner's P90 buffer), drawn around
+ * every step of that prediction and floored at 0 below.
  */
-export function forecastBand(predictions: readonly PredictionRecord[]): ForecastBand | undefined {
-  const p = predictions.reduce<PredictionRecord | undefined>((a, b) => (!a || b.madeAt >= a.madeAt ? b : a), undefined);
-  if (!p || p.ensemble.length === 0) return undefined;
-  const spread = Math.max(0, p.peakP90 - Math.max(...p.ensemble));
-  const at = (f: (v: number) => number): Point[] => p.targets.map((t, j) => [t, f(p.ensemble[j])]);
-  return { madeAt: p.madeAt, decisionId: p.decisionId, p50: at((v) => v), p10: at((v) => Math.max(0, v - spread)), p90: at((v) => v + spread) };
+export function forecastBand(predictions: readonly PredictionRecord[], since = -Infinity, maxPoints = Infinity): ForecastBand | undefined {
+  const ordered = predictions.filter((p) => p.ensemble.length > 0 && p.targets[p.targets.length - 1] >= since).sort((a, b) => a.madeAt - b.madeAt);
+  const newest = ordered[ordered.length - 1];
+  if (!newest) return undefined;
+  const steps = new Map<number, { p50: number; spread: number }>();
+  for (const p of ordered) {
+    const spread = Math.max(0, p.peakP90 - Math.max(...p.ensemble));
+    p.targets.forEach((t, j) => {
+      if (t >= since) steps.set(t, { p50: p.ensemble[j], spread });
+    });
+  }
+  const times = [...steps.keys()].sort((a, b) => a - b);
+  const at = (f: (s: { p50: number; spread: number }) => number): Point[] => times.map((t) => [t, round2(f(steps.get(t)!))]);
+  return {
+    madeAt: newest.madeAt,
+    decisionId: newest.decisionId,
+    p50: downsample(at((s) => s.p50), maxPoints),
+    p10: downsample(at((s) => Math.max(0, s.p50 - s.spread)), maxPoints, Math.min),
+    p90: downsample(at((s) => s.p50 + s.spread), maxPoints),
+  };
 }
 
 const time = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
@@ -158,14 +179,17 @@ export function capacitySeries(records: readonly DecisionRecord[]): { planned: P
   return { planned, ready };
 }
 
-export function decisionMarker(r: DecisionRecord, links: LinkContext): DecisionMarker {
+/** How many of the newest decisions keep their reason in the view. */
+export const REASONS_KEPT = 12;
+
+export function decisionMarker(r: DecisionRecord, links: LinkContext, withReason = true): DecisionMarker {
   return {
     id: r.id,
     t: Date.parse(r.startedAt),
     outcome: r.outcome ?? r.stage,
     direction: r.plan?.direction ?? 'none',
     ...(r.plan ? { from: r.plan.from, to: r.plan.to } : {}),
-    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.reason && withReason ? { reason: r.reason } : {}),
     webUi: webUiLink(links, r.workflowId, r.runId),
   };
 }
@@ -263,12 +287,13 @@ export function serviceView(i: ServiceInputs): ServiceView {
     now: i.now,
     since,
     observed: i.series ? downsample(observedPoints(i.series, since), i.maxPoints) : [],
-    forecast: forecastBand(i.predictions),
+    forecast: forecastBand(i.predictions, since, i.maxPoints),
     planned: downsample(capacity.planned, i.maxPoints),
     ready: downsample(capacity.ready, i.maxPoints),
     markers: [
-      ...inWindow.map((r) => decisionMarker(r, i.links)),
-      ...i.running.filter((a) => !recorded.has(a.decisionId)).map((a) => ({ ...pendingMarker(a, i.links) })),
+      // Reasons are sentences: only the newest decisions (the page's table) carry theirs, so a week of markers stays light.
+      ...inWindow.map((r, k) => decisionMarker(r, i.links, k >= inWindow.length - REASONS_KEPT)),
+      ...i.running.filter((a) => !recorded.has(a.decisionId)).map((a) => pendingMarker(a, i.links)),
     ],
     pending: i.running.map((a) => pendingApproval(a, i.links, i.now)),
     budget: budgetLevels(i.budgetRows, i.service),

@@ -56,15 +56,22 @@ describe('dashboard view model', () => {
     expect(downsample(pts, 10)).toEqual(pts);
   });
 
-  it('draws the newest prediction as P50 with a band as wide as its P90 lead over the point peak', () => {
+  it('draws the stored forecasts as P50 with a band as wide as each one’s P90 lead over its point peak, the newest winning a step', () => {
+    // Older: path 50, 50 (peak 50), P90 peak 60 → half-width 10. Newest: path 10, 30, 20 (peak 30),
+    // P90 peak 36 → half-width 6; 10 − 6 = 4. Both forecast minute 2: the newest's 10 wins.
     const older = prediction(0, [1, 2], [50, 50], 60);
-    // Newest: point path 10, 30, 20 (peak 30), P90 peak 36 → half-width 6; 10 − 6 = 4, never below 0.
-    const newest = prediction(5, [6, 7, 8], [10, 30, 20], 36);
+    const newest = prediction(1, [2, 3, 4], [10, 30, 20], 36);
     const band = forecastBand([newest, older])!;
-    expect(band.decisionId).toBe('d5');
-    expect(band.p50).toEqual([[T0 + 6 * MIN, 10], [T0 + 7 * MIN, 30], [T0 + 8 * MIN, 20]]);
-    expect(band.p90.map((p) => p[1])).toEqual([16, 36, 26]);
-    expect(band.p10.map((p) => p[1])).toEqual([4, 24, 14]);
+    expect(band.decisionId).toBe('d1');
+    expect(band.p50).toEqual([[T0 + 1 * MIN, 50], [T0 + 2 * MIN, 10], [T0 + 3 * MIN, 30], [T0 + 4 * MIN, 20]]);
+    expect(band.p90.map((p) => p[1])).toEqual([60, 16, 36, 26]);
+    expect(band.p10.map((p) => p[1])).toEqual([40, 4, 24, 14]);
+    // From minute 3 on: the older prediction's steps are gone.
+    expect(forecastBand([newest, older], T0 + 3 * MIN)!.p50).toEqual([[T0 + 3 * MIN, 30], [T0 + 4 * MIN, 20]]);
+    // Downsampled to 2 points: buckets [1, 2] and [3, 4]; the upper edge keeps peaks, the lower edge minima.
+    const coarse = forecastBand([newest, older], -Infinity, 2)!;
+    expect(coarse.p90).toEqual([[T0 + 1 * MIN, 60], [T0 + 3 * MIN, 36]]);
+    expect(coarse.p10).toEqual([[T0 + 1 * MIN, 4], [T0 + 3 * MIN, 14]]);
     expect(forecastBand([prediction(0, [1], [2], 10)])!.p10[0][1]).toBe(0);
     expect(forecastBand([])).toBeUndefined();
   });
@@ -86,6 +93,12 @@ describe('dashboard view model', () => {
     expect(m).toMatchObject({ outcome: 'committed', direction: 'out', from: 2, to: 6, t: T0 });
     expect(m.webUi).toBe('http://ui:8233/namespaces/default/workflows/scale-web/run-web-20261127120000-abcd/history');
     expect(webUiLink({ webUiUrl: 'http://ui', namespace: 'a b' }, 'w/1')).toBe('http://ui/namespaces/a%20b/workflows/w%2F1');
+  });
+
+  it('keeps the reason of the newest 12 decisions only', () => {
+    const records = Array.from({ length: 14 }, (_, k) => record(`r${k}`, k, 'no-change', { from: 2, to: 2 }, { reason: `why ${k}` }));
+    const view = serviceView({ service: 'web', metric: 'rps', now: T0 + 60 * MIN, historyMs: 120 * MIN, maxPoints: 100, records, predictions: [], running: [], budgetRows: [], links: LINKS, problems: [] });
+    expect(view.markers.map((m) => m.reason ?? null)).toEqual([null, null, ...Array.from({ length: 12 }, (_, k) => `why ${k + 2}`)]);
   });
 
   it('scores the ensemble over the 1/5/15/60-minute windows that end now', () => {
@@ -119,7 +132,7 @@ describe('dashboard view model', () => {
       now,
       historyMs: 30 * MIN,
       maxPoints: 100,
-      records: [record('old', 10, 'committed', { from: 1, to: 2 }), record('new', 40, 'no-change', { from: 2, to: 2 })],
+      records: [record('old', 10, 'committed', { from: 1, to: 2 }), record('new', 40, 'no-change', { from: 2, to: 2 }, { reason: 'nothing to do' })],
       predictions: [],
       running: [{ decisionId: 'wait', workflowId: 'scale-web', runId: 'r', startTime: now - 120_000 }],
       budgetRows: [],
@@ -128,6 +141,7 @@ describe('dashboard view model', () => {
     });
     expect(view.since).toBe(T0 + 30 * MIN);
     expect(view.markers.map((m) => [m.id, m.outcome])).toEqual([['new', 'no-change'], ['wait', 'awaiting-approval']]);
+    expect(view.markers[0].reason).toBe('nothing to do');
     expect(view.pending).toEqual([{ id: 'wait', workflowId: 'scale-web', since: now - 120_000, ageSeconds: 120, webUi: 'http://ui:8233/namespaces/default/workflows/scale-web/r/history', approve: 'kinetic approve wait --as <you>' }]);
     expect(view.observed).toEqual([]);
   });

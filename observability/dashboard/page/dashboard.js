@@ -179,7 +179,7 @@ function decisionsTable(v) {
   const recent = v.markers.slice().sort((a, b) => b.t - a.t).slice(0, 12);
   if (!recent.length) return el('div', { class: 'empty' }, 'No decisions in this window.');
   return table(['time (UTC)', 'outcome', 'instances', 'Web UI', 'explain'], recent.map((m) => {
-    const outcome = el('span', { style: `color:${colourOf(m.outcome)};font-weight:600` }, m.outcome);
+    const outcome = el('span', { style: `color:${colourOf(m.outcome)};font-weight:600`, ...(m.reason ? { title: m.reason } : {}) }, m.outcome);
     return row([timeLabel(m.t, true), outcome, m.from !== undefined ? `${m.from}→${m.to}` : '–', link(m.webUi, 'history'), el('code', {}, `kinetic explain ${m.id}`)], { 'data-decision': m.id, 'data-outcome': m.outcome });
   }), { 'data-table': 'decisions' });
 }
