@@ -26,7 +26,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../cli/embedded-server
 import { connectClient } from '../client';
 import { loadConfig } from '../config/load';
 import type { DecisionRecord } from '../decision/record';
-import { startDashboard } from '../observability/dashboard/start';
+import { DEFAULT_DASHBOARD, startDashboard } from '../observability/dashboard/start';
 import { chainHash, GENESIS } from '../store/audit/chain';
 import type { PredictionRecord } from '../store/prediction-store';
 import { commandLine, infoLines, LoadSampler, describeLoad, runInfo } from './helpers/run-info';
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     `## Live dashboard first paint (issue 15)`,
     '',
     ...infoLines(info),
-    `- Data: ${services} services × ${days} days of ${STEP_S / 60}-minute history (${data.points} points each), ${data.records} decisions in the audit log, as many stored predictions; ${server ? 'a real Temporal dev server for visibility and budget books' : 'no Temporal (--no-temporal)'}; charts over ${days * 24} h, downsampled server-side to ≤ 400 points per series`,
+    `- Data: ${services} services × ${days} days of ${STEP_S / 60}-minute history (${data.points} points each), ${data.records} decisions in the audit log, as many stored predictions; ${server ? 'a real Temporal dev server for visibility and budget books' : 'no Temporal (--no-temporal)'}; charts over ${days * 24} h, downsampled server-side to ≤ ${DEFAULT_DASHBOARD.maxPoints} points per series`,
     `- Load: ${describeLoad(load)}`,
     '',
     `| | median | max | of |`,

@@ -26,7 +26,7 @@ export interface RunningDashboard {
   refreshNow(): Promise<void>;
 }
 
-export const DEFAULT_DASHBOARD = { host: '127.0.0.1', port: 8090, webUiUrl: 'http://127.0.0.1:8233', historyHours: 6, refreshSeconds: 2, maxPoints: 400 };
+export const DEFAULT_DASHBOARD = { host: '127.0.0.1', port: 8090, webUiUrl: 'http://127.0.0.1:8233', historyHours: 6, refreshSeconds: 2, maxPoints: 300 };
 
 export async function startDashboard(o: StartDashboardOptions): Promise<RunningDashboard> {
   const host = o.host ?? DEFAULT_DASHBOARD.host;
