@@ -141,10 +141,13 @@ function demandChart(v) {
 }
 
 function capacityChart(v) {
+  const range = timeRange(v);
   const extend = (pts) => (pts.length ? pts.concat([[v.now, pts[pts.length - 1][1]]]) : pts);
   const planned = extend(v.planned);
-  const ready = extend(v.ready);
-  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: timeRange(v), yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ parts, x, y }) => {
+  // Before the first decision shown, the fleet was what that decision started from.
+  const first = v.markers.filter((m) => m.from !== undefined).sort((a, b) => a.t - b.t)[0];
+  const ready = extend(first && v.ready.length ? [[range[0], first.from], [first.t, first.from]].concat(v.ready) : v.ready);
+  return chart({ kind: 'capacity', label: `${v.service} capacity`, height: 160, x: range, yMax: maxOf(planned, ready), yLabel: 'instances', now: v.now }, ({ parts, x, y }) => {
     line(parts, 'planned', planned, SERIES.planned, x, y, { step: true, dash: '6 3' });
     line(parts, 'ready', ready, SERIES.ready, x, y, { step: true });
   });
