@@ -78,6 +78,7 @@ export class DashboardSources {
         return serviceView({
           service,
           metric: svc.metrics.metric,
+          stepSeconds: svc.metrics.stepSeconds,
           now,
           historyMs: this.o.historyMs,
           maxPoints: this.o.maxPoints,

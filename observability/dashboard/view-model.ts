@@ -260,6 +260,8 @@ export function budgetLevels(rows: readonly BudgetReportRow[], service: string):
 export interface ServiceInputs {
   service: string;
   metric: string;
+  /** The metric's configured step (shown when the source could not be read). */
+  stepSeconds: number;
   now: number;
   /** How far back the charts reach, and how many points a series may carry at most. */
   historyMs: number;
@@ -283,7 +285,7 @@ export function serviceView(i: ServiceInputs): ServiceView {
   return {
     service: i.service,
     metric: i.metric,
-    stepSeconds: i.series?.stepSeconds ?? 0,
+    stepSeconds: i.series?.stepSeconds ?? i.stepSeconds,
     now: i.now,
     since,
     observed: i.series ? downsample(observedPoints(i.series, since), i.maxPoints) : [],

@@ -97,7 +97,7 @@ describe('dashboard view model', () => {
 
   it('keeps the reason of the newest 12 decisions only', () => {
     const records = Array.from({ length: 14 }, (_, k) => record(`r${k}`, k, 'no-change', { from: 2, to: 2 }, { reason: `why ${k}` }));
-    const view = serviceView({ service: 'web', metric: 'rps', now: T0 + 60 * MIN, historyMs: 120 * MIN, maxPoints: 100, records, predictions: [], running: [], budgetRows: [], links: LINKS, problems: [] });
+    const view = serviceView({ service: 'web', metric: 'rps', stepSeconds: 60, now: T0 + 60 * MIN, historyMs: 120 * MIN, maxPoints: 100, records, predictions: [], running: [], budgetRows: [], links: LINKS, problems: [] });
     expect(view.markers.map((m) => m.reason ?? null)).toEqual([null, null, ...Array.from({ length: 12 }, (_, k) => `why ${k + 2}`)]);
   });
 
@@ -129,6 +129,7 @@ describe('dashboard view model', () => {
     const view = serviceView({
       service: 'web',
       metric: 'rps',
+      stepSeconds: 60,
       now,
       historyMs: 30 * MIN,
       maxPoints: 100,
@@ -144,5 +145,6 @@ describe('dashboard view model', () => {
     expect(view.markers[0].reason).toBe('nothing to do');
     expect(view.pending).toEqual([{ id: 'wait', workflowId: 'scale-web', since: now - 120_000, ageSeconds: 120, webUi: 'http://ui:8233/namespaces/default/workflows/scale-web/r/history', approve: 'kinetic approve wait --as <you>' }]);
     expect(view.observed).toEqual([]);
+    expect(view.stepSeconds).toBe(60); // no series read: the configured step
   });
 });
