@@ -15,7 +15,9 @@ generator replaying one day of NYC taxi demand (time-compressed) through the bal
 need a person (the demo prints and performs the \`kinetic approve\` command). The process count
 follows each decision. At the end the pool is destroyed and a summary is printed; with --json the
 summary is one JSON object on the last line:
-  { decisions: [{ id, service, direction, outcome, from, to, approvedBy }], p95LatencyMs, leftoverProcesses }
+  { decisions: [{ id, service, direction, outcome, from, to, approvedBy }], p95LatencyMs, leftoverProcesses, dashboardUrl }
+While it runs, the live dashboard (kinetic dashboard) is served on a free port; its address is
+printed next to the Web UI's.
 Ctrl-C or --duration (default 150) stops everything and leaves no process behind.`,
   async run(argv) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' }, duration: { type: 'string' }, port: { type: 'string' } }, 'demo');

@@ -4,6 +4,7 @@ import { command as audit } from './audit';
 import { command as backtest } from './backtest';
 import { command as budget } from './budget';
 import { command as codecServer } from './codec-server';
+import { command as dashboard } from './dashboard';
 import { command as decide } from './decide';
 import { command as demo } from './demo';
 import { command as devServer } from './dev-server';
@@ -23,4 +24,4 @@ import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, login, decide, approve, reject, resolve, status, explain, audit, budget, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, login, decide, approve, reject, resolve, status, explain, audit, budget, dashboard, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];

@@ -10,6 +10,7 @@ import { driveLoad, DriveReport } from '../../sim/load-driver';
 import type { DecisionRecord } from '../../decision/record';
 import { decisionWorkflowId } from '../../workflows/definitions';
 import { createKineticWorker } from '../../worker';
+import { DEFAULT_DASHBOARD, startDashboard } from '../../observability/dashboard/start';
 import { EmbeddedServer, startEmbeddedServer, temporalReachable } from '../embedded-server';
 import { decisionRow, table } from '../explain';
 import { startPoolScraper } from '../../metrics/pool-scraper';
@@ -29,6 +30,8 @@ export interface DemoSummary {
   decisions: Array<{ id: string; service: string; direction: string; outcome?: string; from: number | null; to: number | null; approvedBy: string | null }>;
   p95LatencyMs: number | null;
   leftoverProcesses: number;
+  /** The live dashboard the demo served while it ran (closed at the end). */
+  dashboardUrl: string | null;
 }
 
 /**
@@ -80,6 +83,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const running = worker.run();
   const kinetic = new KineticClient(await connectClient(resolveTemporalTarget(), { configPath: DEMO_CONFIG }), cfg.taskQueue);
   await endLeftoverDecision(kinetic, say);
+  const webUi = server?.uiUrl ?? DEFAULT_DASHBOARD.webUiUrl;
+  const dashboard = await startDashboard({ cfg, client: kinetic.client, taskQueue: cfg.taskQueue, port: 0, webUiUrl: webUi }).catch((e: Error) => {
+    say(`live dashboard not started: ${e.message}`);
+    return undefined;
+  });
+  if (dashboard) say(`Live dashboard: ${dashboard.url} (next to the Web UI: ${webUi})`);
   const decisions: DecisionRecord[] = [];
   let load: DriveReport | undefined;
   try {
@@ -112,6 +121,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     say('removing the pool (pulumi destroy) …');
     await pool.destroy(SERVICE).catch((e) => say(`destroy failed: ${(e as Error).message}`));
     await reapLeftovers(poolDir, say);
+    await dashboard?.close();
     worker.shutdown();
     await running;
     await connection.close();
@@ -131,6 +141,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     })),
     p95LatencyMs: load ? Number(load.latencyMs.p95.toFixed(1)) : null,
     leftoverProcesses: leftover,
+    dashboardUrl: dashboard?.url ?? null,
   };
 }
 

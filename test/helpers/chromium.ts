@@ -15,15 +15,16 @@ export function chromiumPath(): string {
 
 /**
  * Loads a page in a fresh headless Chromium and lets it run its scripts and fetches for `budgetMs`
- * of virtual time; `--dump-dom` returns the rendered DOM, `--screenshot=FILE` writes a PNG.
+ * of virtual time (undefined: until the load event, in real time); `--dump-dom` returns the
+ * rendered DOM, `--screenshot=FILE` writes a PNG.
  */
-async function chromium(url: string, mode: string[], budgetMs: number): Promise<string> {
+async function chromium(url: string, mode: string[], budgetMs: number | undefined): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'kinetic-chromium-'));
   const { stdout } = await run(
     chromiumPath(),
     [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-      `--user-data-dir=${profile}`, '--window-size=1400,1600', `--virtual-time-budget=${budgetMs}`, ...mode, url,
+      `--user-data-dir=${profile}`, '--window-size=1400,1600', ...(budgetMs === undefined ? [] : [`--virtual-time-budget=${budgetMs}`]), ...mode, url,
     ],
     { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
   );
@@ -32,3 +33,6 @@ async function chromium(url: string, mode: string[], budgetMs: number): Promise<
 
 export const renderedDom = (url: string, budgetMs = 15_000) => chromium(url, ['--dump-dom'], budgetMs);
 export const screenshot = (url: string, file: string, budgetMs = 15_000) => chromium(url, [`--screenshot=${file}`], budgetMs);
+/** The DOM and a PNG as they stand at the load event (pages that keep a stream open, e.g. server-sent events, never let virtual time run out). */
+export const domAtLoad = (url: string) => chromium(url, ['--dump-dom'], undefined);
+export const screenshotAtLoad = (url: string, file: string) => chromium(url, [`--screenshot=${file}`], undefined);
