@@ -1,3 +1,4 @@
+import type { ApprovalAttempt } from '../decision/approval-attempts';
 import type { PlanSummary } from '../decision/plan';
 import type { DecisionRecord } from '../decision/record';
 
@@ -63,12 +64,10 @@ export function explainDecision(r: DecisionRecord): string {
     const who = a.decidedBy ? ` by ${a.decidedBy}${a.at ? ` at ${a.at}` : ''}` : '';
     lines.push(`5. Approval (${a.mode}): ${a.decision ?? 'waiting'}${who}. ${a.reasons.join('; ')}${a.comment ? ` Comment: "${a.comment}".` : ''}`);
     if ((a.required ?? 1) > 1) lines.push(`   quorum: ${a.approvedBy?.length ?? 0} of ${a.required} approvers (${a.approvedBy?.join(', ') || 'none yet'})`);
-    for (const t of a.attempts ?? []) {
-      const who = t.identity ?? (t.claimed ? `someone claiming ${t.claimed}` : 'someone without a token');
-      lines.push(`   attempt ${t.at}: ${t.action} by ${who}${t.verified ? ' (verified)' : ''} — ${t.accepted ? 'accepted' : `REFUSED (${t.reason}): ${t.message}`}`);
-    }
+    for (const t of a.attempts ?? []) lines.push(attemptLine(t));
     if (r.recheck) lines.push(`   Re-checked before applying: ${r.recheck.ok ? `still fits (fleet ${r.recheck.fleetTotal}, plan ${r.recheck.ageSeconds}s old)` : `no longer fits: ${r.recheck.reasons.join('; ')}`}.`);
   } else lines.push('5. Approval: not reached.');
+  for (const t of r.answerAttempts ?? []) lines.push(attemptLine(t));
   if (r.provisioning) {
     const p = r.provisioning;
     lines.push(`6. Provisioning via ${p.provisioner}: ${p.summary}${p.changed ? '' : ' (no change made)'}.`);
@@ -124,4 +123,9 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+
+function attemptLine(t: ApprovalAttempt): string {
+  const who = t.identity ?? (t.claimed ? `someone claiming ${t.claimed}` : 'someone without a token');
+  return `   attempt ${t.at}: ${t.action} by ${who}${t.verified ? ' (verified)' : ''} — ${t.accepted ? 'accepted' : `REFUSED (${t.reason}): ${t.message}`}`;
 }

@@ -168,6 +168,8 @@ export interface DecisionRecord {
   policy?: PolicySummary;
   budget?: BudgetSummary;
   approval?: ApprovalSummary;
+  /** Approve/reject attempts that came before the decision had an approval step (refused, `not-waiting`). */
+  answerAttempts?: ApprovalAttempt[];
   provisioning?: ProvisionSummary;
   verification?: VerificationSummary;
   compensation: CompensationStep[];

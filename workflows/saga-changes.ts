@@ -32,6 +32,10 @@ export const CHANGES_AT_START = [
   'compensation-failed-waits-for-operator',
   'stale-metrics-outcome',
   'record-step-retries-until-written',
+  // New with the marker (no older decision has it): an answer sent while the decision is not
+  // waiting for approval is judged and recorded by the handler instead of refused unrecorded by
+  // the validator.
+  'answers-recorded-at-any-stage',
 ] as const;
 
 export type SagaChangeId = (typeof CHANGES_AT_START)[number];
@@ -39,10 +43,15 @@ export type SagaChangeId = (typeof CHANGES_AT_START)[number];
 export interface SagaChanges {
   /** Whether this decision runs with the change; for older decisions, asked at the change's own place. */
   has(id: SagaChangeId): boolean;
+  /**
+   * For a change that came with the marker: true only for decisions that recorded it. Never asks
+   * `patched`, so it may be read anywhere, update validators included.
+   */
+  since(id: SagaChangeId): boolean;
 }
 
 /** Call first thing in the workflow, before any step, handler or other `patched` call. */
 export function sagaChanges(): SagaChanges {
   const atStart = patched(SAGA_CHANGES_AT_START_PATCH);
-  return { has: (id) => atStart || patched(id) };
+  return { has: (id) => atStart || patched(id), since: () => atStart };
 }

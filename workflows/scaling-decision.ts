@@ -203,6 +203,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   setHandler(currentStepQuery, () => record.stage);
   setHandler(decisionRecordQuery, () => record);
   const validateApprover = (req: ApprovalRequest) => {
+    // This version's decisions judge every answer in the handler, waiting or not, so a refused one
+    // (not waiting, too late, too early) is recorded too.
+    if (authenticated && changes.since('answers-recorded-at-any-stage')) return;
     if (record.stage !== 'approval' || record.approval?.mode !== 'manual' || answer) {
       throw new Error(`decision ${record.id} is not waiting for approval (stage: ${record.stage})`);
     }
@@ -226,10 +229,14 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     // The token check took a local activity: the decision may have moved on (timeout, another
     // answer), and the approvals counted so far are read only now (two concurrent tries by one
     // person count once).
-    const verdict = judge(action, req, proven, approval().approvedBy ?? []);
-    const waiting = record.stage === 'approval' && !answer;
-    const attempt = attemptOf(action, req, waiting ? verdict : { accepted: false, reason: 'not-waiting', message: `decision ${record.id} stopped waiting for approval (stage: ${record.stage})` });
-    record.approval = { ...approval(), attempts: [...(approval().attempts ?? []), attempt] };
+    const waiting = record.stage === 'approval' && record.approval?.mode === 'manual' && !answer;
+    const verdict = waiting
+      ? judge(action, req, proven, approval().approvedBy ?? [])
+      : { accepted: false as const, reason: 'not-waiting' as const, identity: proven.ok ? proven.principal.identity : undefined, message: `decision ${record.id} is not waiting for approval (stage: ${record.stage})` };
+    const attempt = attemptOf(action, req, verdict);
+    // Before a plan there is no approval section yet: such attempts are kept beside it.
+    if (record.approval) record.approval = { ...approval(), attempts: [...(approval().attempts ?? []), attempt] };
+    else record.answerAttempts = [...(record.answerAttempts ?? []), attempt];
     if (!attempt.accepted) refuse(attempt);
     const who = attempt.identity!;
     const at = new Date().toISOString();
