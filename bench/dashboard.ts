@@ -17,7 +17,6 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +29,7 @@ import { DEFAULT_DASHBOARD, startDashboard } from '../observability/dashboard/st
 import { chainHash, GENESIS } from '../store/audit/chain';
 import type { PredictionRecord } from '../store/prediction-store';
 import { commandLine, infoLines, LoadSampler, describeLoad, runInfo } from './helpers/run-info';
+import { freeLoopbackPort as freePort } from '../net/free-port';
 
 const run = promisify(execFile);
 const STEP_S = 300;
@@ -55,16 +55,6 @@ function rng(seed: number): () => number {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The stores for `services` services over `days` days, ending now. */
 function generate(dir: string, services: number, days: number, now: number): { configPath: string; records: number; points: number } {

@@ -4,10 +4,10 @@
  * own HTTP listener, so it binds a private loopback port and this server appends its page.
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 import { kineticRegistry } from './metrics';
+import { freeLoopbackPort } from '../net/free-port';
 
 export interface MetricsServer {
   port: number;
@@ -67,16 +67,6 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
   };
 }
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /**
  * Installs the process's Temporal Runtime with its Prometheus exporter on a private loopback

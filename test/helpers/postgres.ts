@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort as freePort } from '../../net/free-port';
 
 /**
  * A real PostgreSQL for tests: Debian's `postgresql` package (`initdb` + `pg_ctl`), a fresh
@@ -53,16 +53,6 @@ export function postgresBinDir(): string {
   throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian\'s "postgresql" package (apt-get install postgresql) or set KINETIC_PG_BIN');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** As root, the `postgres` system user runs the tools (initdb refuses root). */
 function runAs(): { uid: number; gid: number } | undefined {

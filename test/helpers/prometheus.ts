@@ -1,9 +1,9 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/tools';
+import { freeLoopbackPort as freePort } from '../../net/free-port';
 
 /**
  * Real parts for metrics tests: the sample service (its /metrics counts requests) and a real
@@ -25,16 +25,6 @@ export function prometheusBinary(): string {
   return bin;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 export async function waitFor(what: string, fn: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -130,3 +120,5 @@ export async function startPrometheus(targets: Record<string, string>, rulesFile
     },
   };
 }
+
+export { freePort };

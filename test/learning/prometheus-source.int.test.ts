@@ -1,6 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { REPO_ROOT } from '../../config/tools';
 import { MetricsInputError } from '../../metrics/contract';
 import { createMetricsSource } from '../../metrics';
 import { PrometheusMetricsSource } from '../../metrics/prometheus-source';
+import { freeLoopbackPort as freePort } from '../../net/free-port';
 
 /**
  * A real Prometheus (Debian's `prometheus` package) scraping the real sample service every second,
@@ -25,16 +25,6 @@ function prometheusBinary(): string | undefined {
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? prometheusBinary();
 const procs: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitFor(what: string, fn: () => Promise<boolean>, ms = 20_000) {
   const deadline = Date.now() + ms;

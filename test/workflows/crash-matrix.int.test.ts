@@ -14,7 +14,6 @@
 import { poolPort, PORT_BLOCKS } from '../helpers/ports';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +33,7 @@ import { membersUnder, processesUnder } from '../pulumi/helpers';
 import { createSandbox, flat, type Sandbox, serviceConfig } from '../helpers/sandbox';
 import { FAST_TIMEOUTS } from '../helpers/temporal';
 import { killWorker, startWorkerProcess } from '../helpers/worker-process';
+import { freeLoopbackPort as freePort } from '../../net/free-port';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -42,16 +42,6 @@ const PLANNED = 6; // flat demand 55 at 10 per instance
 
 // ---------------------------------------------------------------- own dev server (restartable)
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface DevServer {
   address: string;
