@@ -93,14 +93,20 @@ export function toCapacityPlan(decisionId: string, service: string, plan: PlanSu
   return out;
 }
 
-/** The fallback rule's plan: current capacity + step from the provisioner's view; never below today's fleet. */
-function fallbackPlan(c: DecisionContext, f: NonNullable<ForecastSummary['fallback']>): PlanSummary {
-  const from = c.current.total;
-  const to = Math.max(from, Math.min(f.target, Math.max(from, c.maxInstances)));
+/** An untiered service has one tier (named by its provisioner, "default" for most): all of `to` goes there. */
+function untieredTiers(c: DecisionContext, to: number): PlanSummary['tiers'] {
   const tiers: PlanSummary['tiers'] = {};
   for (const [tier, n] of Object.entries(c.current.tiers)) tiers[tier] = { from: n, to: 0 };
   const mainTier = Object.keys(c.current.tiers)[0] ?? 'default';
   tiers[mainTier] = { from: c.current.tiers[mainTier] ?? 0, to };
+  return tiers;
+}
+
+/** The fallback rule's plan: current capacity + step from the provisioner's view; never below today's fleet. */
+function fallbackPlan(c: DecisionContext, f: NonNullable<ForecastSummary['fallback']>): PlanSummary {
+  const from = c.current.total;
+  const to = Math.max(from, Math.min(f.target, Math.max(from, c.maxInstances)));
+  const tiers = untieredTiers(c, to);
   return {
     from,
     to,
@@ -134,11 +140,7 @@ function singlePoolPlan(c: DecisionContext, forecast: ForecastSummary, targetOve
       : `${basis} ${demand.toFixed(2)} ${forecast.metric} / (${c.capacityPerInstance} × ${c.targetUtilization}) = ` +
         `${(demand / perInstance).toFixed(2)} → ${need.needed} instances` +
         (need.clampedBy ? `, clamped to the ${need.clampedBy} of ${need.target}` : '');
-  // An untiered service has one tier (named by its provisioner, "default" for most).
-  const tiers: PlanSummary['tiers'] = {};
-  for (const [tier, n] of Object.entries(c.current.tiers)) tiers[tier] = { from: n, to: 0 };
-  const mainTier = Object.keys(c.current.tiers)[0] ?? 'default';
-  tiers[mainTier] = { from: c.current.tiers[mainTier] ?? 0, to };
+  const tiers = untieredTiers(c, to);
   return {
     from,
     to,
