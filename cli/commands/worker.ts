@@ -29,8 +29,9 @@ SIGINT/SIGTERM drain in-flight tasks and exit.
     // Workflow, activity and SDK logs pass through redaction (credentials in URLs, tokens, keys).
     const logger = redactingLogger(new DefaultLogger('INFO'));
     // The Runtime (logger, and the Prometheus exporter) must be installed once, before the first connection.
-    const temporalMetricsUrl = metricsPort !== undefined ? await installRuntimeWithPrometheus({ logger }) : undefined;
-    if (metricsPort === undefined) Runtime.install({ logger });
+    let temporalMetricsUrl: string | undefined;
+    if (metricsPort !== undefined) temporalMetricsUrl = await installRuntimeWithPrometheus({ logger });
+    else Runtime.install({ logger });
     const target = resolveTemporalTarget();
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;

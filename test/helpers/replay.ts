@@ -52,14 +52,11 @@ export async function replayError(workflowId: string, history: History): Promise
  */
 export async function expectReplays(t: TestTemporal, workflowId: string, runId?: string): Promise<void> {
   const history = await t.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  try {
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
-  } catch (err) {
-    const dir = join(tmpdir(), 'kinetic-replay-failures');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${workflowId.replace(/[^\w.-]/g, '_')}.json`);
-    writeFileSync(file, JSON.stringify(history));
-    (err as Error).message += `\nhistory shape: ${historyShape(history)}\nhistory saved at ${file}`;
-    throw err;
-  }
+  const error = await replayError(workflowId, history);
+  if (error === undefined) return;
+  const dir = join(tmpdir(), 'kinetic-replay-failures');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${workflowId.replace(/[^\w.-]/g, '_')}.json`);
+  writeFileSync(file, JSON.stringify(history));
+  throw new Error(`${error}\nhistory shape: ${historyShape(history)}\nhistory saved at ${file}`);
 }
