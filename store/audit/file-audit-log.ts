@@ -75,7 +75,8 @@ export class FileAuditLog implements AuditLog {
   }
 
   async all(): Promise<DecisionRecord[]> {
-    return this.parse(false).records;
+    // A copy: the cached list grows in place with later appends.
+    return [...this.parse(false).records];
   }
 
   async find(id: string): Promise<DecisionRecord | undefined> {
@@ -170,35 +171,32 @@ function parseText(buf: Buffer, file: string, warn: boolean): Parsed {
   return { items, complete, lineCount, tornTail, missingNewline, records, byId, head };
 }
 
-/** `prev` plus the bytes appended after it; undefined when they hold plain pre-chain lines (their links need the whole file). */
+/**
+ * `prev` grown by the bytes appended after it, in place (the cache owns it, and copying the whole
+ * log's index on every append is what this path avoids); undefined when they hold plain pre-chain
+ * lines (their links need the whole file), checked before anything changes.
+ */
 function extend(prev: Parsed, appended: Buffer, file: string, warn: boolean): Parsed | undefined {
   const split = splitLines(appended, prev.lineCount + 1);
   const added = split.lines.flatMap((l) => (l.text.trim() ? [classify(l.text, l.where)] : []));
   if (added.some((it) => it.kind === 'legacy')) return undefined;
   if (split.tornTail !== undefined && warn) process.emitWarning(`${file}: torn last line ignored (repaired by the next append)`);
-  const byId = new Map(prev.byId);
-  const records = [...prev.records];
-  let head = prev.head;
   for (const it of added) {
+    prev.items.push(it);
     if (it.kind === 'unreadable') {
       if (warn) process.emitWarning(`${file}: ${it.where}: unreadable audit line skipped`);
       continue;
     }
     if (it.kind !== 'chained') continue;
-    records.push(it.record);
-    if (!byId.has(it.record.id)) byId.set(it.record.id, it);
-    head = { seq: it.seq, hash: it.hash };
+    prev.records.push(it.record);
+    if (!prev.byId.has(it.record.id)) prev.byId.set(it.record.id, it);
+    prev.head = { seq: it.seq, hash: it.hash };
   }
-  return {
-    items: [...prev.items, ...added],
-    complete: prev.complete + split.complete,
-    lineCount: prev.lineCount + split.lines.length - (split.missingNewline ? 1 : 0),
-    tornTail: split.tornTail,
-    missingNewline: split.missingNewline,
-    records,
-    byId,
-    head,
-  };
+  prev.complete += split.complete;
+  prev.lineCount += split.lines.length - (split.missingNewline ? 1 : 0);
+  prev.tornTail = split.tornTail;
+  prev.missingNewline = split.missingNewline;
+  return prev;
 }
 
 function classify(line: string, where: string): StoredItem {
