@@ -38,7 +38,20 @@ export const CHANGES_AT_START = [
   'answers-recorded-at-any-stage',
 ] as const;
 
-export type SagaChangeId = (typeof CHANGES_AT_START)[number];
+/**
+ * Changes made after the marker: each has its own marker, recorded in the first task too (by
+ * `sagaChanges()`, eagerly), so a decision started before the change replays without it.
+ */
+export const CHANGES_AFTER_MARKER = [
+  // Issue 12: KineticStage is written when the decision waits outside its workflow task
+  // (provision, verify, approval, compensation, operator, a failing audit write) and at the end,
+  // not at every step: 3 stage writes per committed decision instead of 10.
+  'stage-attribute-at-waits',
+] as const;
+
+export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof CHANGES_AFTER_MARKER)[number];
+type LaterChangeId = (typeof CHANGES_AFTER_MARKER)[number];
+const isLater = (id: SagaChangeId): id is LaterChangeId => (CHANGES_AFTER_MARKER as readonly string[]).includes(id);
 
 export interface SagaChanges {
   /** Whether this decision runs with the change; for older decisions, asked at the change's own place. */
@@ -53,5 +66,10 @@ export interface SagaChanges {
 /** Call first thing in the workflow, before any step, handler or other `patched` call. */
 export function sagaChanges(): SagaChanges {
   const atStart = patched(SAGA_CHANGES_AT_START_PATCH);
-  return { has: (id) => atStart || patched(id), since: () => atStart };
+  // Asked here, in order, never later: a marker written after a local activity breaks replay (above).
+  const later = new Set(CHANGES_AFTER_MARKER.filter((id) => patched(id)));
+  return {
+    has: (id) => (isLater(id) ? later.has(id) : atStart || patched(id)),
+    since: (id) => (isLater(id) ? later.has(id) : atStart),
+  };
 }

@@ -15,10 +15,10 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { SagaChanges, sagaChanges } from './saga-changes';
+import { StageAttributes } from './stage-attributes';
 import type { DecisionActivities } from '../activities';
 import type { DecisionContext, RecordedForCompensation } from '../decision/context';
 import type { ApprovalRequest, DecisionInput, DecisionTimeouts } from '../decision/input';
@@ -44,6 +44,9 @@ import {
   SA_OUTCOME,
   SA_STAGE,
 } from './definitions';
+
+/** Stages in which a decision waits outside its workflow task (see StageAttributes). */
+const WAITING_STAGES: ReadonlySet<DecisionStage> = new Set<DecisionStage>(['provision', 'verify', 'compensate', 'needs-operator']);
 
 export const DEFAULT_TIMEOUTS: DecisionTimeouts = {
   stepSeconds: 30,
@@ -366,10 +369,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     return message;
   }
 
+  const attributes = new StageAttributes(changes.has('stage-attribute-at-waits'));
   const enter = (stage: DecisionStage) => {
     record.stage = stage;
     record.timings[stage] = new Date().toISOString();
-    upsertSearchAttributes([{ key: SA_STAGE, value: stage }]);
+    // Visible in lists while the decision waits outside its workflow task; the others are held.
+    if (WAITING_STAGES.has(stage)) attributes.flush({ key: SA_STAGE, value: stage });
+    else attributes.set({ key: SA_STAGE, value: stage });
   };
   const finish = (outcome: DecisionOutcome, reason: string) => {
     record.outcome = outcome;
@@ -400,7 +406,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('plan');
     let plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
     record.plan = plan;
-    upsertSearchAttributes([{ key: SA_DIRECTION, value: plan.direction }]);
+    attributes.set({ key: SA_DIRECTION, value: plan.direction });
     upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
     if (plan.allocation?.status === 'FAILURE') {
       log.warn('capacity allocation is infeasible', { service: input.service, reasons: plan.allocation.reasons });
@@ -456,7 +462,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       record.approval = { mode: 'auto', reasons: ['inside the auto-approve bounds'], decision: 'approved', decidedBy: 'policy:auto-approve' };
     } else {
       record.approval = { mode: 'manual', reasons: approval.reasons };
-      upsertSearchAttributes([{ key: SA_STAGE, value: 'awaiting-approval' }]);
+      attributes.flush({ key: SA_STAGE, value: 'awaiting-approval' });
       const answered = await condition(() => answer !== undefined, ms(context.approval.timeoutSeconds));
       if (!answered) {
         record.approval = { ...record.approval, decision: 'timeout' };
@@ -640,6 +646,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
           await acts.pure.recordDecision(record, recorded?.audit);
         } catch (e) {
           log.warn('audit record not written yet; retrying until the audit log takes it', { error: rootMessage(e) });
+          attributes.flush();
           await acts.audit.recordDecision(record, recorded?.audit);
         }
       });
@@ -653,10 +660,10 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       }
     }
     record.stage = 'done';
-    upsertSearchAttributes([
+    attributes.flush(
       { key: SA_STAGE, value: 'done' },
       { key: SA_OUTCOME, value: record.outcome ?? 'failed' },
-    ]);
+    );
     await condition(allHandlersFinished);
     return record;
   }

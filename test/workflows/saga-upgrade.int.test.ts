@@ -103,7 +103,7 @@ describe('a decision started before decision/review', () => {
     expect(await patches(upgraded)).toEqual(['approved-plan-rechecked-before-apply', 'approved-plan-budget-rechecked', 'record-step-retries-until-written']);
     // A fresh decision records one marker, in its first task, for every change of today's code
     // (workflows/saga-changes.ts says why the markers are no longer written where each change is used).
-    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start']);
+    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start', 'stage-attribute-at-waits']);
     for (const r of [upgraded, fresh]) {
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, await historyOf(r), r.workflowId);
     }
