@@ -1,6 +1,8 @@
 /**
- * Talking to a budget authority (workflows/budget-authority.ts): every call is an Update-with-Start,
- * so the first use of a root starts its authority and later ones reach the running one. Used by the
+ * Talking to a budget authority (workflows/budget-authority.ts): every call is an Update of the
+ * running authority; when it is not running (the first use of a root, or it was terminated) the
+ * same Update goes again as an Update-with-Start, which starts it. Update-with-Start on every call
+ * made the server check for a start each time (issue 12: the saga's throughput). Used by the
  * saga's budget activities, the scheduled report, `kinetic budget report` and bench:budget.
  *
  * Temporal admits at most `history.maxInFlightUpdates` (default 10) updates in flight per
@@ -10,7 +12,8 @@
  * limit, the authority continuing as new while an update waited — are retried with jittered
  * backoff until the call's deadline. Safe because update ids and the book are keyed by decision id.
  */
-import { Client, WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { BudgetBookView, BudgetLimits, FiredAlert, ReserveRequest } from '../decision/budget-book';
 import type { ReservedBudget } from '../decision/review';
 import type { AuthorityOptions, budgetAuthority } from '../workflows/budget-authority';
@@ -92,22 +95,35 @@ export class BudgetAuthorityClient {
     });
   }
 
-  /** The update id makes a retried call attach to the first one instead of running again. */
+  /**
+   * The Update to the running authority, or, when none runs, the same Update with a start. The
+   * update id makes a retried call attach to the first one instead of running again; an Update
+   * refused as not found changed nothing, so sending it again with the start is safe.
+   */
+  private async update<Ret, Arg>(root: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId?: string): Promise<Ret> {
+    try {
+      return await this.client.workflow.getHandle(this.workflowId(root)).executeUpdate(def, { args: [arg], ...(updateId ? { updateId } : {}) });
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+    return this.client.workflow.executeUpdateWithStart(def, { args: [arg], ...(updateId ? { updateId } : {}), startWorkflowOperation: this.startOp(root) });
+  }
+
   reserve(root: string, req: ReserveRequest, o: CallOptions = {}): Promise<ReservedBudget> {
-    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(reserveUpdate, { args: [req], updateId: `reserve/${req.decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.update(root, reserveUpdate, req, `reserve/${req.decisionId}`));
   }
 
   commit(root: string, decisionId: string, o: CallOptions = {}): Promise<boolean> {
-    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(commitUpdate, { args: [{ decisionId }], updateId: `commit/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.update(root, commitUpdate, { decisionId }, `commit/${decisionId}`));
   }
 
   release(root: string, decisionId: string, o: CallOptions = {}): Promise<boolean> {
-    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(releaseUpdate, { args: [{ decisionId }], updateId: `release/${decisionId}`, startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.update(root, releaseUpdate, { decisionId }, `release/${decisionId}`));
   }
 
   /** Fires thresholds crossed without a reservation (a new month, lowered limits); returns those it fired. */
   checkAlerts(root: string, limits: BudgetLimits, o: CallOptions = {}): Promise<FiredAlert[]> {
-    return this.send(root, o, () => this.client.workflow.executeUpdateWithStart(checkAlertsUpdate, { args: [limits], startWorkflowOperation: this.startOp(root) }));
+    return this.send(root, o, () => this.update(root, checkAlertsUpdate, limits));
   }
 
   /** Starts the authority with non-default options unless it runs already (tests, benchmarks, operators). */

@@ -153,6 +153,31 @@ describe('budget authority', () => {
     expect(applied).toEqual(['reserve:d1', 'reserve:d1', 'commit:d1', 'commit:d1', 'reserve:d1', 'reserve:d2', 'release:d2', 'release:d2', 'reserve:d2']);
   });
 
+  it('a call reaches the running authority as a plain Update, and starts a new one when an operator terminated it', async () => {
+    const sb = createSandbox();
+    const svc = `restart-${uniq()}`;
+    sb.writeConfig({ [svc]: serviceConfig(sb.csv(svc, flat(10))) });
+    const root = `pool:${svc}`;
+    const authority = authorityOf(t);
+    const handle = t.client.workflow.getHandle(authority.workflowId(root));
+    const book = await withWorker(t, { configPath: sb.configPath }, async () => {
+      await authority.reserve(root, request('r1', svc, 0.5)); // no authority yet: started by this call
+      const first = (await handle.describe()).runId;
+      await authority.commit(root, 'r1');
+      await authority.reserve(root, request('r2', svc, 0.25));
+      expect((await handle.describe()).runId).toBe(first); // the running one, not a new start
+      await handle.terminate('operator restarts the authority');
+      // The next call finds no running authority and starts one, which seeds its book afresh.
+      const r3 = await authority.reserve(root, request('r3', svc, 0.1));
+      expect(r3.budget).toMatchObject({ allowed: true, reserved: true });
+      const second = await handle.describe();
+      expect(second.runId).not.toBe(first);
+      expect(second.status.name).toBe('RUNNING');
+      return bookOf(t, root);
+    });
+    expect(book.reservations.map((r) => r.decisionId)).toEqual(['r3']);
+  });
+
   it('releases, with the reason, the reservation of a decision terminated while holding it', async () => {
     const sb = createSandbox();
     const svc = `term-${uniq()}`;
