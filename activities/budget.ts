@@ -15,7 +15,7 @@ import type { ActivityDeps } from './deps';
  * (workflows/budget-authority.ts): the authority checks every level and reserves in one step, and
  * its verdict and the final approval requirement come from decision/review there.
  *
- * `reserveBudget` (and the others) run as *local* activities of the decision: an Update-with-Start
+ * `reserveBudget` (and the others) run as *local* activities of the decision: an Update (client/budget-authority.ts)
  * through the worker's own client (`Context.client`, the worker's connection and namespace). Each
  * attempt waits for the authority at most until shortly before the step's timeout, then fails
  * retryably with a message naming the authority; the saga's bounded retries repeat it, which is

@@ -7,7 +7,7 @@
  *   npx tsx bench/budget.ts --lanes 24 --total 500 --out bench/results/budget-over-limit.md   # beyond the server's in-flight limit
  *   (BENCH_TOTAL, BENCH_LANES, BENCH_SEQUENTIAL set the same.)
  *
- * Each reservation is what a decision's budget step sends: an Update-with-Start `reserve` carrying
+ * Each reservation is what a decision's budget step sends: an Update `reserve` (with a start only the first time) carrying
  * the config's budget tree (company → 2 departments → 4 projects → 8 services), followed by the
  * `commit` of the same decision id, as the saga does later. `lanes` callers run at once, each for
  * its own service (one decision per service at a time, as Temporal guarantees for decisions).
@@ -236,7 +236,7 @@ function markdown(r: { info: ReturnType<typeof runInfo>; phases: Phase[]; author
     '',
     ...infoLines(r.info),
     '- Setup: one Temporal dev server (`temporal server start-dev`, SQLite in memory), one Kinetic worker process (`bench/helpers/saga-worker.ts`: the decision worker and the budget worker), the benchmark client in a third process; all on this machine.',
-    '- Each reservation: an Update-with-Start `reserve` with the config\'s budget tree (15 nodes), checked at every level, then the `commit` of the same decision id; one lane = one service. Latency is client-side.',
+    '- Each reservation: an Update `reserve` (with a start only the first time) with the config\'s budget tree (15 nodes), checked at every level, then the `commit` of the same decision id; one lane = one service. Latency is client-side.',
     `- The authority continued as new ${r.authorityRuns - 1} time(s) during the run (after 1,000 updates or 4,000 history events, carrying its book).`,
     '- Temporal admits at most 10 updates in flight per workflow (`history.maxInFlightUpdates`, the server default): with more lanes than that, callers are refused with RESOURCE_EXHAUSTED (or see updates aborted, UNAVAILABLE) and the client retries them with jittered backoff until the step\'s deadline.',
     '',
