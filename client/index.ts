@@ -16,6 +16,7 @@ import type { ApprovalRequest, DecisionInput, DecisionTrigger } from '../decisio
 import { APPROVAL_REFUSED, type RefusalReason } from '../decision/approval-attempts';
 import type { Direction } from '../decision/plan';
 import type { DecisionOutcome, DecisionRecord } from '../decision/record';
+import { decisionSummary } from '../decision/details';
 import {
   approveUpdate,
   decisionRecordQuery,
@@ -181,6 +182,8 @@ export class KineticClient {
             { key: SA_STAGE, value: 'starting' },
           ],
           memo: { decisionId, trigger: input.trigger },
+          // The Web UI's one-line summary; the workflow sets the attributes above and memo itself too.
+          staticSummary: decisionSummary(service, decisionId),
         });
         return { decisionId, workflowId, runId: handle.firstExecutionRunId };
       } catch (e) {
