@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { z } from 'zod';
+import { SCHEMAS_DIR } from '../../contract/schemas';
 import { toolPath } from '../../config/tools';
 import { kinetic } from '../helpers/cli';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
@@ -21,6 +25,9 @@ async function temporal(args: string[]): Promise<unknown> {
 }
 
 /** A decision id as the README documents it: `<service>-<UTC yyyymmddhhmmss>-<4 hex>`. */
+/** A published schema (schemas/), as a client in another language would check against it. */
+const schemaOf = (file: string) => z.fromJSONSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')));
+
 const idFor = (service: string) => `${service}-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-c1a0`;
 
 describe('a decision driven by the temporal CLI alone (another language’s view of the contract)', () => {
@@ -32,7 +39,8 @@ describe('a decision driven by the temporal CLI alone (another language’s view
     // 2 → 6 exceeds the auto-approve step of 1: a person answers through the `approve` Update.
     sb.writeConfig({ tclisvc: serviceConfig(sb.csv(service, flat(55)), { approval: { autoApprove: { maxStepChange: 1 }, approvers: ['alice@example.com'], timeout: '60s' } }) });
     const input = { decisionId, service, trigger: { kind: 'api', by: 'temporal-cli' }, timeouts: FAST_TIMEOUTS };
-    const { result, details, listed } = await withWorker(t, { configPath: sb.configPath }, async () => {
+    expect(schemaOf('decision-input.schema.json').safeParse(input).error).toBeUndefined();
+    const { result, details, listed, shown } = await withWorker(t, { configPath: sb.configPath }, async () => {
       // No search attributes, memo or summary from the caller: only what any client can send.
       await temporal(['workflow', 'start', '--type', 'scalingDecision', '--task-queue', t.taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input)]);
       const deadline = Date.now() + 30_000;
@@ -45,10 +53,20 @@ describe('a decision driven by the temporal CLI alone (another language’s view
       await temporal(['workflow', 'update', 'execute', '--workflow-id', workflowId, '--name', 'approve', '--input', JSON.stringify({ identity: 'alice@example.com', comment: 'from the CLI' })]);
       const res = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
       const status = await kinetic(['status', '--service', service, '--json']);
-      return { result: res, details: JSON.stringify(meta), listed: status };
+      const one = await kinetic(['status', decisionId, '--json']);
+      return { result: res, details: JSON.stringify(meta), listed: status, shown: one };
     });
-    expect(JSON.stringify(result)).toContain('"outcome":"committed"');
+    // `temporal workflow result -o json` carries the value in the completion event, payloads decoded
+    // (it prints empty arrays as null); the record as the payload holds it, via `kinetic status ID
+    // --json`, is what schemas/decision-record.schema.json publishes.
+    const fromCli = (result as { closeEvent: { workflowExecutionCompletedEventAttributes: { result: unknown[] } } }).closeEvent.workflowExecutionCompletedEventAttributes.result[0];
+    expect(fromCli).toMatchObject({ id: decisionId, service, outcome: 'committed' });
+    expect(shown.code).toBe(0);
+    const record = JSON.parse(shown.stdout);
+    expect(record).toMatchObject({ id: decisionId, service, outcome: 'committed', workflowId });
+    expect(schemaOf('decision-record.schema.json').safeParse(record).error).toBeUndefined();
     expect(JSON.stringify(result)).toContain('"decidedBy":"alice@example.com"');
+    expect(JSON.stringify(result)).toContain('"comment":"from the CLI"');
     // The Web UI's current details were written by the workflow while it waited.
     expect(details).toContain(`Scaling decision ${decisionId} for service ${service}`);
     expect(details).toContain('waiting for approval');
