@@ -1,6 +1,7 @@
 import { ConfigError, UnknownServiceError } from '../config/load';
 import { UserError } from './command';
 import { COMMANDS } from './commands';
+import { takeGlobalFlags } from './global-flags';
 
 const VERSION = '0.1.0';
 
@@ -13,8 +14,9 @@ function overview(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Temporal: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS_* / TEMPORAL_API_KEY when set,',
-    'otherwise the embedded dev server (`kinetic dev-server`). Config: --config FILE, KINETIC_CONFIG, or ./kinetic.yaml.',
+    'Temporal: --address HOST:PORT and --namespace NS (any command), else TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE /',
+    'TEMPORAL_TLS_* / TEMPORAL_API_KEY when set, otherwise the embedded dev server (`kinetic dev-server`).',
+    'Config: --config FILE, KINETIC_CONFIG, or ./kinetic.yaml. Commands with --json also take -o json.',
   ].join('\n');
 }
 
@@ -38,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(rest);
+    const global = takeGlobalFlags(rest, name);
+    Object.assign(process.env, global.env);
+    return await command.run(global.argv);
   } catch (e) {
     if (e instanceof UserError) {
       console.error(e.message);

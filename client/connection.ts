@@ -27,7 +27,7 @@ export function resolveTemporalTarget(): TemporalTarget {
     return { address: cfg.connectionOptions.address ?? process.env.TEMPORAL_ADDRESS!, namespace, embedded: false, connectionOptions: cfg.connectionOptions };
   }
   const address = existsSync(EMBEDDED_ADDRESS_FILE) ? readFileSync(EMBEDDED_ADDRESS_FILE, 'utf8').trim() : EMBEDDED_DEFAULT_ADDRESS;
-  return { address, namespace: 'default', embedded: true, connectionOptions: { address } };
+  return { address, namespace: process.env.TEMPORAL_NAMESPACE || 'default', embedded: true, connectionOptions: { address } };
 }
 
 export interface ConnectClientOptions {

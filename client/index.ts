@@ -16,6 +16,7 @@ import type { ApprovalRequest, DecisionInput, DecisionTrigger } from '../decisio
 import { APPROVAL_REFUSED, type RefusalReason } from '../decision/approval-attempts';
 import type { Direction } from '../decision/plan';
 import type { DecisionOutcome, DecisionRecord } from '../decision/record';
+import { decisionSummary } from '../decision/details';
 import {
   approveUpdate,
   decisionRecordQuery,
@@ -39,6 +40,20 @@ export interface StartDecisionOptions extends Partial<Omit<DecisionInput, 'servi
   ifRunning?: 'wait' | 'fail';
   /** Longest wait for a running decision before giving up (ms). */
   waitTimeoutMs?: number;
+  /** Called while this request waits behind a running decision: once at first, then on each change of its stage. */
+  onWaiting?: (running: WaitingBehind) => void;
+}
+
+/** The running decision a new one waits for (one decision per service at a time). */
+export interface WaitingBehind {
+  service: string;
+  workflowId: string;
+  /** Its decision id (memo or search attribute); undefined for a run that carries neither. */
+  decisionId?: string;
+  stage?: string;
+  /** True for the first report of this wait. */
+  first: boolean;
+  waitedMs: number;
 }
 
 export interface StartedDecision {
@@ -181,14 +196,41 @@ export class KineticClient {
             { key: SA_STAGE, value: 'starting' },
           ],
           memo: { decisionId, trigger: input.trigger },
+          // The Web UI's one-line summary; the workflow sets the attributes above and memo itself too.
+          staticSummary: decisionSummary(service, decisionId),
         });
         return { decisionId, workflowId, runId: handle.firstExecutionRunId };
       } catch (e) {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError) || opts.ifRunning === 'fail') throw e;
         if (Date.now() > deadline) throw new Error(`a decision for ${service} is still running after the wait timeout`);
         // Serialise: wait for the running decision to close, then try again.
-        await this.client.workflow.getHandle(workflowId).result().catch(() => undefined);
+        await this.waitBehind(service, workflowId, deadline, opts.onWaiting);
       }
+    }
+  }
+
+  /** Waits for the running decision of the service to close, reporting its progress to `onWaiting`. */
+  private async waitBehind(service: string, workflowId: string, deadline: number, onWaiting?: (running: WaitingBehind) => void): Promise<void> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    let closed = false;
+    const done = handle.result().then(
+      () => void (closed = true),
+      () => void (closed = true),
+    );
+    if (!onWaiting) return done;
+    const since = Date.now();
+    let last = '';
+    let reports = 0;
+    while (!closed && Date.now() < deadline) {
+      const desc = await handle.describe().catch(() => undefined);
+      if (desc && desc.status.name !== 'RUNNING') break;
+      const decisionId = (desc?.memo as { decisionId?: string } | undefined)?.decisionId ?? desc?.typedSearchAttributes.get(SA_DECISION_ID);
+      const stage = desc?.typedSearchAttributes.get(SA_STAGE);
+      if (`${decisionId}/${stage}` !== last) {
+        last = `${decisionId}/${stage}`;
+        onWaiting({ service, workflowId, decisionId, stage, first: reports++ === 0, waitedMs: Date.now() - since });
+      }
+      await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
     }
   }
 

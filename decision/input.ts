@@ -3,6 +3,7 @@
  * answer. Plain data shared by the workflow, the typed client and the CLI.
  */
 
+/** Who or what started a decision. */
 export interface DecisionTrigger {
   kind: 'manual' | 'api' | 'control-loop' | 'schedule' | 'demo' | 'test';
   /** Who or what asked (user, loop id). */
@@ -12,25 +13,59 @@ export interface DecisionTrigger {
 
 /** Activity timeouts; production defaults live in the workflow, tests shorten them. */
 export interface DecisionTimeouts {
-  /** Start-to-close of quick steps (plan, policy, budget, record). */
+  /**
+   * Start-to-close of quick steps (plan, policy, budget, record).
+   * @minimum 1
+   * @maximum 3600
+   */
   stepSeconds: number;
-  /** Start-to-close of the forecast (model fitting). */
+  /**
+   * Start-to-close of the forecast (model fitting).
+   * @minimum 1
+   * @maximum 21600
+   */
   forecastSeconds: number;
-  /** Start-to-close of one provisioning attempt (a Pulumi `up`). */
+  /**
+   * Start-to-close of one provisioning attempt (a Pulumi `up`).
+   * @minimum 1
+   * @maximum 86400
+   */
   provisionSeconds: number;
-  /** Heartbeat timeout of provisioning and verification. */
+  /**
+   * Heartbeat timeout of provisioning and verification.
+   * @minimum 1
+   * @maximum 3600
+   */
   heartbeatSeconds: number;
-  /** Start-to-close of verification. */
+  /**
+   * Start-to-close of verification.
+   * @minimum 1
+   * @maximum 86400
+   */
   verifySeconds: number;
 }
 
+/** The argument of the `scalingDecision` workflow; checked by decision/input-validation.ts before the first step. */
 export interface DecisionInput {
+  /**
+   * `<service>-<UTC yyyymmddhhmmss>-<4 hex digits>`, unique per decision, e.g. `checkout-20261122101500-ab12`.
+   * @pattern ^[a-z][a-z0-9-]{0,62}-\d{14}-[0-9a-f]{4}$
+   */
   decisionId: string;
+  /**
+   * A service of kinetic.yaml (`services:`).
+   * @pattern ^[a-z][a-z0-9-]{0,62}$
+   */
   service: string;
   trigger: DecisionTrigger;
   /** Compute and preview everything, change nothing. */
   dryRun?: boolean;
-  /** Skip the forecast-derived target and plan exactly this many instances (still policy-checked). */
+  /**
+   * Skip the forecast-derived target and plan exactly this many instances (still policy-checked).
+   * @integer
+   * @minimum 0
+   * @maximum 100000
+   */
   targetOverride?: number;
   timeouts?: Partial<DecisionTimeouts>;
   /**

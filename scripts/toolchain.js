@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server),
- * the `pulumi` CLI, and `local-kms` (a KMS-compatible server the encryption tests use). Idempotent
+ * the `pulumi` CLI, and `local-kms` (a KMS-compatible server the encryption tests use); and, for the
+ * tests, the system packages Prometheus, Chromium and PostgreSQL (scripts/system-packages.js). Idempotent
  * and fast when already built. Never downloads a binary: tools come from KINETIC_*_BIN, PATH, or
  * are compiled from Go modules into the git-ignored tools folder.
  * Writes the resolved paths to <tools>/toolchain.json for the CLI and the tests.
@@ -10,6 +11,7 @@
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureSystemPackages } = require('./system-packages');
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : path.join(ROOT, '.tools');
@@ -142,7 +144,9 @@ function resolvePulumi() {
 
 function main() {
   const started = Date.now();
+  // `system` (npm test asks for it): Prometheus, Chromium and PostgreSQL (scripts/system-packages.js).
   const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms').split(',');
+  if (wants.includes('system')) log(`system packages: ${ensureSystemPackages({ log, fail }).join(', ')} present`);
   const out = {};
   if (wants.includes('temporal')) out.temporal = resolveTemporal();
   if (wants.includes('pulumi')) out.pulumi = resolvePulumi();

@@ -17,7 +17,7 @@ import { patched } from '@temporalio/workflow';
  * polled, and with a three-step toy workflow (45 of 60 runs unreplayable; 0 of 60 with the
  * markers written first). A marker written before the first activity cannot be split from it.
  *
- * A later change adds its own `patched(id)` call to `sagaChanges()`, evaluated there, eagerly.
+ * A later change adds its id to `LATER_CHANGES`: `sagaChanges()` asks `patched(id)` for it there, eagerly.
  */
 export const SAGA_CHANGES_AT_START_PATCH = 'saga-changes-decided-at-start';
 
@@ -39,19 +39,21 @@ export const CHANGES_AT_START = [
 ] as const;
 
 /**
- * Changes made after the marker: each has its own marker, recorded in the first task too (by
- * `sagaChanges()`, eagerly), so a decision started before the change replays without it.
+ * Changes made after the marker: each is its own `patched(id)`, asked eagerly in `sagaChanges()`
+ * (still before any step), so decisions started before the change replay without it.
  */
-export const CHANGES_AFTER_MARKER = [
-  // Issue 12: KineticStage is written when the decision waits outside its workflow task
-  // (provision, verify, approval, compensation, operator, a failing audit write) and at the end,
-  // not at every step: 3 stage writes per committed decision instead of 10.
-  'stage-attribute-at-waits',
+export const LATER_CHANGES = [
+  // Issues 18 and 12, one marker (each marker costs a history event and a visibility write):
+  // - the workflow sets its own search attributes (service, decision id) and memo at start when its
+  //   starter did not, so decisions started by any SDK or by `temporal workflow start` list like
+  //   native ones;
+  // - KineticStage is written when the decision waits outside its workflow task (provision, verify,
+  //   approval, compensation, operator, a failing audit write) and at the end, not at every step:
+  //   3 stage writes per committed decision instead of 10.
+  'workflow-sets-own-search-attributes',
 ] as const;
 
-export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof CHANGES_AFTER_MARKER)[number];
-type LaterChangeId = (typeof CHANGES_AFTER_MARKER)[number];
-const isLater = (id: SagaChangeId): id is LaterChangeId => (CHANGES_AFTER_MARKER as readonly string[]).includes(id);
+export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof LATER_CHANGES)[number];
 
 export interface SagaChanges {
   /** Whether this decision runs with the change; for older decisions, asked at the change's own place. */
@@ -67,9 +69,9 @@ export interface SagaChanges {
 export function sagaChanges(): SagaChanges {
   const atStart = patched(SAGA_CHANGES_AT_START_PATCH);
   // Asked here, in order, never later: a marker written after a local activity breaks replay (above).
-  const later = new Set(CHANGES_AFTER_MARKER.filter((id) => patched(id)));
+  const later = new Map<SagaChangeId, boolean>(LATER_CHANGES.map((id) => [id, patched(id)]));
   return {
-    has: (id) => (isLater(id) ? later.has(id) : atStart || patched(id)),
-    since: (id) => (isLater(id) ? later.has(id) : atStart),
+    has: (id) => later.get(id) ?? (atStart || patched(id)),
+    since: (id) => later.get(id) ?? atStart,
   };
 }

@@ -13,6 +13,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -40,10 +41,13 @@ import {
   NON_RETRYABLE_TYPES,
   rejectUpdate,
   resolveUpdate,
+  SA_DECISION_ID,
   SA_DIRECTION,
   SA_OUTCOME,
+  SA_SERVICE,
   SA_STAGE,
 } from './definitions';
+import { decisionDetails } from '../decision/details';
 
 /** Stages in which a decision waits outside its workflow task (see StageAttributes). */
 const WAITING_STAGES: ReadonlySet<DecisionStage> = new Set<DecisionStage>(['provision', 'verify', 'compensate', 'needs-operator']);
@@ -179,7 +183,10 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   if (changes.has(VALIDATE_INPUT_PATCH)) {
     // Bad JSON from any client fails here, named, instead of deep inside a step (or never).
     const problems = decisionInputProblems(input);
-    if (problems.length > 0) throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
+    if (problems.length > 0) {
+      setCurrentDetails(`**Scaling decision refused**\n\n${invalidInputMessage(problems)}`);
+      throw ApplicationFailure.nonRetryable(invalidInputMessage(problems), INVALID_DECISION_INPUT);
+    }
   }
   const authenticated = changes.has(AUTHENTICATED_APPROVALS_PATCH);
   const info = workflowInfo();
@@ -197,6 +204,21 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     timings: { startedAt: new Date().toISOString() },
     startedAt: new Date().toISOString(),
   };
+  const ownAttributes = changes.has('workflow-sets-own-search-attributes');
+  const attributes = new StageAttributes(ownAttributes);
+  if (ownAttributes) {
+    // The workflow, not the client, is the source of truth: decisions started by another SDK or by
+    // `temporal workflow start` list with service and id too. Only what the start did not set is
+    // written (each write is a history event and a visibility update; Kinetic's client sets them).
+    const started = info.typedSearchAttributes;
+    if (started.get(SA_SERVICE) !== input.service || started.get(SA_DECISION_ID) !== input.decisionId) {
+      attributes.flush({ key: SA_SERVICE, value: input.service }, { key: SA_DECISION_ID, value: input.decisionId }, { key: SA_STAGE, value: 'starting' });
+    }
+    if ((info.memo as { decisionId?: unknown } | undefined)?.decisionId !== input.decisionId) upsertMemo({ decisionId: input.decisionId, trigger: input.trigger });
+  }
+  /** The Web UI's current details, rewritten whenever the record changes what they say (no history event). */
+  const explain = () => setCurrentDetails(decisionDetails(record));
+  explain();
   let context: DecisionContext | undefined;
   /** What compensation and the record use (issue 13); undefined for decisions started by older code. */
   let recorded: RecordedForCompensation | undefined;
@@ -369,17 +391,18 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     return message;
   }
 
-  const attributes = new StageAttributes(changes.has('stage-attribute-at-waits'));
   const enter = (stage: DecisionStage) => {
     record.stage = stage;
     record.timings[stage] = new Date().toISOString();
     // Visible in lists while the decision waits outside its workflow task; the others are held.
     if (WAITING_STAGES.has(stage)) attributes.flush({ key: SA_STAGE, value: stage });
     else attributes.set({ key: SA_STAGE, value: stage });
+    explain();
   };
   const finish = (outcome: DecisionOutcome, reason: string) => {
     record.outcome = outcome;
     record.reason = reason;
+    explain();
   };
   // Undo steps, newest first; each is registered *before* its step runs, because an apply can half-succeed.
   const undo: Array<{ step: string; run: () => Promise<string> }> = [];
@@ -406,6 +429,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('plan');
     let plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
     record.plan = plan;
+    explain();
     attributes.set({ key: SA_DIRECTION, value: plan.direction });
     upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
     if (plan.allocation?.status === 'FAILURE') {
@@ -462,6 +486,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       record.approval = { mode: 'auto', reasons: ['inside the auto-approve bounds'], decision: 'approved', decidedBy: 'policy:auto-approve' };
     } else {
       record.approval = { mode: 'manual', reasons: approval.reasons };
+      explain();
       attributes.flush({ key: SA_STAGE, value: 'awaiting-approval' });
       const answered = await condition(() => answer !== undefined, ms(context.approval.timeoutSeconds));
       if (!answered) {
@@ -660,6 +685,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       }
     }
     record.stage = 'done';
+    explain();
     attributes.flush(
       { key: SA_STAGE, value: 'done' },
       { key: SA_OUTCOME, value: record.outcome ?? 'failed' },

@@ -7,7 +7,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
  * a committed decision used to make ten, most of them for steps that start and end inside one
  * workflow task, where no list or query could see them before the next one replaced them.
  *
- * `held` (saga change `stage-attribute-at-waits`, issue 12): `set` keeps the newest value per key
+ * `held` (saga change `workflow-sets-own-search-attributes`, issue 12): `set` keeps the newest value per key
  * and `flush` writes them together when the decision is about to wait outside its workflow task
  * (a regular activity, a person, an operator) and at the end. The exact stage is always answered
  * by the `currentStep` query. Without `held` every `set` is written at once, as older decisions

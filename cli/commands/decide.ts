@@ -5,21 +5,28 @@ import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
 import { explainDecision } from '../explain';
 import { callerToken } from '../auth-flags';
+import { decideExitCode } from '../decide-exit';
 
 export const command: CliCommand = {
   name: 'decide',
   summary: 'run one scaling decision for a service (forecast → … → commit or compensate)',
-  usage: `Usage: kinetic decide --service NAME [--dry-run] [--target N] [--token-file FILE] [--no-wait] [--json] [--config FILE]
+  usage: `Usage: kinetic decide --service NAME [--dry-run] [--target N] [--token-file FILE] [--no-wait] [--json|-o json] [--config FILE] [--address HOST:PORT] [--namespace NS]
 
 Starts the decision saga for one service and, by default, follows it to the end, printing each
 step. --dry-run computes and previews everything and changes nothing. --target N plans exactly N
 instances (still checked by policy, budget and approval). If the decision needs a person, the
 command prints the \`kinetic approve\` line to run. Only one decision per service runs at a time:
-a second one waits for the first. With auth in oidc mode the decision is started with your token
+a second one waits for the first and says so, with the running decision's id and stage (on stderr
+with --json). With auth in oidc mode the decision is started with your token
 (from \`kinetic login\`, or --token-file): it records you as the requester (who then may not
 approve it), and --target needs role operator (otherwise the decision ends permission-denied).
-Exit code 0 when the decision completed (whatever its outcome), 1 when it failed or was
-permission-denied, 2 for bad usage or config.`,
+Exit codes (by outcome; --no-wait exits 0 once started):
+  0  committed, no-change, dry-run             done as asked
+  1  failed, compensation-failed, permission-denied, stale-metrics
+  2  bad usage or config (nothing started)
+  3  policy-rejected, budget-rejected, infeasible, approval-rejected, approval-timeout, re-proposed
+                                               refused or not applied: nothing changed
+  4  rolled-back, cancelled                    a change was undone, or the decision was cancelled`,
   async run(argv) {
     const { values } = parseFlags(
       argv,
@@ -46,6 +53,16 @@ permission-denied, 2 for bad usage or config.`,
       targetOverride,
       trigger: { kind: 'manual', by: process.env.USER ?? 'cli' },
       ...(token ? { token } : {}),
+      onWaiting: (running) => {
+        // With --json stdout stays machine-readable: progress goes to stderr.
+        const say = values.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
+        const who = running.decisionId ? `decision ${running.decisionId}` : `workflow ${running.workflowId}`;
+        say(
+          running.first
+            ? `waiting: ${who} of ${service} is running (stage ${running.stage ?? 'unknown'}); this decision starts when it ends (one decision per service at a time)`
+            : `  still waiting for ${who}: stage ${running.stage ?? 'unknown'} after ${Math.round(running.waitedMs / 1000)}s`,
+        );
+      },
     });
     if (!values.json) console.log(`decision ${started.decisionId} started (workflow ${started.workflowId}, run ${started.runId})`);
     if (values['no-wait']) {
@@ -54,7 +71,7 @@ permission-denied, 2 for bad usage or config.`,
     }
     const record = await follow(kinetic, started.decisionId, !values.json);
     console.log(values.json ? JSON.stringify(record) : `\n${explainDecision(record)}`);
-    return record.outcome === 'failed' || record.outcome === 'compensation-failed' || record.outcome === 'permission-denied' ? 1 : 0;
+    return decideExitCode(record.outcome);
   },
 };
 

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { ProvisionError } from '../errors';
+import { toolPath } from '../../config/tools';
 import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from '../pulumi-backend';
 import { passphraseEnv, type SecretsSettings } from './passphrase';
 
@@ -62,10 +63,19 @@ export function resolvePaths(opts: {
     workRoot: path.join(rootDir, 'work'),
     poolsRoot: path.join(rootDir, 'pools'),
     pulumiHome: path.resolve(opts.pulumiHome ?? path.join(repoRoot, '.kinetic', 'pulumi', 'home')),
-    pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
+    pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? toolchainPulumi() ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
     shimDir: path.join(rootDir, 'bin'),
     secrets: opts.secrets,
   };
+}
+
+/** The pulumi CLI scripts/toolchain.js resolved (honours KINETIC_TOOLS_DIR and a `pulumi` on PATH); undefined before it ran. */
+function toolchainPulumi(): string | undefined {
+  try {
+    return toolPath('pulumi');
+  } catch {
+    return undefined;
+  }
 }
 
 const backends = new Map<string, StateBackend>();

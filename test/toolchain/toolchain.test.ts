@@ -37,4 +37,23 @@ describe('toolchain script', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch('KINETIC_TEMPORAL_BIN=/no/such/temporal does not exist');
   });
+
+  it('names the system packages the tests need and the exact command when it may not install them', () => {
+    const tools = mkdtempSync(join(tmpdir(), 'kinetic-tools-'));
+    // KINETIC_NO_APT: act as a non-root user would (this suite may run as root, with apt-get).
+    const r = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', KINETIC_NO_APT: '1' });
+    expect(r.status).toBe(1);
+    // PATH=/nonexistent: prometheus is never found; chromium and postgresql are where Debian puts them, or listed too.
+    expect(r.stderr).toMatch(/the tests need (chromium, )?prometheus(, chromium)?(, postgresql)? \(not found\); run .*apt-get update && apt-get install -y [a-z ]*prometheus/);
+    const badEnv = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', PROMETHEUS_BIN: '/no/such/prometheus' });
+    expect(badEnv.status).toBe(1);
+    expect(badEnv.stderr).toContain('PROMETHEUS_BIN=/no/such/prometheus does not exist; point it at the prometheus program');
+  });
+
+  it('takes the programs named by PROMETHEUS_BIN / CHROMIUM / KINETIC_PG_BIN as present, without apt', () => {
+    const tools = mkdtempSync(join(tmpdir(), 'kinetic-tools-'));
+    const r = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', PROMETHEUS_BIN: process.execPath, CHROMIUM: process.execPath, KINETIC_PG_BIN: tools });
+    expect(r.stderr).toContain('system packages: prometheus, chromium, postgresql present');
+    expect(r.status).toBe(0);
+  });
 });

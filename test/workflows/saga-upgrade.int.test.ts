@@ -101,9 +101,9 @@ describe('a decision started before decision/review', () => {
     // The old run reached its budget step before the patch existed; its record step ran on today's code.
     // Approved on today's code, the old run's plan is also re-checked before it is applied.
     expect(await patches(upgraded)).toEqual(['approved-plan-rechecked-before-apply', 'approved-plan-budget-rechecked', 'record-step-retries-until-written']);
-    // A fresh decision records one marker, in its first task, for every change of today's code
-    // (workflows/saga-changes.ts says why the markers are no longer written where each change is used).
-    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start', 'stage-attribute-at-waits']);
+    // A fresh decision records its markers in its first task: one for every change of the marker's
+    // time, then one per later change (workflows/saga-changes.ts says why, and why not where used).
+    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start', 'workflow-sets-own-search-attributes']);
     for (const r of [upgraded, fresh]) {
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, await historyOf(r), r.workflowId);
     }
