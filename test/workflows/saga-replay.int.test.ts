@@ -42,7 +42,7 @@ const OUTCOMES = [
  * test instead of shrinking what is replayed; adding recorded histories means raising a count here.
  */
 const COMMITTED_FIXTURES: Record<(typeof OUTCOMES)[number], number> = {
-  committed: 10,
+  committed: 11,
   'no-change': 1,
   'dry-run': 1,
   'policy-rejected': 2,
@@ -50,7 +50,7 @@ const COMMITTED_FIXTURES: Record<(typeof OUTCOMES)[number], number> = {
   infeasible: 1,
   'approval-rejected': 1,
   'approval-timeout': 1,
-  'rolled-back': 2,
+  'rolled-back': 3,
   'compensation-failed': 1,
   cancelled: 1,
   failed: 1,
