@@ -3,7 +3,7 @@ import { DEFAULT_HEDGE } from '../learning/hedge';
 import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
-import { parseBackendUrl } from '../provisioners/backend-url';
+import { parseBackendUrl } from '../provisioners/pulumi/backend-url';
 import { durationSchema } from './duration';
 import { encryptionSchema } from './schema-encryption';
 import {

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { parseBackendUrl } from './backend-url';
+import { parseBackendUrl } from './pulumi/backend-url';
 import type { ProvisionerConfig, ServiceConfig } from '../config/schema';
 import type { Provisioner } from './contract';
 import { DryRunProvisioner } from './dry-run';
 import { FaultInjectingProvisioner } from './fault-injecting';
 import { createPulumiLocalProvisioner } from './pulumi-local';
-import { awsSpecFor } from './pulumi-aws-spec';
+import { awsSpecFor } from './pulumi-aws/spec';
 import { createPulumiAwsProvisioner } from './pulumi-aws';
 
 /** Builds the provisioner a service's config names. New kinds register here. */

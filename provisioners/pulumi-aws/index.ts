@@ -4,9 +4,9 @@
  * - One stack per service (stack name = service), project `kinetic-aws`, inline program
  *   `pulumi/aws` (per region a provider; per region × compute type a launch template and an ASG
  *   whose MixedInstancesPolicy carries the committed / on-demand / spot split of the plan).
- * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi-local/env.ts): `file://` backend
+ * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi/env.ts): `file://` backend
  *   under `<rootDir>/state` or `backend` (a shared directory or an S3-compatible bucket), the same
- *   stack-lock rules (stack-lock.ts), work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
+ *   stack-lock rules (provisioners/pulumi/stack-lock.ts), work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
  *   CLI, no downloads. The `pulumi-resource-aws` plugin must be installed beforehand; without it
  *   every engine operation fails at once with a non-retryable error that says how.
  * - `apply` writes `kinetic:tiers` + `kinetic:decisionId` to the stack config and runs `up` with
@@ -35,25 +35,24 @@ import {
   type Provisioner,
   type TierReplicas,
   type VerifyResult,
-} from './contract';
-import { ProvisionError } from './errors';
-import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
-import type { SecretsSettings } from './pulumi-local/passphrase';
-import { requireAwsPlugin } from './pulumi-aws/plugin';
-import { checkpointOutputs } from './pulumi-aws/stack-files';
-import { readJournal, removeJournal, writeJournal } from './stack-journal';
-import { runLocked } from './stack-lock';
-import { pendingOperations, readCheckpoint } from './stack-state';
-import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
-import { groupTiers, type TierGroup } from '../pulumi/aws/tiers';
-import { waitForInService, type GroupStatus } from '../cloud/aws/asg-status';
-import { abortError, changesOf } from '../cloud/abortable-sleep';
+} from '../contract';
+import { ProvisionError } from '../errors';
+import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from '../pulumi/env';
+import type { SecretsSettings } from '../pulumi/passphrase';
+import { requireAwsPlugin } from './plugin';
+import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
+import { runLocked } from '../pulumi/stack-lock';
+import { pendingOperations, readCheckpoint, rootOutputs } from '../pulumi/stack-state';
+import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../../pulumi/aws/spec';
+import { groupTiers, type TierGroup } from '../../pulumi/aws/tiers';
+import { waitForInService, type GroupStatus } from '../../cloud/aws/asg-status';
+import { abortError, changesOf } from '../../cloud/abortable-sleep';
 
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
 
 export interface PulumiAwsOptions {
-  /** Root of everything written: `state/` (backend), `work/<service>/`; never the passphrase (provisioners/pulumi-local/passphrase.ts). */
+  /** Root of everything written: `state/` (backend), `work/<service>/`; never the passphrase (provisioners/pulumi/passphrase.ts). */
   rootDir: string;
   spec: AwsServiceSpec;
   /** The spec for another instance template version (vertical scaling: apply and roll back by version). */
@@ -69,7 +68,7 @@ export interface PulumiAwsOptions {
   projectName?: string;
   /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
   backend?: string;
-  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi-local/passphrase.ts). */
+  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi/passphrase.ts). */
   secrets?: SecretsSettings;
   /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
   verifyTimeoutMs?: number;
@@ -98,8 +97,8 @@ export interface PulumiAwsProvisioner extends Provisioner {
  * The program module loads `@pulumi/aws` (~0.7 s here): only processes that run the engine pay for
  * it, not every worker or CLI that merely verifies or reads the current state.
  */
-function programModule(): Promise<typeof import('../pulumi/aws/program')> {
-  return import('../pulumi/aws/program');
+function programModule(): Promise<typeof import('../../pulumi/aws/program')> {
+  return import('../../pulumi/aws/program');
 }
 
 function sameTiers(a: TierReplicas, b: TierReplicas): boolean {
@@ -207,7 +206,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     };
   }
 
-  /** Runs one engine operation with lock handling (stack-lock.ts): dead holders' locks cleared, live ones awaited. */
+  /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts): dead holders' locks cleared, live ones awaited. */
   async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
     ensurePlugin();
     const stack = await getStack();
@@ -240,7 +239,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async current(service) {
       checkService(service);
-      return stateFromOutputs(checkpointOutputs(await checkpoint()));
+      return stateFromOutputs(rootOutputs(await checkpoint()));
     },
 
     async preview(plan) {
@@ -249,7 +248,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
       const changes = changesOf(res.changeSummary as Record<string, number>);
-      const from = stateFromOutputs(checkpointOutputs(await checkpoint())).tiers;
+      const from = stateFromOutputs(rootOutputs(await checkpoint())).tiers;
       return {
         changes,
         summary: changes === 0 ? `no changes (${spec.service})` : `${spec.service}: ${JSON.stringify(from)} → ${JSON.stringify(plan.tiers)}; engine ${JSON.stringify(res.changeSummary)}`,
@@ -266,7 +265,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const outcome = await locked('up', ctx, async (s) => {
         const journal = await readJournal(backend, projectName, spec.service, journalFile);
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
-        const before = stateFromOutputs(checkpointOutputs(await checkpoint()));
+        const before = stateFromOutputs(rootOutputs(await checkpoint()));
         if (!entry) {
           entry = { decisionId: plan.decisionId, previous: before, at: new Date().toISOString() };
           await writeJournal(backend, projectName, spec.service, [...journal, entry]);
@@ -278,7 +277,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
         return s.up({ program, onEvent: onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
       });
-      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(checkpointOutputs(await checkpoint()));
+      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(rootOutputs(await checkpoint()));
       const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;
       const summary = `${spec.service}: ${JSON.stringify(previous!.tiers)} → ${JSON.stringify(applied.tiers)}; ${
         outcome ? `engine ${JSON.stringify(outcome.summary.resourceChanges ?? {})}` : 'already applied'
