@@ -29,7 +29,8 @@ interface Named<T> {
 
 /** $KUBECONFIG (first entry), then ~/.kube/config, unless the config names a file. */
 export function kubeconfigPath(configured?: string): string {
-  return path.resolve(configured ?? process.env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), '.kube', 'config'));
+  const file = configured ?? process.env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), '.kube', 'config');
+  return path.resolve(file.startsWith('~/') ? path.join(os.homedir(), file.slice(2)) : file);
 }
 
 function bytes(inline: unknown, file: unknown, base: string): Buffer | undefined {
