@@ -21,7 +21,7 @@ export class KubeApi {
   private readonly agent: https.Agent;
 
   constructor(readonly access: ClusterAccess) {
-    this.agent = new https.Agent({ ca: access.ca, cert: access.cert, key: access.key, rejectUnauthorized: !access.insecure, keepAlive: true });
+    this.agent = new https.Agent({ ca: access.ca, cert: access.cert, key: access.key, rejectUnauthorized: !access.insecure });
   }
 
   request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<T> {
