@@ -21,10 +21,8 @@
  *   const r = await p.apply({ decisionId: 'd1', service: 'web', tiers: { 'cpu/us-east-1/spot': 3 }, total: 3 });
  *   const v = await p.verify(plan); if (!v.ok) await p.rollback(r.previous);
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import {
   noopProvisionContext,
   sumTiers,
@@ -37,12 +35,11 @@ import {
   type VerifyResult,
 } from '../contract';
 import { ProvisionError } from '../errors';
-import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from '../pulumi/env';
-import type { SecretsSettings } from '../pulumi/passphrase';
+import { cliEnv, type PulumiPaths } from '../pulumi/env';
+import { serviceStack, type PulumiStackOptions } from '../pulumi/service-stack';
 import { requireAwsPlugin } from './plugin';
-import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
-import { runLocked } from '../pulumi/stack-lock';
-import { pendingOperations, readCheckpoint, rootOutputs } from '../pulumi/stack-state';
+import { readJournal, writeJournal } from '../pulumi/stack-journal';
+import { rootOutputs } from '../pulumi/stack-state';
 import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../../pulumi/aws/spec';
 import { groupTiers, type TierGroup } from '../../pulumi/aws/tiers';
 import { waitForInService, type GroupStatus } from '../../cloud/aws/asg-status';
@@ -51,37 +48,15 @@ import { abortError, changesOf } from '../../cloud/abortable-sleep';
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
 
-export interface PulumiAwsOptions {
-  /** Root of everything written: `state/` (backend), `work/<service>/`; never the passphrase (provisioners/pulumi/passphrase.ts). */
-  rootDir: string;
+export interface PulumiAwsOptions extends PulumiStackOptions {
   spec: AwsServiceSpec;
   /** The spec for another instance template version (vertical scaling: apply and roll back by version). */
   specForTemplate?: (version: number) => AwsServiceSpec;
   autoScaling?: AutoScalingClientFactory;
-  /** Repository root (default: resolved from this file). */
-  repoRoot?: string;
-  /** Pulumi CLI (default `$KINETIC_PULUMI_BIN` or `<repo>/.tools/bin/pulumi`). */
-  pulumiBin?: string;
-  /** PULUMI_HOME, where `plugins/resource-aws-v<version>` is looked up (default `<repo>/.kinetic/pulumi/home`). */
-  pulumiHome?: string;
-  /** Pulumi project name (default `kinetic-aws`). */
-  projectName?: string;
-  /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
-  backend?: string;
-  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi/passphrase.ts). */
-  secrets?: SecretsSettings;
   /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
   verifyTimeoutMs?: number;
   /** DescribeAutoScalingGroups poll interval while verifying (default 15000 ms). */
   verifyPollMs?: number;
-  /** Max time to wait for a live stack lock (default 600000 ms). */
-  lockTimeoutMs?: number;
-  /** Poll interval while waiting for a lock (default 1000 ms). */
-  lockPollMs?: number;
-  /** Heartbeat at least this often while an engine operation runs (default 5000 ms; 0 = events only). */
-  heartbeatIntervalMs?: number;
-  log?: (line: string) => void;
-  onOutput?: (text: string) => void;
 }
 
 export interface PulumiAwsProvisioner extends Provisioner {
@@ -113,14 +88,8 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
   } catch (err) {
     throw new ProvisionError((err as Error).message, false);
   }
-  const paths = resolvePaths(options);
-  const backend = stateBackend(paths);
-  const projectName = options.projectName ?? 'kinetic-aws';
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 600_000;
   const verifyPollMs = options.verifyPollMs ?? 15_000;
-  const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
-  const lockPollMs = options.lockPollMs ?? 1_000;
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const log = options.log ?? (() => undefined);
   const clients = new Map<string, AutoScalingClient>();
   const autoScaling = (region: string) => {
@@ -131,11 +100,15 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     }
     return c;
   };
-  let stackPromise: Promise<Stack> | undefined;
-
-  const workDir = path.join(paths.workRoot, spec.service);
-  const journalFile = path.join(workDir, 'decisions.json');
-  const checkpoint = () => readCheckpoint(backend, projectName, spec.service);
+  const stack = serviceStack(options, {
+    projectName: options.projectName ?? 'kinetic-aws',
+    stackName: spec.service,
+    tag: 'pulumi-aws',
+    program: async () => (await programModule()).tieredAsgProgramFromConfig(spec),
+    beforeRun: () => ensurePlugin(),
+  });
+  const { paths, backend, projectName, checkpoint } = stack;
+  const journalFile = path.join(paths.workRoot, spec.service, 'decisions.json');
   const specFor = (version: number | undefined): AwsServiceSpec => {
     if (version === undefined || !options.specForTemplate) return spec;
     try {
@@ -166,29 +139,6 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     requireAwsPlugin({ pulumiHome: paths.pulumiHome, pulumiBin: paths.pulumiBin, pathEnv: env.PATH });
   }
 
-  function getStack(): Promise<Stack> {
-    if (!stackPromise) {
-      stackPromise = (async () => {
-        fs.mkdirSync(workDir, { recursive: true });
-        if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
-        fs.mkdirSync(paths.pulumiHome, { recursive: true });
-        return LocalWorkspace.createOrSelectStack(
-          { projectName, stackName: spec.service, program: (await programModule()).tieredAsgProgramFromConfig(spec) },
-          {
-            workDir,
-            pulumiHome: paths.pulumiHome,
-            pulumiCommand: await pulumiCommand(paths),
-            envVars: cliEnv(paths),
-            ...(paths.secrets?.secretsProvider ? { secretsProvider: paths.secrets.secretsProvider } : {}),
-            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: paths.backendUrl } },
-          },
-        );
-      })();
-      stackPromise.catch(() => (stackPromise = undefined));
-    }
-    return stackPromise;
-  }
-
   /** State from the stack outputs: the tiers of the last applied plan. */
   function stateFromOutputs(outputs: Record<string, unknown> | undefined): CapacityState {
     const tiers = { ...((outputs?.tiers ?? {}) as TierReplicas) };
@@ -203,31 +153,6 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         asgNames: outputs?.asgNames ?? {},
         groups: outputs?.groups ?? {},
       },
-    };
-  }
-
-  /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts): dead holders' locks cleared, live ones awaited. */
-  async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
-    ensurePlugin();
-    const stack = await getStack();
-    return runLocked(stack, op, ctx, {
-      tag: 'pulumi-aws',
-      backend,
-      projectName,
-      stackName: spec.service,
-      lockTimeoutMs,
-      lockPollMs,
-      heartbeatIntervalMs,
-      log,
-      pendingOperations: async () => pendingOperations(await checkpoint()),
-      onOutput: options.onOutput,
-    }, run);
-  }
-
-  function onEvent(op: string, ctx: ProvisionContext) {
-    return (e: EngineEvent) => {
-      const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
-      ctx.heartbeat({ op, service: spec.service, seq: e.sequence, resource: meta ? `${meta.op} ${meta.urn.split('::').pop()}` : undefined });
     };
   }
 
@@ -246,7 +171,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       groupsOf(plan);
       ensurePlugin();
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
-      const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
+      const res = await stack.locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
       const changes = changesOf(res.changeSummary as Record<string, number>);
       const from = stateFromOutputs(rootOutputs(await checkpoint())).tiers;
       return {
@@ -262,7 +187,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const t0 = Date.now();
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       let previous: CapacityState | undefined;
-      const outcome = await locked('up', ctx, async (s) => {
+      const outcome = await stack.locked('up', ctx, async (s) => {
         const journal = await readJournal(backend, projectName, spec.service, journalFile);
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
         const before = stateFromOutputs(rootOutputs(await checkpoint()));
@@ -275,7 +200,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         await s.setAllConfig({ 'kinetic:tiers': { value: JSON.stringify(plan.tiers) }, 'kinetic:decisionId': { value: plan.decisionId } });
         if (ctx.signal?.aborted) throw abortError(ctx.signal);
         ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
-        return s.up({ program, onEvent: onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
+        return s.up({ program, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
       });
       const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(rootOutputs(await checkpoint()));
       const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;
@@ -324,12 +249,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async destroy(service, ctx = noopProvisionContext) {
       checkService(service);
-      if (!(await checkpoint())) return;
-      await locked('destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
-      const stack = await getStack();
-      await stack.workspace.removeStack(spec.service);
-      stackPromise = undefined;
-      await removeJournal(backend, projectName, spec.service, journalFile);
+      await stack.destroy(ctx);
     },
   };
   return provisioner;

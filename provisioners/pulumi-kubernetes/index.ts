@@ -16,17 +16,13 @@
  *   const r = await p.apply({ decisionId: 'd1', service: 'web', tiers: { default: 5 }, total: 5 });
  *   if (!(await p.verify(plan)).ok) await p.rollback(r.previous);
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import { noopProvisionContext, type ApplyResult, type CapacityPlan, type CapacityState, type ProvisionContext, type Provisioner, type VerifyResult } from '../contract';
 import { ProvisionError } from '../errors';
-import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from '../pulumi/env';
-import type { SecretsSettings } from '../pulumi/passphrase';
+import { cliEnv, type PulumiPaths } from '../pulumi/env';
 import { requirePlugin } from '../pulumi/plugin';
-import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
-import { runLocked } from '../pulumi/stack-lock';
-import { pendingOperations, readCheckpoint, rootOutputs } from '../pulumi/stack-state';
+import { serviceStack, type PulumiStackOptions } from '../pulumi/service-stack';
+import { readJournal, writeJournal } from '../pulumi/stack-journal';
+import { rootOutputs } from '../pulumi/stack-state';
 import { abortError, changesOf } from '../../cloud/abortable-sleep';
 import { KubeApi } from './api';
 import { loadClusterAccess } from './kubeconfig';
@@ -34,28 +30,14 @@ import { validateTarget, type KubernetesTarget } from './spec';
 import { waitForReady } from './verify';
 import { readHpa, readWorkload } from './workload';
 
-export interface PulumiKubernetesOptions {
-  /** Root of everything written: `state/` (backend), `work/<service>/`. */
-  rootDir: string;
+export interface PulumiKubernetesOptions extends PulumiStackOptions {
   target: KubernetesTarget;
   /** Kubeconfig file (default $KUBECONFIG, then ~/.kube/config) and context (default its current-context). */
   kubeconfig?: string;
   context?: string;
-  repoRoot?: string;
-  pulumiBin?: string;
-  pulumiHome?: string;
-  /** Pulumi project name (default `kinetic-kubernetes`). */
-  projectName?: string;
-  backend?: string;
-  secrets?: SecretsSettings;
   /** Verification deadline (default 300000 ms) and API poll interval (default 2000 ms). */
   verifyTimeoutMs?: number;
   verifyPollMs?: number;
-  lockTimeoutMs?: number;
-  lockPollMs?: number;
-  heartbeatIntervalMs?: number;
-  log?: (line: string) => void;
-  onOutput?: (text: string) => void;
 }
 
 export interface PulumiKubernetesProvisioner extends Provisioner {
@@ -91,75 +73,21 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
   const target = validateTarget(options.target);
   const access = loadClusterAccess(options.kubeconfig, options.context);
   const api = new KubeApi(access);
-  const paths = resolvePaths(options);
-  const backend = stateBackend(paths);
-  const projectName = options.projectName ?? 'kinetic-kubernetes';
   const log = options.log ?? (() => undefined);
-  const workDir = path.join(paths.workRoot, target.service);
-  const checkpoint = () => readCheckpoint(backend, projectName, target.service);
-  let stackPromise: Promise<Stack> | undefined;
+  const stack = serviceStack(options, {
+    projectName: options.projectName ?? 'kinetic-kubernetes',
+    stackName: target.service,
+    tag: 'pulumi-kubernetes',
+    program: async () => async () => ({}),
+    beforeRun: () =>
+      requirePlugin('kubernetes', kubernetesPluginVersion(), { pulumiHome: stack.paths.pulumiHome, pulumiBin: stack.paths.pulumiBin, pathEnv: cliEnv(stack.paths).PATH }, 'Build it with KINETIC_TOOLS=pulumi-kubernetes npm run toolchain.'),
+  });
+  const { backend, projectName, checkpoint } = stack;
 
   function checkService(service: string): void {
     if (service !== target.service) {
       throw new ProvisionError(`pulumi-kubernetes was configured for service "${target.service}" but was asked about "${service}"; create one provisioner per service`, false);
     }
-  }
-
-  function ensurePlugin(): void {
-    requirePlugin('kubernetes', kubernetesPluginVersion(), { pulumiHome: paths.pulumiHome, pulumiBin: paths.pulumiBin, pathEnv: cliEnv(paths).PATH }, 'Build it with KINETIC_TOOLS=pulumi-kubernetes npm run toolchain.');
-  }
-
-  function getStack(): Promise<Stack> {
-    if (!stackPromise) {
-      stackPromise = (async () => {
-        fs.mkdirSync(workDir, { recursive: true });
-        if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
-        fs.mkdirSync(paths.pulumiHome, { recursive: true });
-        return LocalWorkspace.createOrSelectStack(
-          { projectName, stackName: target.service, program: async () => ({}) },
-          {
-            workDir,
-            pulumiHome: paths.pulumiHome,
-            pulumiCommand: await pulumiCommand(paths),
-            envVars: cliEnv(paths),
-            ...(paths.secrets?.secretsProvider ? { secretsProvider: paths.secrets.secretsProvider } : {}),
-            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: paths.backendUrl } },
-          },
-        );
-      })();
-      stackPromise.catch(() => (stackPromise = undefined));
-    }
-    return stackPromise;
-  }
-
-  async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
-    ensurePlugin();
-    const stack = await getStack();
-    return runLocked(
-      stack,
-      op,
-      ctx,
-      {
-        tag: 'pulumi-kubernetes',
-        backend,
-        projectName,
-        stackName: target.service,
-        lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
-        lockPollMs: options.lockPollMs ?? 1_000,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
-        log,
-        pendingOperations: async () => pendingOperations(await checkpoint()),
-        onOutput: options.onOutput,
-      },
-      run,
-    );
-  }
-
-  function onEvent(ctx: ProvisionContext) {
-    return (e: EngineEvent) => {
-      const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
-      ctx.heartbeat({ op: 'up', service: target.service, seq: e.sequence, resource: meta ? `${meta.op} ${meta.urn.split('::').pop()}` : undefined });
-    };
   }
 
   /** Live state: the count Kinetic controls (spec.replicas, or the HPA floor) and what runs. */
@@ -193,7 +121,7 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
 
   const provisioner: PulumiKubernetesProvisioner = {
     kind: 'pulumi-kubernetes',
-    paths,
+    paths: stack.paths,
 
     async current(service) {
       checkService(service);
@@ -213,7 +141,7 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
       const t0 = Date.now();
       let previous: CapacityState | undefined;
       let engineMs = 0;
-      const outcome = await locked('up', ctx, async (s) => {
+      const outcome = await stack.locked('up', ctx, async (s) => {
         const journal = await readJournal(backend, projectName, target.service);
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
         const before = await live();
@@ -230,7 +158,7 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
         const e0 = Date.now();
         try {
           // refresh: the live field may have been changed outside Kinetic since the last update.
-          return await s.up({ program, refresh: before.details?.drift !== undefined, onEvent: onEvent(ctx), onOutput: options.onOutput, signal: ctx.signal });
+          return await s.up({ program, refresh: before.details?.drift !== undefined, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
         } catch (err) {
           throw conflictError(target, err as Error) ?? err;
         } finally {
@@ -270,12 +198,7 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
 
     async destroy(service, ctx = noopProvisionContext) {
       checkService(service);
-      if (!(await checkpoint())) return;
-      await locked('destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
-      const stack = await getStack();
-      await stack.workspace.removeStack(target.service);
-      stackPromise = undefined;
-      await removeJournal(backend, projectName, target.service);
+      await stack.destroy(ctx);
     },
 
     close() {
