@@ -51,7 +51,7 @@ import {
 } from '../contract';
 import { ProvisionError } from '../errors';
 import { cliEnv, ensureShim, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from '../pulumi/env';
-import type { SecretsSettings } from '../pulumi/passphrase';
+import type { PulumiStackOptions } from '../pulumi/service-stack';
 import { listStackLocks, pidAlive, type StackLock } from '../pulumi/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './program';
 import { EXAMPLES, type PoolMember } from '../../pulumi/local-pool';
@@ -86,29 +86,14 @@ export interface LocalServiceOptions {
   startTimeoutMs?: number;
 }
 
-export interface PulumiLocalOptions {
-  /** Repository root (default: resolved from this file). Plugins run with this cwd so they resolve `@pulumi/pulumi`. */
-  repoRoot?: string;
+/** Shared options (provisioners/pulumi/service-stack.ts); here rootDir is optional and the lock poll defaults to 250 ms. */
+export interface PulumiLocalOptions extends Omit<PulumiStackOptions, 'rootDir'> {
   /**
    * Root of everything written: `state/` (backend), `work/<service>/` (workspace), `pools/<service>/`
    * (logs, membership files), `bin/` (shim link), no passphrase (provisioners/pulumi/passphrase.ts). Default `<repo>/.kinetic/pulumi`.
-   * Tests pass a temp dir.
+   * Tests pass a temp dir. Plugins run with `repoRoot` as cwd so they resolve `@pulumi/pulumi`.
    */
   rootDir?: string;
-  /** Pulumi CLI (default `$KINETIC_PULUMI_BIN` or `<repo>/.tools/bin/pulumi`). */
-  pulumiBin?: string;
-  /** PULUMI_HOME (default `<repo>/.kinetic/pulumi/home`). */
-  pulumiHome?: string;
-  /** Pulumi project name (default `kinetic-local`). */
-  projectName?: string;
-  /**
-   * State backend URL (default `file://<rootDir>/state`): another `file://` directory (shared
-   * storage), or `s3://bucket/prefix?endpoint=…&s3ForcePathStyle=true&region=…`. Credentials for S3
-   * come from the AWS default chain of this process (the CLI inherits it).
-   */
-  backend?: string;
-  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi/passphrase.ts). */
-  secrets?: SecretsSettings;
   /** Settings per service name; unknown services use `defaults`. */
   services?: Record<string, LocalServiceOptions>;
   /** Settings shared by all services (merged under `services[name]`). */
@@ -119,20 +104,10 @@ export interface PulumiLocalOptions {
    * extra engine pass (~2 s here).
    */
   refreshOnApply?: boolean;
-  /** Max time to wait for a live stack lock (default 600000 ms). */
-  lockTimeoutMs?: number;
-  /** Poll interval while waiting for a lock (default 250 ms). */
-  lockPollMs?: number;
   /** Verification deadline (default 15000 ms). */
   verifyTimeoutMs?: number;
-  /** Heartbeat at least this often while an engine operation runs, besides one per engine event (default 5000 ms; 0 = events only). */
-  heartbeatIntervalMs?: number;
   /** Engine parallelism (default: Pulumi's). */
   parallel?: number;
-  /** Diagnostic log sink (default: none). Receives lock handling and summary lines. */
-  log?: (line: string) => void;
-  /** Receives the raw engine output (stdout) of every operation. */
-  onOutput?: (text: string) => void;
 }
 
 /** Counters and timings of the last operations, for tests and benchmarks. */

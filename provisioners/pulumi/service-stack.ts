@@ -27,7 +27,11 @@ export interface PulumiStackOptions {
   pulumiHome?: string;
   /** Pulumi project name (each provisioner has its default). */
   projectName?: string;
-  /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
+  /**
+   * State backend URL (default `file://<rootDir>/state`): another `file://` directory (shared
+   * storage), or `s3://bucket/prefix?endpoint=…&s3ForcePathStyle=true&region=…`. Credentials for S3
+   * come from the AWS default chain of this process (the CLI inherits it).
+   */
   backend?: string;
   /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi/passphrase.ts). */
   secrets?: SecretsSettings;
