@@ -27,7 +27,7 @@ function typedFailure(e: unknown): unknown {
     return ApplicationFailure.nonRetryable(e.message, 'InvalidMetrics');
   }
   if (e instanceof ProvisionError) {
-    return e.retryable ? ApplicationFailure.retryable(e.message, 'ProvisionRetry') : ApplicationFailure.nonRetryable(e.message, 'ProvisionFailed');
+    return e.retryable ? ApplicationFailure.retryable(e.message, 'ProvisionRetry') : ApplicationFailure.nonRetryable(e.message, e.failureType ?? 'ProvisionFailed');
   }
   return e;
 }

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPulumiLocalProvisioner, processesOfPoolDir } from '../provisioners/pulumi-local';
-import { REPO_ROOT } from '../provisioners/pulumi-local/env';
+import { REPO_ROOT } from '../provisioners/pulumi/env';
 
 interface Sample {
   step: string;

@@ -3,7 +3,7 @@ import { DEFAULT_HEDGE } from '../learning/hedge';
 import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
-import { parseBackendUrl } from '../provisioners/backend-url';
+import { parseBackendUrl } from '../provisioners/pulumi/backend-url';
 import { durationSchema } from './duration';
 import { encryptionSchema } from './schema-encryption';
 import {
@@ -159,6 +159,30 @@ const provisioner = z.discriminatedUnion('type', [
       verifyTimeout: duration.default(600),
       verifyPoll: duration.default(15),
       /** Pulumi state (default file://<stateDir>/pulumi-aws/state). */
+      backend: pulumiBackend,
+      ...pulumiSecrets,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('pulumi-kubernetes'),
+      /** Kubeconfig file (default $KUBECONFIG, then ~/.kube/config) and the context in it (default its current-context). */
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+      /** The workload Kinetic scales. */
+      workload: z
+        .object({ kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), namespace: z.string().min(1).default('default'), name: z.string().min(1) })
+        .strict(),
+      /** replicas: Kinetic owns spec.replicas; hpa-floor: Kinetic sets the HPA's minReplicas and the HPA scales above it. */
+      mode: z.enum(['replicas', 'hpa-floor']).default('replicas'),
+      /** The HorizontalPodAutoscaler of hpa-floor mode (default: the workload's name). */
+      hpa: z.string().min(1).optional(),
+      /** Server-side apply field manager: a field another manager owns is a named conflict, never silently taken. */
+      fieldManager: z.string().min(1).default('kinetic'),
+      /** How long verification waits for Ready replicas, and how often it asks the API server. */
+      verifyTimeout: duration.default(300),
+      verifyPoll: duration.default(2),
+      /** Pulumi state (default file://<stateDir>/pulumi-kubernetes/state). */
       backend: pulumiBackend,
       ...pulumiSecrets,
     })
@@ -391,6 +415,9 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
   }
   if (s.pools && s.provisioner.type === 'pulumi-local') {
     issue(['provisioner', 'type'], 'pulumi-local runs one local pool and cannot hold tiered pools; use dry-run, fault-injecting or pulumi-aws, or remove pools');
+  }
+  if (s.pools && s.provisioner.type === 'pulumi-kubernetes') {
+    issue(['provisioner', 'type'], 'pulumi-kubernetes scales one workload (provisioner.workload) and cannot hold tiered pools; remove pools');
   }
   const versions = new Set<number>();
   s.templates?.forEach((t, i) => {

@@ -5,7 +5,10 @@ import { join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..');
 export const TOOLS_DIR = process.env.KINETIC_TOOLS_DIR ? resolve(process.env.KINETIC_TOOLS_DIR) : join(REPO_ROOT, '.tools');
 
-export function toolPath(name: 'temporal' | 'pulumi' | 'local-kms'): string {
+/** Tools the toolchain records; the Kubernetes ones run the test cluster (test/helpers/kubernetes.ts). */
+export type ToolName = 'temporal' | 'pulumi' | 'local-kms' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kwok-stages';
+
+export function toolPath(name: ToolName): string {
   const envName = `KINETIC_${name.toUpperCase().replace(/-/g, '_')}_BIN`;
   if (process.env[envName]) return process.env[envName]!;
   const file = join(TOOLS_DIR, 'toolchain.json');

@@ -3,6 +3,8 @@ export class ProvisionError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** The Temporal failure type of a non-retryable error (default ProvisionFailed), for failures callers tell apart. */
+    readonly failureType?: string,
   ) {
     super(message);
     this.name = 'ProvisionError';

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { parseBackendUrl } from './backend-url';
+import { parseBackendUrl } from './pulumi/backend-url';
 import type { ProvisionerConfig, ServiceConfig } from '../config/schema';
 import type { Provisioner } from './contract';
 import { DryRunProvisioner } from './dry-run';
 import { FaultInjectingProvisioner } from './fault-injecting';
 import { createPulumiLocalProvisioner } from './pulumi-local';
-import { awsSpecFor } from './pulumi-aws-spec';
+import { awsSpecFor } from './pulumi-aws/spec';
 import { createPulumiAwsProvisioner } from './pulumi-aws';
+import { createPulumiKubernetesProvisioner } from './pulumi-kubernetes';
 
 /** Builds the provisioner a service's config names. New kinds register here. */
 export interface ProvisionerEnv {
@@ -72,6 +73,20 @@ registerProvisioner('pulumi-aws', (cfg, env) => {
     secrets: { passphraseFile: cfg.passphraseFile, secretsProvider: cfg.secretsProvider },
     spec: awsSpecFor(env.service, env.serviceConfig, cfg),
     specForTemplate: (version) => awsSpecFor(env.service, env.serviceConfig!, cfg, version),
+    verifyTimeoutMs: cfg.verifyTimeout * 1000,
+    verifyPollMs: cfg.verifyPoll * 1000,
+  });
+});
+
+registerProvisioner('pulumi-kubernetes', (cfg, env) => {
+  if (cfg.type !== 'pulumi-kubernetes') throw new Error('bad factory');
+  return createPulumiKubernetesProvisioner({
+    rootDir: join(env.stateRoot, 'pulumi-kubernetes'),
+    backend: backendOf(cfg, env),
+    secrets: { passphraseFile: cfg.passphraseFile, secretsProvider: cfg.secretsProvider },
+    kubeconfig: cfg.kubeconfig,
+    context: cfg.context,
+    target: { service: env.service, ...cfg.workload, mode: cfg.mode, hpa: cfg.hpa ?? cfg.workload.name, fieldManager: cfg.fieldManager },
     verifyTimeoutMs: cfg.verifyTimeout * 1000,
     verifyPollMs: cfg.verifyPoll * 1000,
   });

@@ -1,6 +1,7 @@
 /**
  * The system programs the tests run for real: Prometheus (metrics tests), headless Chromium (the
- * Web UI, dashboard and report tests) and the PostgreSQL server (audit log and stores). Found the
+ * Web UI, dashboard and report tests), the PostgreSQL server (audit log and stores) and etcd (the
+ * Kubernetes control plane of the Kubernetes tests). Found the
  * way the tests find them (PROMETHEUS_BIN, CHROMIUM, KINETIC_PG_BIN, PATH, Debian's places); when
  * some are missing they are installed from the Debian archive if this runs as root with apt-get,
  * otherwise the script stops at once with the exact command to run.
@@ -40,6 +41,8 @@ const PACKAGES = {
     env: 'CHROMIUM',
     found: () => ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => fs.existsSync(p)) || onPath(['chromium', 'chromium-browser', 'google-chrome']),
   },
+  // etcd for the Kubernetes control plane the Kubernetes tests start (Debian's etcd-server ships /usr/bin/etcd).
+  'etcd-server': { env: 'KINETIC_ETCD_BIN', found: () => onPath(['etcd']) },
   postgresql: {
     env: 'KINETIC_PG_BIN',
     found: () => postgresDirs().find((d) => fs.existsSync(path.join(d, 'initdb'))) || (onPath(['initdb']) && path.dirname(onPath(['initdb']))),

@@ -21,6 +21,17 @@ const TEMPORAL_VERSION = 'v1.5.1';
 const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
 const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
 const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
+// The Kubernetes control plane of the test cluster: tools/kubernetes/go.mod pins k8s.io/kubernetes and its staging modules.
+const KUBERNETES_VERSION = 'v1.37.2';
+const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+// Simulated nodes and kubelets (pods become Ready without a container runtime).
+const KWOK_VERSION = 'v0.8.0';
+// The Pulumi Kubernetes provider: the newest provider/v4 source the module proxy serves here, stamped with
+// the version @pulumi/kubernetes asks the engine for (its package.json), so the engine takes it as that plugin.
+const PULUMI_KUBERNETES_MODULE = 'github.com/pulumi/pulumi-kubernetes/provider/v4';
+const PULUMI_KUBERNETES_SOURCE = 'v4.0.0-20260115033456-f47bc2d6f199';
+// provider/v4's go.mod replaces sdk/v4 with ../sdk (its repo); outside the repo, the release it requires.
+const PULUMI_KUBERNETES_SDK = 'v4.24.0';
 
 function log(msg) {
   process.stderr.write(`[toolchain] ${msg}\n`);
@@ -142,15 +153,96 @@ function resolvePulumi() {
   return target;
 }
 
+function resolveKubernetes() {
+  const targets = KUBERNETES_COMMANDS.map((c) => path.join(BIN, c));
+  if (targets.every((t) => stampOk(t, KUBERNETES_VERSION))) return Object.fromEntries(KUBERNETES_COMMANDS.map((c, i) => [c, targets[i]]));
+  const go = goBinary();
+  if (!go) fail(`no Kubernetes control plane built and no Go toolchain to build it: ${MISSING_GO}`);
+  const mod = path.join(ROOT, 'tools', 'kubernetes');
+  if (!fs.readFileSync(path.join(mod, 'go.mod'), 'utf8').includes(`k8s.io/kubernetes ${KUBERNETES_VERSION}`)) {
+    fail(`tools/kubernetes/go.mod does not pin k8s.io/kubernetes ${KUBERNETES_VERSION}; update it`);
+  }
+  fs.mkdirSync(BIN, { recursive: true });
+  const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
+  const v = 'k8s.io/component-base/version';
+  runGo(
+    go,
+    ['build', '-trimpath', '-ldflags', `-X ${v}.gitVersion=${KUBERNETES_VERSION} -X ${v}.gitMajor=${major} -X ${v}.gitMinor=${minor}`, '-o', BIN + path.sep, ...KUBERNETES_COMMANDS.map((c) => `k8s.io/kubernetes/cmd/${c}`)],
+    mod,
+    { GOFLAGS: '-mod=mod' },
+  );
+  for (const t of targets) fs.writeFileSync(`${t}.version`, KUBERNETES_VERSION);
+  return Object.fromEntries(KUBERNETES_COMMANDS.map((c, i) => [c, targets[i]]));
+}
+
+// kwok's own "fast" stages (nodes initialise, pods become Ready at once, deleted pods go) plus node heartbeats.
+const KWOK_STAGES = ['node/fast/node-initialize.yaml', 'node/heartbeat/node-heartbeat.yaml', 'pod/fast/pod-ready.yaml', 'pod/fast/pod-complete.yaml', 'pod/fast/pod-delete.yaml'];
+
+/** kwok, and `<tools>/kwok-stages.yaml`, the stage config the test cluster runs it with (from the same release). */
+function resolveKwok() {
+  const target = path.join(BIN, 'kwok');
+  const stages = path.join(TOOLS, 'kwok-stages.yaml');
+  if (stampOk(target, KWOK_VERSION) && fs.existsSync(stages)) return { kwok: target, 'kwok-stages': stages };
+  const go = goBinary();
+  if (!go) fail(`no kwok found and no Go toolchain to build it: ${MISSING_GO}`);
+  fs.mkdirSync(BIN, { recursive: true });
+  runGo(go, ['install', '-trimpath', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`], ROOT, { GOBIN: BIN, GOFLAGS: '-mod=mod' });
+  const dir = JSON.parse(execFileSync(go, ['mod', 'download', '-json', `sigs.k8s.io/kwok@${KWOK_VERSION}`], { cwd: ROOT, encoding: 'utf8' })).Dir;
+  fs.writeFileSync(stages, KWOK_STAGES.map((f) => fs.readFileSync(path.join(dir, 'kustomize', 'stage', f), 'utf8')).join('\n---\n'));
+  fs.writeFileSync(`${target}.version`, KWOK_VERSION);
+  return { kwok: target, 'kwok-stages': stages };
+}
+
+/** etcd is not built here: Debian ships it (`apt-get install etcd-server`). Undefined when absent; the cluster helper says how. */
+function resolveEtcd() {
+  if (process.env.KINETIC_ETCD_BIN) return fs.existsSync(process.env.KINETIC_ETCD_BIN) ? process.env.KINETIC_ETCD_BIN : fail(`KINETIC_ETCD_BIN=${process.env.KINETIC_ETCD_BIN} does not exist`);
+  const found = onPath('etcd');
+  if (!found) log('etcd not found: the Kubernetes tests need it (Debian: apt-get install etcd-server, or set KINETIC_ETCD_BIN)');
+  return found;
+}
+
+/** `pulumi-resource-kubernetes` beside the CLI, where the engine finds bundled plugins without a download. */
+function resolvePulumiKubernetes() {
+  const want = require(path.join(ROOT, 'node_modules/@pulumi/kubernetes/package.json')).version;
+  const target = path.join(BIN, 'pulumi-resource-kubernetes');
+  const stamp = `${want} from ${PULUMI_KUBERNETES_SOURCE}`;
+  if (stampOk(target, stamp)) return target;
+  const go = goBinary();
+  if (!go) fail(`no pulumi-resource-kubernetes found and no Go toolchain to build it: ${MISSING_GO}`);
+  // The module's main package embeds files its generate.go writes, so it is built from a writable copy.
+  const src = path.join(TOOLS, 'src', 'pulumi-kubernetes-provider');
+  const dl = JSON.parse(execFileSync(go, ['mod', 'download', '-json', `${PULUMI_KUBERNETES_MODULE}@${PULUMI_KUBERNETES_SOURCE}`], { cwd: ROOT, encoding: 'utf8' }));
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(src), { recursive: true });
+  fs.cpSync(dl.Dir, src, { recursive: true });
+  execFileSync('chmod', ['-R', 'u+w', src]);
+  const gomod = path.join(src, 'go.mod');
+  const sdk = 'github.com/pulumi/pulumi-kubernetes/sdk/v4';
+  fs.writeFileSync(gomod, fs.readFileSync(gomod, 'utf8').replace(`replace ${sdk} => ../sdk`, `replace ${sdk} => ${sdk} ${PULUMI_KUBERNETES_SDK}`));
+  const cmd = path.join(src, 'cmd', 'pulumi-resource-kubernetes');
+  runGo(go, ['run', 'generate.go'], cmd, { VERSION: want, GOFLAGS: '-mod=mod' });
+  fs.mkdirSync(BIN, { recursive: true });
+  runGo(go, ['build', '-trimpath', '-ldflags', `-X ${PULUMI_KUBERNETES_MODULE}/pkg/version.Version=${want}`, '-o', target, './cmd/pulumi-resource-kubernetes'], src, { GOFLAGS: '-mod=mod' });
+  fs.writeFileSync(`${target}.version`, stamp);
+  return target;
+}
+
 function main() {
   const started = Date.now();
-  // `system` (npm test asks for it): Prometheus, Chromium and PostgreSQL (scripts/system-packages.js).
-  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms').split(',');
+  // `system` (npm test asks for it): Prometheus, Chromium, PostgreSQL and etcd (scripts/system-packages.js).
+  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms,kubernetes,pulumi-kubernetes').split(',');
   if (wants.includes('system')) log(`system packages: ${ensureSystemPackages({ log, fail }).join(', ')} present`);
   const out = {};
   if (wants.includes('temporal')) out.temporal = resolveTemporal();
   if (wants.includes('pulumi')) out.pulumi = resolvePulumi();
   if (wants.includes('local-kms')) out['local-kms'] = resolveLocalKms();
+  // `kubernetes` = the test cluster: etcd (from the system), the control plane and kwok.
+  if (wants.includes('kubernetes')) {
+    Object.assign(out, resolveKubernetes(), resolveKwok());
+    const etcd = resolveEtcd();
+    if (etcd) out.etcd = etcd;
+  }
+  if (wants.includes('pulumi-kubernetes')) out['pulumi-resource-kubernetes'] = resolvePulumiKubernetes();
   fs.mkdirSync(TOOLS, { recursive: true });
   const file = path.join(TOOLS, 'toolchain.json');
   let prev = {};

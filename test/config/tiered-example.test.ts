@@ -5,7 +5,7 @@ import { getService, loadConfig } from '../../config/load';
 import { evaluatePolicies } from '../../planning/policy-engine';
 import { bundledCatalog, poolHourlyPrice, spotInterruptionPerHour } from '../../planning/price-catalog';
 import { planTiered } from '../../planning/tiered-plan';
-import { awsSpecFor } from '../../provisioners/pulumi-aws-spec';
+import { awsSpecFor } from '../../provisioners/pulumi-aws/spec';
 import { awsSpecProblems } from '../../pulumi/aws/spec';
 
 /** The committed tiered example (3 regions × 3 compute types × 3 pricing models) plans end to end. */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pidAlive } from '../../provisioners/pulumi-local/locks';
+import { pidAlive } from '../../provisioners/pulumi/locks';
 
 export function tempRoot(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `kinetic-pulumi-${name}-`));

@@ -12,10 +12,10 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../config/load';
 import type { ActivityIdentity, ProvisionContext } from '../../provisioners/contract';
 import { ProvisionError } from '../../provisioners/errors';
-import { createStateBackend, parseBackendUrl, type StateBackend } from '../../provisioners/pulumi-backend';
-import { listStackLocks, localHolderAlive, parseLockError, pidAlive } from '../../provisioners/pulumi-local/locks';
-import { awaitStackLocks, judgeStackLock, type StackLockOptions } from '../../provisioners/stack-lock';
-import { listOwners, registerOwner, type OwnerRecord } from '../../provisioners/stack-owners';
+import { createStateBackend, parseBackendUrl, type StateBackend } from '../../provisioners/pulumi/backend';
+import { listStackLocks, localHolderAlive, parseLockError, pidAlive } from '../../provisioners/pulumi/locks';
+import { awaitStackLocks, judgeStackLock, type StackLockOptions } from '../../provisioners/pulumi/stack-lock';
+import { listOwners, registerOwner, type OwnerRecord } from '../../provisioners/pulumi/stack-owners';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-locks-'));

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pluginsOfBackend, reapOrphanPlugins } from '../../provisioners/orphan-plugins';
+import { pluginsOfBackend, reapOrphanPlugins } from '../../provisioners/pulumi/orphan-plugins';
 
 /**
  * Stand-ins for an engine and its provider plugins: real processes with their shapes. The "engine"

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../config/load';
-import { generatedPassphrasePath, legacyPassphrasePath, passphraseEnv } from '../../provisioners/pulumi-local/passphrase';
+import { generatedPassphrasePath, legacyPassphrasePath, passphraseEnv } from '../../provisioners/pulumi/passphrase';
 import { createSandbox, serviceConfig } from '../helpers/sandbox';
 
 describe('the Pulumi passphrase is never stored beside the state', () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalOptions, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
-import { pidAlive } from '../../provisioners/pulumi-local/locks';
+import { pidAlive } from '../../provisioners/pulumi/locks';
 import { descendants, killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 

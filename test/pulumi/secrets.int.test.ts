@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
-import { cliEnv, resolvePaths } from '../../provisioners/pulumi-local/env';
+import { cliEnv, resolvePaths } from '../../provisioners/pulumi/env';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 import { killLeftovers, membersUnder, plan, processesUnder, tempRoot } from './helpers';
 

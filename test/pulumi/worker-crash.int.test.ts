@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
-import { REPO_ROOT } from '../../provisioners/pulumi-local/env';
-import { pluginsOfBackend } from '../../provisioners/orphan-plugins';
+import { REPO_ROOT } from '../../provisioners/pulumi/env';
+import { pluginsOfBackend } from '../../provisioners/pulumi/orphan-plugins';
 import { killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 

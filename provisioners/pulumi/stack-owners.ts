@@ -11,8 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import type { ActivityIdentity } from './contract';
-import type { StateBackend } from './pulumi-backend';
+import type { ActivityIdentity } from '../contract';
+import type { StateBackend } from './backend';
 
 export interface OwnerRecord {
   id: string;

@@ -4,7 +4,7 @@
  * (resources' outputs, the operations a killed CLI left pending) and the newest update record.
  */
 import * as zlib from 'node:zlib';
-import type { StateBackend } from './pulumi-backend';
+import type { StateBackend } from './backend';
 
 export interface Checkpoint {
   checkpoint?: {
@@ -50,4 +50,10 @@ export async function latestHistory(backend: StateBackend, project: string, stac
   const raw = await backend.read(newest.key);
   if (!raw) return undefined;
   return JSON.parse((newest.key.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8')) as Record<string, unknown>;
+}
+
+/** Outputs of the root stack resource; undefined when there is no checkpoint, {} before the first update. */
+export function rootOutputs(cp: Checkpoint | undefined): Record<string, unknown> | undefined {
+  if (!cp) return undefined;
+  return cp.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack')?.outputs ?? {};
 }

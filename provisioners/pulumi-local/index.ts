@@ -5,14 +5,14 @@
  *   program (`provisioners/pulumi-local/program.ts`): one `LocalPool` per tier + one
  *   `LocalLoadBalancer`, all dynamic resources that start/stop detached OS processes.
  * - DIY backend `file://<rootDir>/state` by default, or `backend` (any `file://` directory, or an
- *   S3-compatible bucket: provisioners/pulumi-backend.ts); stable work dir `<rootDir>/work/<service>`,
+ *   S3-compatible bucket: provisioners/pulumi/backend.ts); stable work dir `<rootDir>/work/<service>`,
  *   PULUMI_HOME `<repo>/.kinetic/pulumi/home`, passphrase from PULUMI_CONFIG_PASSPHRASE(_FILE) or a
  *   generated `<rootDir>/passphrase`; no plugin download, no update check.
  * - `apply` sets config (`kinetic:tiers`, `kinetic:spec`, `kinetic:decisionId`) and runs `up`
  *   (with `--refresh` by default) while heartbeating engine events and honouring `ctx.signal`.
  *   Re-running the same plan is a no-op (`changed: false`); the `previous` state of a decision is
  *   journaled by decisionId, so an activity retry still returns the state before the first attempt.
- * - Stack locks (stack-lock.ts): before every engine run, locks whose holder is provably gone are
+ * - Stack locks (provisioners/pulumi/stack-lock.ts): before every engine run, locks whose holder is provably gone are
  *   deleted — a dead pid on this host, or on another host a worker that stopped renewing its owner
  *   record (then `refresh --clear-pending-creates` repairs the state and orphaned members are
  *   reaped); a live holder is waited on (polling, heartbeating, cancellable) up to `lockTimeoutMs`.
@@ -48,17 +48,17 @@ import {
   type Provisioner,
   type TierReplicas,
   type VerifyResult,
-} from './contract';
-import { ProvisionError } from './errors';
-import { cliEnv, ensureShim, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
-import type { SecretsSettings } from './pulumi-local/passphrase';
-import { listStackLocks, pidAlive, type StackLock } from './pulumi-local/locks';
-import { serviceProgram, type ResolvedServiceSpec } from './pulumi-local/program';
-import { EXAMPLES, type PoolMember } from '../pulumi/local-pool';
-import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
-import { runLocked } from './stack-lock';
-import { readJournal, removeJournal, writeJournal } from './stack-journal';
-import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, stackExists } from './stack-state';
+} from '../contract';
+import { ProvisionError } from '../errors';
+import { cliEnv, ensureShim, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from '../pulumi/env';
+import type { PulumiStackOptions } from '../pulumi/service-stack';
+import { listStackLocks, pidAlive, type StackLock } from '../pulumi/locks';
+import { serviceProgram, type ResolvedServiceSpec } from './program';
+import { EXAMPLES, type PoolMember } from '../../pulumi/local-pool';
+import { abortError, changesOf, sleep } from '../../cloud/abortable-sleep';
+import { runLocked } from '../pulumi/stack-lock';
+import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
+import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, rootOutputs, stackExists } from '../pulumi/stack-state';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -86,29 +86,14 @@ export interface LocalServiceOptions {
   startTimeoutMs?: number;
 }
 
-export interface PulumiLocalOptions {
-  /** Repository root (default: resolved from this file). Plugins run with this cwd so they resolve `@pulumi/pulumi`. */
-  repoRoot?: string;
+/** Shared options (provisioners/pulumi/service-stack.ts); here rootDir is optional and the lock poll defaults to 250 ms. */
+export interface PulumiLocalOptions extends Omit<PulumiStackOptions, 'rootDir'> {
   /**
    * Root of everything written: `state/` (backend), `work/<service>/` (workspace), `pools/<service>/`
-   * (logs, membership files), `bin/` (shim link), no passphrase (provisioners/pulumi-local/passphrase.ts). Default `<repo>/.kinetic/pulumi`.
-   * Tests pass a temp dir.
+   * (logs, membership files), `bin/` (shim link), no passphrase (provisioners/pulumi/passphrase.ts). Default `<repo>/.kinetic/pulumi`.
+   * Tests pass a temp dir. Plugins run with `repoRoot` as cwd so they resolve `@pulumi/pulumi`.
    */
   rootDir?: string;
-  /** Pulumi CLI (default `$KINETIC_PULUMI_BIN` or `<repo>/.tools/bin/pulumi`). */
-  pulumiBin?: string;
-  /** PULUMI_HOME (default `<repo>/.kinetic/pulumi/home`). */
-  pulumiHome?: string;
-  /** Pulumi project name (default `kinetic-local`). */
-  projectName?: string;
-  /**
-   * State backend URL (default `file://<rootDir>/state`): another `file://` directory (shared
-   * storage), or `s3://bucket/prefix?endpoint=…&s3ForcePathStyle=true&region=…`. Credentials for S3
-   * come from the AWS default chain of this process (the CLI inherits it).
-   */
-  backend?: string;
-  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi-local/passphrase.ts). */
-  secrets?: SecretsSettings;
   /** Settings per service name; unknown services use `defaults`. */
   services?: Record<string, LocalServiceOptions>;
   /** Settings shared by all services (merged under `services[name]`). */
@@ -119,20 +104,10 @@ export interface PulumiLocalOptions {
    * extra engine pass (~2 s here).
    */
   refreshOnApply?: boolean;
-  /** Max time to wait for a live stack lock (default 600000 ms). */
-  lockTimeoutMs?: number;
-  /** Poll interval while waiting for a lock (default 250 ms). */
-  lockPollMs?: number;
   /** Verification deadline (default 15000 ms). */
   verifyTimeoutMs?: number;
-  /** Heartbeat at least this often while an engine operation runs, besides one per engine event (default 5000 ms; 0 = events only). */
-  heartbeatIntervalMs?: number;
   /** Engine parallelism (default: Pulumi's). */
   parallel?: number;
-  /** Diagnostic log sink (default: none). Receives lock handling and summary lines. */
-  log?: (line: string) => void;
-  /** Receives the raw engine output (stdout) of every operation. */
-  onOutput?: (text: string) => void;
 }
 
 /** Counters and timings of the last operations, for tests and benchmarks. */
@@ -379,7 +354,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     return n;
   }
 
-  /** Runs one engine operation with lock handling (stack-lock.ts); a repair also reaps orphan processes. */
+  /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts); a repair also reaps orphan processes. */
   async function locked<T>(service: string, op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
     const stack = await getStack(service);
     return runLocked(stack, op, ctx, {
@@ -412,7 +387,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     };
   }
 
-  /** Where versions before the shared journal (stack-journal.ts) kept it. */
+  /** Where versions before the shared journal (provisioners/pulumi/stack-journal.ts) kept it. */
   function legacyJournalFile(service: string): string {
     return path.join(workDir(service), 'decisions.json');
   }
@@ -451,11 +426,9 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   async function checkpointOutputs(service: string): Promise<OutputMap | undefined> {
     try {
       const doc = await checkpointOf(service);
-      if (!doc) return undefined;
-      const root = doc.checkpoint?.latest?.resources?.find((r) => r.type === 'pulumi:pulumi:Stack');
-      if (!root) return doc.checkpoint ? {} : undefined;
+      if (!doc?.checkpoint) return undefined;
       const out: OutputMap = {};
-      for (const [k, v] of Object.entries(root.outputs ?? {})) {
+      for (const [k, v] of Object.entries(rootOutputs(doc) ?? {})) {
         if (JSON.stringify(v).includes('4dabf18193072939515e22adb298388d')) return undefined; // a secret: use the CLI
         out[k] = { value: v, secret: false };
       }

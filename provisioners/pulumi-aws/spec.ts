@@ -1,5 +1,5 @@
-import type { ProvisionerConfig, ServiceConfig } from '../config/schema';
-import type { AwsServiceSpec } from '../pulumi/aws/spec';
+import type { ProvisionerConfig, ServiceConfig } from '../../config/schema';
+import type { AwsServiceSpec } from '../../pulumi/aws/spec';
 
 type AwsConfig = Extract<ProvisionerConfig, { type: 'pulumi-aws' }>;
 

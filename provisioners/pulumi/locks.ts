@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { processAlive, procStat } from '../../store/file-lock';
-import type { StateBackend } from '../pulumi-backend';
+import type { StateBackend } from './backend';
 
 export interface StackLock {
   /** Key in the backend (`.pulumi/locks/…/<uuid>.json`). */

@@ -4,9 +4,9 @@
  * - One stack per service (stack name = service), project `kinetic-aws`, inline program
  *   `pulumi/aws` (per region a provider; per region × compute type a launch template and an ASG
  *   whose MixedInstancesPolicy carries the committed / on-demand / spot split of the plan).
- * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi-local/env.ts): `file://` backend
+ * - Same toolchain wiring as `pulumi-local` (provisioners/pulumi/env.ts): `file://` backend
  *   under `<rootDir>/state` or `backend` (a shared directory or an S3-compatible bucket), the same
- *   stack-lock rules (stack-lock.ts), work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
+ *   stack-lock rules (provisioners/pulumi/stack-lock.ts), work dir `<rootDir>/work/<service>`, passphrase secrets, the stamped
  *   CLI, no downloads. The `pulumi-resource-aws` plugin must be installed beforehand; without it
  *   every engine operation fails at once with a non-retryable error that says how.
  * - `apply` writes `kinetic:tiers` + `kinetic:decisionId` to the stack config and runs `up` with
@@ -21,10 +21,8 @@
  *   const r = await p.apply({ decisionId: 'd1', service: 'web', tiers: { 'cpu/us-east-1/spot': 3 }, total: 3 });
  *   const v = await p.verify(plan); if (!v.ok) await p.rollback(r.previous);
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { LocalWorkspace, type EngineEvent, type Stack } from '@pulumi/pulumi/automation';
 import {
   noopProvisionContext,
   sumTiers,
@@ -35,54 +33,30 @@ import {
   type Provisioner,
   type TierReplicas,
   type VerifyResult,
-} from './contract';
-import { ProvisionError } from './errors';
-import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './pulumi-local/env';
-import type { SecretsSettings } from './pulumi-local/passphrase';
-import { requireAwsPlugin } from './pulumi-aws/plugin';
-import { checkpointOutputs } from './pulumi-aws/stack-files';
-import { readJournal, removeJournal, writeJournal } from './stack-journal';
-import { runLocked } from './stack-lock';
-import { pendingOperations, readCheckpoint } from './stack-state';
-import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../pulumi/aws/spec';
-import { groupTiers, type TierGroup } from '../pulumi/aws/tiers';
-import { waitForInService, type GroupStatus } from '../cloud/aws/asg-status';
-import { abortError, changesOf } from '../cloud/abortable-sleep';
+} from '../contract';
+import { ProvisionError } from '../errors';
+import { cliEnv, type PulumiPaths } from '../pulumi/env';
+import { serviceStack, type PulumiStackOptions } from '../pulumi/service-stack';
+import { requireAwsPlugin } from './plugin';
+import { readJournal, writeJournal } from '../pulumi/stack-journal';
+import { rootOutputs } from '../pulumi/stack-state';
+import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../../pulumi/aws/spec';
+import { groupTiers, type TierGroup } from '../../pulumi/aws/tiers';
+import { waitForInService, type GroupStatus } from '../../cloud/aws/asg-status';
+import { abortError, changesOf } from '../../cloud/abortable-sleep';
 
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
 
-export interface PulumiAwsOptions {
-  /** Root of everything written: `state/` (backend), `work/<service>/`; never the passphrase (provisioners/pulumi-local/passphrase.ts). */
-  rootDir: string;
+export interface PulumiAwsOptions extends PulumiStackOptions {
   spec: AwsServiceSpec;
   /** The spec for another instance template version (vertical scaling: apply and roll back by version). */
   specForTemplate?: (version: number) => AwsServiceSpec;
   autoScaling?: AutoScalingClientFactory;
-  /** Repository root (default: resolved from this file). */
-  repoRoot?: string;
-  /** Pulumi CLI (default `$KINETIC_PULUMI_BIN` or `<repo>/.tools/bin/pulumi`). */
-  pulumiBin?: string;
-  /** PULUMI_HOME, where `plugins/resource-aws-v<version>` is looked up (default `<repo>/.kinetic/pulumi/home`). */
-  pulumiHome?: string;
-  /** Pulumi project name (default `kinetic-aws`). */
-  projectName?: string;
-  /** State backend URL (default `file://<rootDir>/state`); see PulumiLocalOptions.backend. */
-  backend?: string;
-  /** Where the stack secrets' key comes from: provisioner.passphraseFile / secretsProvider (provisioners/pulumi-local/passphrase.ts). */
-  secrets?: SecretsSettings;
   /** Verification deadline (default 600000 ms: EC2 instances take minutes to pass health checks). */
   verifyTimeoutMs?: number;
   /** DescribeAutoScalingGroups poll interval while verifying (default 15000 ms). */
   verifyPollMs?: number;
-  /** Max time to wait for a live stack lock (default 600000 ms). */
-  lockTimeoutMs?: number;
-  /** Poll interval while waiting for a lock (default 1000 ms). */
-  lockPollMs?: number;
-  /** Heartbeat at least this often while an engine operation runs (default 5000 ms; 0 = events only). */
-  heartbeatIntervalMs?: number;
-  log?: (line: string) => void;
-  onOutput?: (text: string) => void;
 }
 
 export interface PulumiAwsProvisioner extends Provisioner {
@@ -98,8 +72,8 @@ export interface PulumiAwsProvisioner extends Provisioner {
  * The program module loads `@pulumi/aws` (~0.7 s here): only processes that run the engine pay for
  * it, not every worker or CLI that merely verifies or reads the current state.
  */
-function programModule(): Promise<typeof import('../pulumi/aws/program')> {
-  return import('../pulumi/aws/program');
+function programModule(): Promise<typeof import('../../pulumi/aws/program')> {
+  return import('../../pulumi/aws/program');
 }
 
 function sameTiers(a: TierReplicas, b: TierReplicas): boolean {
@@ -114,14 +88,8 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
   } catch (err) {
     throw new ProvisionError((err as Error).message, false);
   }
-  const paths = resolvePaths(options);
-  const backend = stateBackend(paths);
-  const projectName = options.projectName ?? 'kinetic-aws';
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 600_000;
   const verifyPollMs = options.verifyPollMs ?? 15_000;
-  const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
-  const lockPollMs = options.lockPollMs ?? 1_000;
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const log = options.log ?? (() => undefined);
   const clients = new Map<string, AutoScalingClient>();
   const autoScaling = (region: string) => {
@@ -132,11 +100,15 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     }
     return c;
   };
-  let stackPromise: Promise<Stack> | undefined;
-
-  const workDir = path.join(paths.workRoot, spec.service);
-  const journalFile = path.join(workDir, 'decisions.json');
-  const checkpoint = () => readCheckpoint(backend, projectName, spec.service);
+  const stack = serviceStack(options, {
+    projectName: options.projectName ?? 'kinetic-aws',
+    stackName: spec.service,
+    tag: 'pulumi-aws',
+    program: async () => (await programModule()).tieredAsgProgramFromConfig(spec),
+    beforeRun: () => ensurePlugin(),
+  });
+  const { paths, backend, projectName, checkpoint } = stack;
+  const journalFile = path.join(paths.workRoot, spec.service, 'decisions.json');
   const specFor = (version: number | undefined): AwsServiceSpec => {
     if (version === undefined || !options.specForTemplate) return spec;
     try {
@@ -167,29 +139,6 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     requireAwsPlugin({ pulumiHome: paths.pulumiHome, pulumiBin: paths.pulumiBin, pathEnv: env.PATH });
   }
 
-  function getStack(): Promise<Stack> {
-    if (!stackPromise) {
-      stackPromise = (async () => {
-        fs.mkdirSync(workDir, { recursive: true });
-        if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
-        fs.mkdirSync(paths.pulumiHome, { recursive: true });
-        return LocalWorkspace.createOrSelectStack(
-          { projectName, stackName: spec.service, program: (await programModule()).tieredAsgProgramFromConfig(spec) },
-          {
-            workDir,
-            pulumiHome: paths.pulumiHome,
-            pulumiCommand: await pulumiCommand(paths),
-            envVars: cliEnv(paths),
-            ...(paths.secrets?.secretsProvider ? { secretsProvider: paths.secrets.secretsProvider } : {}),
-            projectSettings: { name: projectName, runtime: 'nodejs', main: paths.repoRoot, backend: { url: paths.backendUrl } },
-          },
-        );
-      })();
-      stackPromise.catch(() => (stackPromise = undefined));
-    }
-    return stackPromise;
-  }
-
   /** State from the stack outputs: the tiers of the last applied plan. */
   function stateFromOutputs(outputs: Record<string, unknown> | undefined): CapacityState {
     const tiers = { ...((outputs?.tiers ?? {}) as TierReplicas) };
@@ -207,31 +156,6 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
     };
   }
 
-  /** Runs one engine operation with lock handling (stack-lock.ts): dead holders' locks cleared, live ones awaited. */
-  async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
-    ensurePlugin();
-    const stack = await getStack();
-    return runLocked(stack, op, ctx, {
-      tag: 'pulumi-aws',
-      backend,
-      projectName,
-      stackName: spec.service,
-      lockTimeoutMs,
-      lockPollMs,
-      heartbeatIntervalMs,
-      log,
-      pendingOperations: async () => pendingOperations(await checkpoint()),
-      onOutput: options.onOutput,
-    }, run);
-  }
-
-  function onEvent(op: string, ctx: ProvisionContext) {
-    return (e: EngineEvent) => {
-      const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
-      ctx.heartbeat({ op, service: spec.service, seq: e.sequence, resource: meta ? `${meta.op} ${meta.urn.split('::').pop()}` : undefined });
-    };
-  }
-
   const provisioner: PulumiAwsProvisioner = {
     kind: 'pulumi-aws',
     paths,
@@ -240,16 +164,16 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async current(service) {
       checkService(service);
-      return stateFromOutputs(checkpointOutputs(await checkpoint()));
+      return stateFromOutputs(rootOutputs(await checkpoint()));
     },
 
     async preview(plan) {
       groupsOf(plan);
       ensurePlugin();
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
-      const res = await locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
+      const res = await stack.locked('preview', noopProvisionContext, (s) => s.preview({ program, onOutput: options.onOutput }));
       const changes = changesOf(res.changeSummary as Record<string, number>);
-      const from = stateFromOutputs(checkpointOutputs(await checkpoint())).tiers;
+      const from = stateFromOutputs(rootOutputs(await checkpoint())).tiers;
       return {
         changes,
         summary: changes === 0 ? `no changes (${spec.service})` : `${spec.service}: ${JSON.stringify(from)} → ${JSON.stringify(plan.tiers)}; engine ${JSON.stringify(res.changeSummary)}`,
@@ -263,10 +187,10 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
       const t0 = Date.now();
       const program = (await programModule()).tieredAsgProgram(specFor(plan.templateVersion), plan.tiers, plan.decisionId);
       let previous: CapacityState | undefined;
-      const outcome = await locked('up', ctx, async (s) => {
+      const outcome = await stack.locked('up', ctx, async (s) => {
         const journal = await readJournal(backend, projectName, spec.service, journalFile);
         let entry = journal.find((j) => j.decisionId === plan.decisionId);
-        const before = stateFromOutputs(checkpointOutputs(await checkpoint()));
+        const before = stateFromOutputs(rootOutputs(await checkpoint()));
         if (!entry) {
           entry = { decisionId: plan.decisionId, previous: before, at: new Date().toISOString() };
           await writeJournal(backend, projectName, spec.service, [...journal, entry]);
@@ -276,9 +200,9 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         await s.setAllConfig({ 'kinetic:tiers': { value: JSON.stringify(plan.tiers) }, 'kinetic:decisionId': { value: plan.decisionId } });
         if (ctx.signal?.aborted) throw abortError(ctx.signal);
         ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
-        return s.up({ program, onEvent: onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
+        return s.up({ program, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
       });
-      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(checkpointOutputs(await checkpoint()));
+      const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(rootOutputs(await checkpoint()));
       const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;
       const summary = `${spec.service}: ${JSON.stringify(previous!.tiers)} → ${JSON.stringify(applied.tiers)}; ${
         outcome ? `engine ${JSON.stringify(outcome.summary.resourceChanges ?? {})}` : 'already applied'
@@ -325,12 +249,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
 
     async destroy(service, ctx = noopProvisionContext) {
       checkService(service);
-      if (!(await checkpoint())) return;
-      await locked('destroy', ctx, (s) => s.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
-      const stack = await getStack();
-      await stack.workspace.removeStack(spec.service);
-      stackPromise = undefined;
-      await removeJournal(backend, projectName, spec.service, journalFile);
+      await stack.destroy(ctx);
     },
   };
   return provisioner;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { ProvisionError } from '../errors';
 import { toolPath } from '../../config/tools';
-import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from '../pulumi-backend';
+import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from './backend';
 import { passphraseEnv, type SecretsSettings } from './passphrase';
 
 export { passphraseEnv } from './passphrase';
@@ -33,7 +33,7 @@ export interface PulumiPaths {
   pulumiBin: string;
   /** Directory put first on the CLI's PATH; holds the `pulumi-resource-pulumi-nodejs` shim link. */
   shimDir: string;
-  /** Where the stack secrets' key comes from (provisioners/pulumi-local/passphrase.ts). */
+  /** Where the stack secrets' key comes from (provisioners/pulumi/passphrase.ts). */
   secrets?: SecretsSettings;
 }
 

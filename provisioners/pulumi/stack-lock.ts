@@ -20,12 +20,12 @@
  *   `pulumi up`, an older Kinetic) is never cleared: it is waited for, and the error names it.
  */
 import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
-import { abortError, sleep } from '../cloud/abortable-sleep';
-import type { ProvisionContext } from './contract';
-import { ProvisionError } from './errors';
+import { abortError, sleep } from '../../cloud/abortable-sleep';
+import type { ProvisionContext } from '../contract';
+import { ProvisionError } from '../errors';
 import { reapOrphanPlugins } from './orphan-plugins';
-import type { StateBackend } from './pulumi-backend';
-import { listStackLocks, parseLockError, type StackLock } from './pulumi-local/locks';
+import type { StateBackend } from './backend';
+import { listStackLocks, parseLockError, type StackLock } from './locks';
 import { listOwners, registerOwner, removeOwner, type OwnerRecord } from './stack-owners';
 
 export interface StackLockOptions {

@@ -6,8 +6,8 @@
  * last 50 decisions are kept. Written whole (file: temp + rename; S3: one PUT), never half.
  */
 import * as fs from 'node:fs';
-import type { CapacityState } from './contract';
-import type { StateBackend } from './pulumi-backend';
+import type { CapacityState } from '../contract';
+import type { StateBackend } from './backend';
 
 export interface JournalEntry {
   decisionId: string;
