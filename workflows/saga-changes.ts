@@ -17,7 +17,7 @@ import { patched } from '@temporalio/workflow';
  * polled, and with a three-step toy workflow (45 of 60 runs unreplayable; 0 of 60 with the
  * markers written first). A marker written before the first activity cannot be split from it.
  *
- * A later change adds its id to `CHANGES_AFTER_MARKER`: `sagaChanges()` asks `patched(id)` for it there, eagerly.
+ * A later change adds its id to `LATER_CHANGES`: `sagaChanges()` asks `patched(id)` for it there, eagerly.
  */
 export const SAGA_CHANGES_AT_START_PATCH = 'saga-changes-decided-at-start';
 
@@ -42,13 +42,13 @@ export const CHANGES_AT_START = [
  * Changes made after the marker: each is its own `patched(id)`, asked eagerly in `sagaChanges()`
  * (still before any step), so decisions started before the change replay without it.
  */
-export const CHANGES_AFTER_MARKER = [
+export const LATER_CHANGES = [
   // Issue 18: the workflow sets its own search attributes (service, decision id, stage) and memo at
   // start, so decisions started by any SDK or by `temporal workflow start` list like native ones.
   'workflow-sets-own-search-attributes',
 ] as const;
 
-export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof CHANGES_AFTER_MARKER)[number];
+export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof LATER_CHANGES)[number];
 
 export interface SagaChanges {
   /** Whether this decision runs with the change; for older decisions, asked at the change's own place. */
@@ -63,7 +63,7 @@ export interface SagaChanges {
 /** Call first thing in the workflow, before any step, handler or other `patched` call. */
 export function sagaChanges(): SagaChanges {
   const atStart = patched(SAGA_CHANGES_AT_START_PATCH);
-  const later = new Map<SagaChangeId, boolean>(CHANGES_AFTER_MARKER.map((id) => [id, patched(id)]));
+  const later = new Map<SagaChangeId, boolean>(LATER_CHANGES.map((id) => [id, patched(id)]));
   return {
     has: (id) => later.get(id) ?? (atStart || patched(id)),
     since: (id) => later.get(id) ?? atStart,
