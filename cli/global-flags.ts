@@ -19,7 +19,7 @@ export function takeGlobalFlags(argv: string[], command: string): { argv: string
     }
     const value = inline ?? argv[++i];
     if (!value || value.startsWith('-')) {
-      throw new UserError(`kinetic ${command}: ${flag} needs a value, e.g. ${flag === '--address' ? '--address 127.0.0.1:7233' : '--namespace default'}`);
+      throw new UserError(`kinetic ${command}: ${flag} needs a value, e.g. ${flag === '--address' ? '--address HOST:PORT (the Temporal frontend; port 7233 by default)' : '--namespace default'}`);
     }
     env[GLOBAL[flag as keyof typeof GLOBAL]] = value;
   }

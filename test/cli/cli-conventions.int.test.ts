@@ -71,6 +71,6 @@ describe('CLI conventions (issue 18.4)', () => {
     expect(badOutput.stderr).toContain('kinetic status: -o/--output takes "json" (the default is text), got "yaml"');
     const noAddress = await kinetic(['status', '--address']);
     expect(noAddress.code).toBe(2);
-    expect(noAddress.stderr).toContain('kinetic status: --address needs a value, e.g. --address 127.0.0.1:7233');
+    expect(noAddress.stderr).toContain('kinetic status: --address needs a value, e.g. --address HOST:PORT');
   });
 });
