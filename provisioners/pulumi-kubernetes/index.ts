@@ -16,10 +16,11 @@
  *   const r = await p.apply({ decisionId: 'd1', service: 'web', tiers: { default: 5 }, total: 5 });
  *   if (!(await p.verify(plan)).ok) await p.rollback(r.previous);
  */
+import * as path from 'node:path';
 import { noopProvisionContext, type ApplyResult, type CapacityPlan, type CapacityState, type ProvisionContext, type Provisioner, type VerifyResult } from '../contract';
 import { ProvisionError } from '../errors';
 import { cliEnv, type PulumiPaths } from '../pulumi/env';
-import { requirePlugin } from '../pulumi/plugin';
+import { linkOntoPath, requirePlugin } from '../pulumi/plugin';
 import { serviceStack, type PulumiStackOptions } from '../pulumi/service-stack';
 import { readJournal, writeJournal } from '../pulumi/stack-journal';
 import { rootOutputs } from '../pulumi/stack-state';
@@ -79,8 +80,11 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
     stackName: target.service,
     tag: 'pulumi-kubernetes',
     program: async () => async () => ({}),
-    beforeRun: () =>
-      requirePlugin('kubernetes', kubernetesPluginVersion(), { pulumiHome: stack.paths.pulumiHome, pulumiBin: stack.paths.pulumiBin, pathEnv: cliEnv(stack.paths).PATH }, 'Build it with KINETIC_TOOLS=pulumi-kubernetes npm run toolchain.'),
+    beforeRun: () => {
+      const { pulumiHome, pulumiBin, shimDir } = stack.paths;
+      const found = requirePlugin('kubernetes', kubernetesPluginVersion(), { pulumiHome, pulumiBin, pathEnv: cliEnv(stack.paths).PATH }, 'Build it with KINETIC_TOOLS=pulumi-kubernetes npm run toolchain.');
+      if (!found.startsWith(path.join(pulumiHome, 'plugins'))) linkOntoPath(found, shimDir);
+    },
   });
   const { backend, projectName, checkpoint } = stack;
 

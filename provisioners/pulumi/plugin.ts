@@ -42,6 +42,23 @@ export function findPlugin(name: string, version: string, s: Omit<PluginSearch, 
   return candidates.find(executable);
 }
 
+/**
+ * The engine looks beside the CLI only for its bundled plugins; any other plugin outside
+ * PULUMI_HOME must be on PATH. A link in `dir` (first on the CLI's PATH: cliEnv) makes the one found usable.
+ */
+export function linkOntoPath(found: string, dir: string): void {
+  const link = path.join(dir, path.basename(found));
+  try {
+    if (fs.realpathSync(link) === fs.realpathSync(found)) return;
+    fs.rmSync(link, { force: true });
+  } catch {
+    // missing or dangling
+    fs.rmSync(link, { force: true });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.symlinkSync(found, link);
+}
+
 /** Throws a non-retryable ProvisionError with the offline install command when the plugin is missing. */
 export function requirePlugin(name: string, version: string, s: Omit<PluginSearch, 'version'>, buildHint: string): string {
   const found = findPlugin(name, version, s);

@@ -1,3 +1,4 @@
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { ProvisionError } from '../../provisioners/errors';
 import { applyAs, createNamespace, startCluster, type TestCluster } from '../helpers/kubernetes';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, type TestTemporal, withWorker } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/worker-process';
+import { FileAuditLog } from '../../store/audit';
 
 /**
  * pulumi-kubernetes against a real control plane (etcd, kube-apiserver, controller-manager,
@@ -17,6 +20,7 @@ import { connectTestTemporal, type TestTemporal, withWorker } from '../helpers/t
 let cluster: TestCluster;
 let t: TestTemporal;
 const provisioners: PulumiKubernetesProvisioner[] = [];
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
@@ -24,6 +28,7 @@ beforeAll(async () => {
   t = await connectTestTemporal();
 }, 240_000);
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const p of provisioners) p.close();
   await t?.close();
   await cluster?.close();
@@ -116,6 +121,9 @@ describe('pulumi-kubernetes on a real control plane', () => {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
     };
     await applyAs(cluster.api, hpaPath, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: ns }, spec: hpaSpec }, 'manifest');
+    // The spec as stored (with the API server's defaults): only minReplicas may differ afterwards.
+    const before = (await cluster.api.get<{ spec: Record<string, unknown> }>(hpaPath)).spec;
+    expect(before).toMatchObject(hpaSpec);
     const p = provisioner(ns, 'k8s-hpa', { mode: 'hpa-floor' });
     const target = { service: 'k8s-hpa', kind: 'Deployment', namespace: ns, name: 'web', mode: 'hpa-floor', hpa: 'web', fieldManager: 'kinetic' } as const;
     expect((await p.current('k8s-hpa')).total).toBe(1);
@@ -126,12 +134,12 @@ describe('pulumi-kubernetes on a real control plane', () => {
     expect(await p.verify(plan('k8s-hpa', 'd-floor-up', 4))).toMatchObject({ ok: true, expected: 4 });
     expect((await readWorkload(cluster.api, target)).readyReplicas).toBeGreaterThanOrEqual(4);
     const after = await cluster.api.get<{ spec: Record<string, unknown> }>(hpaPath);
-    expect(after.spec).toEqual({ ...hpaSpec, minReplicas: 4 });
+    expect(after.spec).toEqual({ ...before, minReplicas: 4 });
 
     const down = await p.apply(plan('k8s-hpa', 'd-floor-down', 2));
     expect(down).toMatchObject({ changed: true, previous: { total: 4 }, applied: { total: 2 } });
     expect((await readHpa(cluster.api, target)).minReplicas).toBe(2);
-    expect((await cluster.api.get<{ spec: Record<string, unknown> }>(hpaPath)).spec).toEqual({ ...hpaSpec, minReplicas: 2 });
+    expect((await cluster.api.get<{ spec: Record<string, unknown> }>(hpaPath)).spec).toEqual({ ...before, minReplicas: 2 });
     // Kinetic never took spec.replicas of the workload in this mode.
     expect((await readWorkload(cluster.api, target)).replicasOwner).not.toBe('kinetic');
   });
@@ -189,5 +197,35 @@ describe('the saga with pulumi-kubernetes', () => {
     expect(rec.compensation.find((c) => c.step === 'rollback capacity')?.ok).toBe(true);
     const w = await readWorkload(cluster.api, { service: 'k8s-saga-pending', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' });
     expect(w.replicas).toBe(1);
+  });
+
+  it('a worker SIGKILLed during `pulumi up`: the next worker finishes the decision once, with the same previous state', async () => {
+    const ns = await createNamespace(cluster.api, 'k8s-saga-kill');
+    await deployment(ns, 'web');
+    const sb = sandbox('k8s-saga-kill', ns);
+    const first = await startWorkerProcess(t.taskQueue, sb.configPath, children);
+    const s = await t.kinetic.startDecision('k8s-saga-kill', { timeouts: { ...TIMEOUTS, heartbeatSeconds: 5 } });
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      let ups = '';
+      try {
+        ups = execFileSync('pgrep', ['-f', 'pulumi up .*--stack k8s-saga-kill'], { encoding: 'utf8' }).trim();
+      } catch {
+        /* pgrep exits 1 when nothing matches */
+      }
+      if (ups) break;
+      if (Date.now() > deadline) throw new Error('pulumi up never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.kill('SIGKILL');
+    await startWorkerProcess(t.taskQueue, sb.configPath, children);
+    const rec = await t.kinetic.waitForDecision(s.decisionId);
+    expect(rec.outcome).toBe('committed');
+    // The retried apply returned the journaled state from before the first attempt, not its result.
+    expect(rec.provisioning?.before?.total).toBe(1);
+    expect(rec.verification).toMatchObject({ ok: true, expected: 4, healthy: 4 });
+    expect((await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === s.decisionId)).toHaveLength(1);
+    const w = await readWorkload(cluster.api, { service: 'k8s-saga-kill', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' });
+    expect(w).toMatchObject({ replicas: 4, readyReplicas: 4, replicasOwner: 'kinetic' });
   });
 });
