@@ -14,6 +14,7 @@ export { kineticDecisions, KineticDecisionsPlugin, DECISIONS_PLUGIN, type Kineti
 export { kineticLearning, KineticLearningPlugin, type KineticLearningOptions } from './learning';
 export { kineticEncryption, type KineticEncryptionOptions } from './encryption';
 export { kineticTelemetry, KineticTelemetryPlugin, type KineticTelemetryOptions } from './telemetry';
+export { installRuntimeWithPrometheus } from '../observability/metrics-server';
 export { KINETIC_WORKFLOWS_PATH, kineticWorkflowBundle } from './workflow-bundle';
 export { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 

@@ -12,13 +12,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : path.join(ROOT, '.tools');
+// As config/tools.ts: an installed package keeps its tools under KINETIC_HOME (default ~/.kinetic).
+const INSTALLED = ROOT.split(path.sep).includes('node_modules');
+const HOME = process.env.KINETIC_HOME ? path.resolve(process.env.KINETIC_HOME) : path.join(require('node:os').homedir(), '.kinetic');
+const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : INSTALLED ? path.join(HOME, 'tools') : path.join(ROOT, '.tools');
 const BIN = path.join(TOOLS, 'bin');
 const TEMPORAL_VERSION = 'v1.5.1';
 // A KMS-compatible server for the envelope-encryption tests (no AWS account needed).
 const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
 const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
-const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
+const PULUMI_VERSION = require(require.resolve('@pulumi/pulumi/package.json', { paths: [ROOT] })).version;
 
 function log(msg) {
   process.stderr.write(`[toolchain] ${msg}\n`);
