@@ -3,7 +3,7 @@ import { budgetActivities } from './budget';
 import { budgetAlertActivities } from './budget-alerts';
 import { budgetAuthorityActivities } from './budget-authority';
 import { contextActivities } from './context';
-import { createDeps, DepsOptions } from './deps';
+import { ActivityDeps, createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
 import { withActivityMetrics } from '../observability/activity-metrics';
 import { forecastActivities } from './forecast';
@@ -16,11 +16,14 @@ import { planActivities } from './plan';
 import { provisionActivities } from './provision';
 import { recordActivities } from './record';
 
-/** Every activity of the decision saga, closed over its dependencies (samples' DI-factory style). */
-export function createActivities(opts: DepsOptions = {}) {
-  const deps = createDeps(opts);
-  // Kinetic's Prometheus metrics come from the activities' results (worker process, never workflows).
-  return withActivityMetrics(withFailureMapping({
+// Kinetic's Prometheus metrics come from the activities' results (worker process, never workflows).
+function wrap<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
+  return withActivityMetrics(withFailureMapping(acts));
+}
+
+/** The saga's and the budget authorities' activities (the kineticDecisions plugin). */
+export function decisionActivities(deps: ActivityDeps) {
+  return wrap({
     ...authActivities(deps),
     ...contextActivities(deps),
     ...forecastActivities(deps),
@@ -31,11 +34,23 @@ export function createActivities(opts: DepsOptions = {}) {
     ...operatorAlertActivities(deps),
     ...provisionActivities(deps),
     ...recordActivities(deps),
+  });
+}
+
+/** The control loop's, retraining's, reweighting's and the budget report's (the kineticLearning plugin). */
+export function learningActivities(deps: ActivityDeps) {
+  return wrap({
     ...loopActivities(deps),
     ...retrainActivities(deps),
     ...reweightActivities(deps),
     ...budgetReportActivities(deps),
-  }));
+  });
+}
+
+/** Every activity Kinetic's workflows call, closed over its dependencies (samples' DI-factory style). */
+export function createActivities(opts: DepsOptions = {}) {
+  const deps = createDeps(opts);
+  return { ...decisionActivities(deps), ...learningActivities(deps) };
 }
 
 export type DecisionActivities = ReturnType<typeof createActivities>;

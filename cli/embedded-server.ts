@@ -3,7 +3,7 @@ import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { REPO_ROOT, toolPath } from '../config/tools';
+import { KINETIC_HOME, toolPath } from '../config/tools';
 import { EMBEDDED_ADDRESS_FILE } from '../client/connection';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/definitions';
 
@@ -31,7 +31,7 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-export const EMBEDDED_DIR = join(REPO_ROOT, '.kinetic', 'temporal');
+export const EMBEDDED_DIR = join(KINETIC_HOME, 'temporal');
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { REPO_ROOT } from '../config/tools';
+import { KINETIC_HOME } from '../config/tools';
 import { dataConverterFromConfig } from '../encryption/from-config';
 
 /**
@@ -17,7 +17,7 @@ export interface TemporalTarget {
   connectionOptions: Parameters<typeof Connection.connect>[0];
 }
 
-export const EMBEDDED_ADDRESS_FILE = join(REPO_ROOT, '.kinetic', 'temporal', 'address');
+export const EMBEDDED_ADDRESS_FILE = join(KINETIC_HOME, 'temporal', 'address');
 export const EMBEDDED_DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 export function resolveTemporalTarget(): TemporalTarget {

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type * as Kms from '@aws-sdk/client-kms';
+
+/** Loaded only where a config names KMS: kinetic/client's import graph stays free of the AWS SDK. */
+const sdk = (): typeof Kms => require('@aws-sdk/client-kms');
 import type { DataKey } from './aes-gcm';
 import type { KeyProvider } from './keyring';
 
@@ -24,7 +27,7 @@ export function dataKeyId(encrypted: Uint8Array): string {
 
 const MAX_CACHED = 1000;
 
-export function kmsKeys(opts: KmsOptions, client = new KMSClient({ region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) })) {
+export function kmsKeys(opts: KmsOptions, client: Kms.KMSClient = new (sdk().KMSClient)({ region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) })) {
   const ttlMs = (opts.dataKeyTtlSeconds ?? 300) * 1000;
   let sealing: { key: DataKey; encrypted: Uint8Array; until: number } | undefined;
   let pending: Promise<NonNullable<typeof sealing>> | undefined;
@@ -38,7 +41,7 @@ export function kmsKeys(opts: KmsOptions, client = new KMSClient({ region: opts.
   async function newDataKey() {
     let out;
     try {
-      out = await client.send(new GenerateDataKeyCommand({ KeyId: opts.keyId, KeySpec: 'AES_256' }));
+      out = await client.send(new (sdk().GenerateDataKeyCommand)({ KeyId: opts.keyId, KeySpec: 'AES_256' }));
     } catch (e) {
       throw new Error(`KMS GenerateDataKey with encryption.kms.keyId ${opts.keyId} failed: ${(e as Error).message}; check the key id, region/endpoint and that this identity may kms:GenerateDataKey`);
     }
@@ -53,7 +56,7 @@ export function kmsKeys(opts: KmsOptions, client = new KMSClient({ region: opts.
   async function decryptDataKey(keyId: string, encrypted: Uint8Array): Promise<DataKey> {
     let out;
     try {
-      out = await client.send(new DecryptCommand({ CiphertextBlob: encrypted, KeyId: opts.keyId }));
+      out = await client.send(new (sdk().DecryptCommand)({ CiphertextBlob: encrypted, KeyId: opts.keyId }));
     } catch (e) {
       throw new Error(`KMS could not decrypt data key "${keyId}" with encryption.kms.keyId ${opts.keyId}: ${(e as Error).message}; check the key id, region/endpoint and that this identity may kms:Decrypt`);
     }

@@ -14,13 +14,16 @@ const path = require('node:path');
 const { ensureSystemPackages } = require('./system-packages');
 
 const ROOT = path.resolve(__dirname, '..');
-const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : path.join(ROOT, '.tools');
+// As config/tools.ts: an installed package keeps its tools under KINETIC_HOME (default ~/.kinetic).
+const INSTALLED = ROOT.split(path.sep).includes('node_modules');
+const HOME = process.env.KINETIC_HOME ? path.resolve(process.env.KINETIC_HOME) : path.join(require('node:os').homedir(), '.kinetic');
+const TOOLS = process.env.KINETIC_TOOLS_DIR ? path.resolve(process.env.KINETIC_TOOLS_DIR) : INSTALLED ? path.join(HOME, 'tools') : path.join(ROOT, '.tools');
 const BIN = path.join(TOOLS, 'bin');
 const TEMPORAL_VERSION = 'v1.5.1';
 // A KMS-compatible server for the envelope-encryption tests (no AWS account needed).
 const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
 const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
-const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
+const PULUMI_VERSION = require(require.resolve('@pulumi/pulumi/package.json', { paths: [ROOT] })).version;
 // The Kubernetes control plane of the test cluster: tools/kubernetes/go.mod pins k8s.io/kubernetes and its staging modules.
 const KUBERNETES_VERSION = 'v1.37.2';
 const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
@@ -203,7 +206,7 @@ function resolveEtcd() {
 
 /** `pulumi-resource-kubernetes` beside the CLI, where the engine finds bundled plugins without a download. */
 function resolvePulumiKubernetes() {
-  const want = require(path.join(ROOT, 'node_modules/@pulumi/kubernetes/package.json')).version;
+  const want = require(require.resolve('@pulumi/kubernetes/package.json', { paths: [ROOT] })).version;
   const target = path.join(BIN, 'pulumi-resource-kubernetes');
   const stamp = `${want} from ${PULUMI_KUBERNETES_SOURCE}`;
   if (stampOk(target, stamp)) return target;

@@ -24,6 +24,7 @@ async function main() {
     configPath: process.env.KINETIC_CONFIG!,
     workflowBundlePath: process.env.WORKFLOW_BUNDLE!,
     identity: `bench-worker-${process.pid}`,
+    onRunning: () => process.stdout.write('worker-ready\n'),
   });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {
@@ -33,9 +34,7 @@ async function main() {
   }
   process.once('SIGINT', () => worker.shutdown());
   process.once('SIGTERM', () => worker.shutdown());
-  const running = worker.run();
-  process.stdout.write('worker-ready\n');
-  await running;
+  await worker.run();
   await metrics?.close();
   await connection.close();
 }

@@ -1,11 +1,8 @@
-import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { resolveTemporalTarget } from '../../client/connection';
-import { applySchedulesOnWorkerStart } from '../../schedules';
 import { createKineticWorker } from '../../worker';
-import { installRuntimeWithPrometheus, startMetricsServer, type MetricsServer } from '../../observability/metrics-server';
-import { pendingApprovalsRefresher } from '../../observability/pending-approvals';
+import { installRuntimeWithPrometheus } from '../../observability/metrics-server';
 import { redactingLogger } from '../../security/redacting-logger';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags } from '../args';
@@ -35,20 +32,22 @@ SIGINT/SIGTERM drain in-flight tasks and exit.
     const target = resolveTemporalTarget();
     const connection = await NativeConnection.connect(target.connectionOptions as Parameters<typeof NativeConnection.connect>[0]);
     const taskQueue = (values['task-queue'] as string | undefined) ?? cfg.taskQueue;
-    const worker = await createKineticWorker({ connection, namespace: target.namespace, taskQueue, configPath: cfg.file });
-    let metrics: MetricsServer | undefined;
-    if (metricsPort !== undefined) {
-      const client = new Client({ connection, namespace: target.namespace });
-      metrics = await startMetricsServer({ port: metricsPort, host: cfg.observability?.metricsHost, temporalMetricsUrl, beforeScrape: pendingApprovalsRefresher(client, taskQueue) });
-    }
-    // Retrain / reweight / budget-report schedules: created or updated idempotently on every start.
-    await applySchedulesOnWorkerStart({ configPath: cfg.file, taskQueue });
+    // Built on Kinetic's plugins (plugins/): the learning schedules are created or updated
+    // idempotently when it starts, /metrics is served while it runs.
+    const worker = await createKineticWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      configPath: cfg.file,
+      applySchedules: true,
+      ...(metricsPort !== undefined
+        ? { telemetry: { metricsPort, metricsHost: cfg.observability?.metricsHost, temporalMetricsUrl, onMetrics: (m) => console.log(`metrics on ${m.url}`) } }
+        : {}),
+      onRunning: () => console.log(`worker polling ${taskQueue} on ${target.address} (namespace ${target.namespace}); services: ${Object.keys(cfg.services).join(', ')}`),
+    });
     process.once('SIGINT', () => worker.shutdown());
     process.once('SIGTERM', () => worker.shutdown());
-    console.log(`worker polling ${taskQueue} on ${target.address} (namespace ${target.namespace}); services: ${Object.keys(cfg.services).join(', ')}`);
-    if (metrics) console.log(`metrics on ${metrics.url}`);
     await worker.run();
-    await metrics?.close();
     await connection.close();
     return 0;
   },

@@ -7,17 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { ProvisionError } from '../errors';
-import { toolPath } from '../../config/tools';
 import { BackendUrlError, createStateBackend, parseBackendUrl, type StateBackend } from './backend';
 import { passphraseEnv, type SecretsSettings } from './passphrase';
+import { KINETIC_HOME, REPO_ROOT, TOOLS_DIR, toolPath } from '../../config/tools';
 
 export { passphraseEnv } from './passphrase';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export { REPO_ROOT } from '../../config/tools';
 
 export interface PulumiPaths {
   repoRoot: string;
-  /** Root of everything the provisioner writes (default `<repo>/.kinetic/pulumi`). */
+  /** Root of everything the provisioner writes (default `$KINETIC_HOME/pulumi`, see config/tools.ts). */
   rootDir: string;
   /** DIY backend directory of a `file://` backend (default `<rootDir>/state`); '' for an S3 backend. */
   backendDir: string;
@@ -47,7 +47,7 @@ export function resolvePaths(opts: {
   secrets?: SecretsSettings;
 }): PulumiPaths {
   const repoRoot = path.resolve(opts.repoRoot ?? REPO_ROOT);
-  const rootDir = path.resolve(opts.rootDir ?? path.join(repoRoot, '.kinetic', 'pulumi'));
+  const rootDir = path.resolve(opts.rootDir ?? path.join(KINETIC_HOME, 'pulumi'));
   let spec;
   try {
     spec = parseBackendUrl(opts.backend ?? `file://${path.join(rootDir, 'state')}`, rootDir);
@@ -62,8 +62,8 @@ export function resolvePaths(opts: {
     backendUrl: spec.url,
     workRoot: path.join(rootDir, 'work'),
     poolsRoot: path.join(rootDir, 'pools'),
-    pulumiHome: path.resolve(opts.pulumiHome ?? path.join(repoRoot, '.kinetic', 'pulumi', 'home')),
-    pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? toolchainPulumi() ?? path.join(repoRoot, '.tools', 'bin', 'pulumi')),
+    pulumiHome: path.resolve(opts.pulumiHome ?? path.join(KINETIC_HOME, 'pulumi', 'home')),
+    pulumiBin: path.resolve(opts.pulumiBin ?? process.env.KINETIC_PULUMI_BIN ?? toolchainPulumi() ?? path.join(TOOLS_DIR, 'bin', 'pulumi')),
     shimDir: path.join(rootDir, 'bin'),
     secrets: opts.secrets,
   };

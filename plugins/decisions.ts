@@ -1,0 +1,125 @@
+/**
+ * kineticDecisions: the scaling-decision saga in any Temporal worker — its activities, Kinetic's
+ * workflow bundle (unless the worker brings its own), the search attributes decisions are listed
+ * by, and the small second worker the budget authorities run on (`<taskQueue>-budget`).
+ */
+import { SimplePlugin } from '@temporalio/plugin';
+import { Runtime, Worker, type ReplayWorkerOptions, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import { decisionActivities } from '../activities';
+import { createDeps, type ActivityDeps, type DepsOptions } from '../activities/deps';
+import { closeComputePool } from '../compute';
+import { loadConfig } from '../config/load';
+import { budgetTaskQueue } from '../workflows/budget-definitions';
+import { kineticWorkflowBundle } from './workflow-bundle';
+import { ensureSearchAttributes } from './search-attributes';
+
+export const DECISIONS_PLUGIN = 'kinetic.decisions';
+
+export interface KineticDecisionsOptions extends Omit<DepsOptions, 'configPath'> {
+  /** Path of kinetic.yaml; default KINETIC_CONFIG, else ./kinetic.yaml. Re-read per activity. */
+  config?: string;
+  /** One set of dependencies shared with the other Kinetic plugins (kineticWorkerPlugins does this). */
+  deps?: ActivityDeps;
+  /** Register Kinetic's search attributes in the namespace when missing (default true). */
+  registerSearchAttributes?: boolean;
+  /** Options of the budget authorities' worker (identity etc.); `false`: run it elsewhere. */
+  budgetWorker?: false | Pick<WorkerOptions, 'identity' | 'maxConcurrentActivityTaskExecutions'>;
+}
+
+/** A WorkerPlugin of its own (SimplePlugin's hooks are synchronous; picking the bundle is not). */
+export class KineticDecisionsPlugin implements WorkerPlugin {
+  readonly name = DECISIONS_PLUGIN;
+  private readonly acts: ReturnType<typeof decisionActivities>;
+  /** Merges the activities into the worker's, as any SimplePlugin does. */
+  private readonly simple: SimplePlugin;
+  private readonly budgetWorkers = new WeakSet<Worker>();
+
+  constructor(private readonly opts: KineticDecisionsOptions = {}) {
+    this.acts = decisionActivities(opts.deps ?? createDeps({ ...opts, configPath: opts.config }));
+    this.simple = new SimplePlugin({ name: DECISIONS_PLUGIN, activities: this.acts });
+  }
+
+  async configureWorker(options: WorkerOptions): Promise<WorkerOptions> {
+    const out = this.simple.configureWorker(options);
+    this.checkEncryption(out.dataConverter?.payloadCodecs?.length ?? 0);
+    // Before the worker exists, so the first decision it runs can already be listed by them.
+    if (out.connection && this.opts.registerSearchAttributes !== false) {
+      await ensureSearchAttributes(out.connection, out.namespace ?? 'default', (m) => Runtime.instance().logger.warn(m));
+    }
+    if (out.workflowBundle || out.workflowsPath) return out;
+    return { ...out, workflowBundle: await kineticWorkflowBundle(out.dataConverter?.failureConverterPath) };
+  }
+
+  async configureReplayWorker(options: ReplayWorkerOptions): Promise<ReplayWorkerOptions> {
+    const out = this.simple.configureReplayWorker(options);
+    if (out.workflowBundle || out.workflowsPath) return out;
+    return { ...out, workflowBundle: await kineticWorkflowBundle(out.dataConverter?.failureConverterPath) };
+  }
+
+  /**
+   * Polling starts at once (so `runUntil` can stop a worker whatever its function does); the
+   * budget worker starts next to it and stops with it. Either failing stops both.
+   */
+  async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    const o = worker.options;
+    const connection = worker.connection;
+    if (this.budgetWorkers.has(worker) || !connection) return next(worker);
+    const main = next(worker);
+    if (this.opts.budgetWorker === false) return runAndClose(main);
+    let stopped = false;
+    let budget: Worker | undefined;
+    const budgetRun = (async () => {
+      budget = await Worker.create({
+        connection,
+        namespace: o.namespace,
+        taskQueue: budgetTaskQueue(o.taskQueue),
+        identity: `${o.identity}/budget`,
+        workflowBundle: o.workflowBundle ?? (await kineticWorkflowBundle(o.dataConverter?.failureConverterPath)),
+        activities: this.acts,
+        ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+        // Every decision waits on an authority: when the worker caching one dies, another takes over within a second.
+        stickyQueueScheduleToStartTimeout: '1s',
+        maxConcurrentActivityTaskExecutions: 20,
+        ...this.opts.budgetWorker,
+      });
+      this.budgetWorkers.add(budget);
+      // Stopped while it was being created: run it only to release the connection.
+      await (stopped ? budget.runUntil(Promise.resolve()) : budget.run());
+    })();
+    // Without its budget worker this process could not answer reservations: stop it too.
+    budgetRun.catch(() => worker.getState() === 'RUNNING' && worker.shutdown());
+    try {
+      await main;
+    } finally {
+      stopped = true;
+      if (budget?.getState() === 'RUNNING') budget.shutdown();
+      await runAndClose(budgetRun);
+    }
+  }
+
+  /** A config with `encryption:` needs the codec on this worker: plaintext next to encrypted histories is never right. */
+  private checkEncryption(codecs: number): void {
+    let encrypted = false;
+    try {
+      encrypted = Boolean(loadConfig(this.opts.config).encryption);
+    } catch {
+      // An invalid config fails each decision with its message; the worker still starts.
+    }
+    if (encrypted && codecs === 0) {
+      throw new Error(`${loadConfigPathHint(this.opts.config)} has an encryption: block but this worker has no payload codec: add kineticEncryption({ config }) before kineticDecisions in plugins`);
+    }
+  }
+}
+
+function loadConfigPathHint(config?: string): string {
+  return config ?? process.env.KINETIC_CONFIG ?? 'kinetic.yaml';
+}
+
+/** The forecast thread pool outlives single activities; close it when the worker stops. */
+async function runAndClose(run: Promise<void>): Promise<void> {
+  await run.finally(closeComputePool);
+}
+
+export function kineticDecisions(options: KineticDecisionsOptions = {}): KineticDecisionsPlugin {
+  return new KineticDecisionsPlugin(options);
+}
