@@ -43,17 +43,17 @@ describe('toolchain script', () => {
     // KINETIC_NO_APT: act as a non-root user would (this suite may run as root, with apt-get).
     const r = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', KINETIC_NO_APT: '1' });
     expect(r.status).toBe(1);
-    // PATH=/nonexistent: prometheus is never found; chromium and postgresql are where Debian puts them, or listed too.
-    expect(r.stderr).toMatch(/the tests need (chromium, )?prometheus(, chromium)?(, postgresql)? \(not found\); run .*apt-get update && apt-get install -y [a-z ]*prometheus/);
+    // PATH=/nonexistent: prometheus and etcd are never found; chromium and postgresql are where Debian puts them, or listed too.
+    expect(r.stderr).toMatch(/the tests need (chromium, )?prometheus(, chromium)?, etcd-server(, postgresql)? \(not found\); run .*apt-get update && apt-get install -y [a-z -]*prometheus[a-z -]* etcd-server/);
     const badEnv = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', PROMETHEUS_BIN: '/no/such/prometheus' });
     expect(badEnv.status).toBe(1);
     expect(badEnv.stderr).toContain('PROMETHEUS_BIN=/no/such/prometheus does not exist; point it at the prometheus program');
   });
 
-  it('takes the programs named by PROMETHEUS_BIN / CHROMIUM / KINETIC_PG_BIN as present, without apt', () => {
+  it('takes the programs named by PROMETHEUS_BIN / CHROMIUM / KINETIC_ETCD_BIN / KINETIC_PG_BIN as present, without apt', () => {
     const tools = mkdtempSync(join(tmpdir(), 'kinetic-tools-'));
-    const r = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', PROMETHEUS_BIN: process.execPath, CHROMIUM: process.execPath, KINETIC_PG_BIN: tools });
-    expect(r.stderr).toContain('system packages: prometheus, chromium, postgresql present');
+    const r = runToolchain({ KINETIC_TOOLS_DIR: tools, KINETIC_TOOLS: 'system', PROMETHEUS_BIN: process.execPath, CHROMIUM: process.execPath, KINETIC_ETCD_BIN: process.execPath, KINETIC_PG_BIN: tools });
+    expect(r.stderr).toContain('system packages: prometheus, chromium, etcd-server, postgresql present');
     expect(r.status).toBe(0);
   });
 });
