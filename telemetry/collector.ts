@@ -1,0 +1,168 @@
+import { Agent, get } from 'node:http';
+import { counterTotal } from '../metrics/pool-scraper';
+import type { TelemetrySample } from '../fingerprints/signals';
+import { summariseMinute, type MinuteSummary } from '../fingerprints/summary';
+import { deriveSample, type RawReading } from './derive';
+import { readProc } from './proc';
+import { Ring } from './ring';
+
+/**
+ * Samples every member (any Linux process by pid, plus its Prometheus /metrics when it has one)
+ * at `intervalMs` (default 100 ms = 10 Hz), keeps a bounded ring of derived samples per member,
+ * and hands minute summaries to `persist` (telemetry/summary-store.ts writes them to files).
+ * A tick never overlaps the previous one: a slow scrape skips ticks instead of piling up.
+ */
+export interface CollectedMember {
+  id: string;
+  pid: number;
+  /** e.g. http://127.0.0.1:20001/metrics; none = /proc signals only. */
+  metricsUrl?: string;
+  /** Service name, for membership per service. */
+  service?: string;
+}
+
+export interface CollectorOptions {
+  intervalMs?: number;
+  /** Samples kept per member (default 6000 = 10 min at 10 Hz). */
+  ringCapacity?: number;
+  ticksPerSecond?: number;
+  /** Receives a summary per member for every completed minute. */
+  persist?: (summary: MinuteSummary) => unknown;
+  /** Period of the summaries (default 60000 ms; tests compress it). */
+  summaryPeriodMs?: number;
+  scrapeTimeoutMs?: number;
+}
+
+export interface CollectorStats {
+  ticks: number;
+  skippedTicks: number;
+  failedReads: number;
+  /** CPU time of this process spent inside ticks (ms), for the overhead benchmark. */
+  tickCpuMs: number;
+}
+
+interface MemberState {
+  member: CollectedMember;
+  ring: Ring<TelemetrySample>;
+  last?: RawReading;
+  summarisedUntil: number;
+}
+
+export class TelemetryCollector {
+  readonly intervalMs: number;
+  readonly stats: CollectorStats = { ticks: 0, skippedTicks: 0, failedReads: 0, tickCpuMs: 0 };
+  private readonly members = new Map<string, MemberState>();
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(private readonly opts: CollectorOptions = {}) {
+    this.intervalMs = opts.intervalMs ?? 100;
+    if (!(this.intervalMs >= 10)) throw new RangeError(`collector intervalMs must be >= 10 ms, got ${this.intervalMs}`);
+  }
+
+  /** Replace the member list (a pool scaled): new members start empty, gone members are dropped. */
+  setMembers(members: readonly CollectedMember[]): void {
+    const keep = new Set(members.map((m) => m.id));
+    for (const id of [...this.members.keys()]) if (!keep.has(id)) this.members.delete(id);
+    for (const m of members) {
+      const state = this.members.get(m.id);
+      if (state && state.member.pid === m.pid) continue;
+      this.members.set(m.id, { member: m, ring: new Ring(this.opts.ringCapacity ?? 6000), summarisedUntil: Date.now() });
+    }
+  }
+
+  memberIds(): string[] {
+    return [...this.members.keys()];
+  }
+
+  member(id: string): CollectedMember | undefined {
+    return this.members.get(id)?.member;
+  }
+
+  /** Samples of `id` from `sinceMs` on (all kept samples without it). */
+  samples(id: string, sinceMs = 0): TelemetrySample[] {
+    const state = this.members.get(id);
+    if (!state) throw new RangeError(`collector: no member "${id}"; members are ${this.memberIds().join(', ') || 'none'}`);
+    return state.ring.since(sinceMs);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.agent.destroy();
+  }
+
+  /** One sampling pass over all members (public so tests can drive it without a timer). */
+  async tick(): Promise<void> {
+    if (this.busy) {
+      this.stats.skippedTicks++;
+      return;
+    }
+    this.busy = true;
+    const cpu0 = process.cpuUsage();
+    try {
+      await Promise.all([...this.members.values()].map((s) => this.sampleMember(s)));
+      this.stats.ticks++;
+    } finally {
+      const used = process.cpuUsage(cpu0);
+      this.stats.tickCpuMs += (used.user + used.system) / 1000;
+      this.busy = false;
+    }
+  }
+
+  private async sampleMember(state: MemberState): Promise<void> {
+    let reading: RawReading;
+    try {
+      const [proc, app] = await Promise.all([readProc(state.member.pid), this.scrape(state.member.metricsUrl)]);
+      reading = { t: Date.now(), proc, app };
+    } catch {
+      this.stats.failedReads++; // the process is gone or restarting: the pool's next membership update drops it
+      return;
+    }
+    if (state.last && reading.t > state.last.t) state.ring.push(deriveSample(state.last, reading, this.opts.ticksPerSecond));
+    state.last = reading;
+    this.maybeSummarise(state, reading.t);
+  }
+
+  private maybeSummarise(state: MemberState, now: number): void {
+    const period = this.opts.summaryPeriodMs ?? 60_000;
+    if (!this.opts.persist || now - state.summarisedUntil < period) return;
+    const from = state.summarisedUntil;
+    const to = from + period;
+    const window = state.ring.since(from).filter((s) => s.t < to);
+    state.summarisedUntil = to;
+    if (window.length > 0) void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window));
+  }
+
+  private async scrape(url: string | undefined): Promise<RawReading['app']> {
+    if (!url) return undefined;
+    const text = await fetchText(url, this.agent, this.opts.scrapeTimeoutMs ?? 1000).catch(() => undefined);
+    if (text === undefined) return undefined;
+    return {
+      requests: counterTotal(text, 'sample_http_requests_total'),
+      inFlight: counterTotal(text, 'sample_http_in_flight_requests'),
+      eventLoopLagMaxSeconds: counterTotal(text, 'nodejs_eventloop_lag_max_seconds'),
+      gcSeconds: counterTotal(text, 'nodejs_gc_duration_seconds_sum'),
+    };
+  }
+}
+
+function fetchText(url: string, agent: Agent, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
