@@ -22,20 +22,27 @@ export function featureNames(opts: FeatureOptions = {}): string[] {
 
 export function featureVector(samples: readonly TelemetrySample[], at: number, opts: FeatureOptions = {}): number[] {
   const windows = windowsOf(opts);
+  return [...windows.flatMap((w) => windowBlock(samples, at, w)), ...ratioBlock(samples, at, windows[windows.length - 1])];
+}
+
+/** Statistics of every signal over the `w` seconds ending at `at`. */
+function windowBlock(samples: readonly TelemetrySample[], at: number, w: number): number[] {
+  const inWindow = samples.filter((x) => x.t > at - w * 1000 && x.t <= at);
   const out: number[] = [];
-  for (const w of windows) {
-    const inWindow = samples.filter((x) => x.t > at - w * 1000 && x.t <= at);
-    for (const s of SIGNALS) {
-      const st = windowStats(inWindow.map((x) => x[s]));
-      for (const name of STAT_NAMES) out.push(st[name]);
-    }
+  for (const s of SIGNALS) {
+    const st = windowStats(inWindow.map((x) => x[s]));
+    for (const name of STAT_NAMES) out.push(st[name]);
   }
-  const longest = samples.filter((x) => x.t > at - windows[windows.length - 1] * 1000 && x.t <= at);
-  const meanOf = (s: (typeof SIGNALS)[number]) => (longest.length ? longest.reduce((a, x) => a + x[s], 0) / longest.length : 0);
+  return out;
+}
+
+/** Per-request ratios over the `w` seconds ending at `at`. */
+function ratioBlock(samples: readonly TelemetrySample[], at: number, w: number): number[] {
+  const inWindow = samples.filter((x) => x.t > at - w * 1000 && x.t <= at);
+  const meanOf = (s: (typeof SIGNALS)[number]) => (inWindow.length ? inWindow.reduce((a, x) => a + x[s], 0) / inWindow.length : 0);
   const rps = meanOf('requestsPerSec');
   // No requests: a ratio is undefined; 0 keeps the column finite (standardisation then treats it as low).
-  for (const s of PER_REQUEST) out.push(rps > 0 ? meanOf(s) / rps : 0);
-  return out;
+  return PER_REQUEST.map((s) => (rps > 0 ? meanOf(s) / rps : 0));
 }
 
 function windowsOf(opts: FeatureOptions): readonly number[] {
@@ -46,21 +53,31 @@ function windowsOf(opts: FeatureOptions): readonly number[] {
 }
 
 /**
- * The features of one fingerprint update: the mean of the sliding-window feature vectors taken
- * every `stepMs` over the update period (from, to]. A single evaluation catches whatever the
- * 1–5 s windows happen to hold at that instant; averaging over the minute keeps the identity and
- * drops the luck (on the real pool it turned a marginal silhouette choice into a clear one).
+ * The features of one fingerprint update: the mean, over the update period (from, to], of each
+ * window's statistics taken every `stepMs` — or every quarter of the window when that is longer
+ * (a 60 s window moves little in a second, and re-sorting 600 samples every second cost 6× more).
+ * A single evaluation catches whatever the 1–5 s windows happen to hold at that instant;
+ * averaging over the period keeps the identity and drops the luck (on the real pool it turned a
+ * marginal silhouette choice into a clear one).
  */
 export function periodFeatures(samples: readonly TelemetrySample[], from: number, to: number, opts: FeatureOptions & { stepMs?: number } = {}): number[] {
   const stepMs = opts.stepMs ?? 1000;
   if (!(stepMs > 0)) throw new RangeError(`stepMs must be > 0, got ${stepMs}`);
   if (!(to > from)) throw new RangeError(`the update period must end after it starts (from ${from}, to ${to})`);
-  let sum: number[] | undefined;
-  let count = 0;
-  for (let at = to; at > from; at -= stepMs) {
-    const v = featureVector(samples, at, opts);
-    sum = sum ? sum.map((s, j) => s + v[j]) : v;
-    count++;
-  }
-  return sum!.map((s) => s / count);
+  const windows = windowsOf(opts);
+  const longest = windows[windows.length - 1];
+  // Only the samples any window of this period can see (a ring holds minutes more).
+  const seen = samples.filter((x) => x.t > from - longest * 1000 && x.t <= to);
+  const averaged = (w: number, block: (at: number) => number[]) => {
+    const every = Math.max(stepMs, (w * 1000) / 4);
+    let sum: number[] | undefined;
+    let count = 0;
+    for (let at = to; at > from; at -= every) {
+      const v = block(at);
+      sum = sum ? sum.map((x, j) => x + v[j]) : v;
+      count++;
+    }
+    return sum!.map((x) => x / count);
+  };
+  return [...windows.flatMap((w) => averaged(w, (at) => windowBlock(seen, at, w))), ...averaged(longest, (at) => ratioBlock(seen, at, longest))];
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustedRandIndex } from '../../fingerprints/ari';
 import { featureNames, periodFeatures } from '../../fingerprints/features';
@@ -5,7 +8,8 @@ import { assignFleet, fitFleet, type FleetModel, type InstanceFeatures } from '.
 import { driveLoad } from '../../sim/load-driver';
 import { generateProfile } from '../../sim/profiles';
 import { TelemetryCollector } from '../../telemetry/collector';
-import { setBehaviour, startMember, stopMember, type Member } from './members';
+import { FileSummaryStore } from '../../telemetry/summary-store';
+import { setBehaviour, startMember, stopMember, type Member } from '../../telemetry/sample-members';
 
 /**
  * Real processes: 8 sample-service members, two of each behaviour (cpu, memory, io, eventloop),
@@ -20,7 +24,9 @@ const UPDATE_MS = 10_000;
 const BEHAVIOURS = ['cpu', 'memory', 'io', 'eventloop'];
 const SERVICE = 'fp-realpool';
 const members: Member[] = [];
-const collector = new TelemetryCollector({ intervalMs: 100 });
+const store = new FileSummaryStore(mkdtempSync(join(tmpdir(), 'kinetic-fp-')));
+// Summaries every 10 s here (every minute by default), persisted to files.
+const collector = new TelemetryCollector({ intervalMs: 100, summaryPeriodMs: 10_000, persist: (s) => store.append(s) });
 let driving: Promise<unknown>[] = [];
 
 /** Replays a generated profile (8–16 requests per 1-minute step, a campaign, Poisson counts; one step per wall second) at one member. */
@@ -54,6 +60,7 @@ afterAll(async () => {
   collector.stop();
   await Promise.allSettled(driving);
   await Promise.all(members.map(stopMember));
+  rmSync(store.dir, { recursive: true, force: true });
 });
 
 describe('behavioural fingerprints of real processes', () => {
@@ -64,6 +71,11 @@ describe('behavioural fingerprints of real processes', () => {
     const now = Date.now();
     for (const m of members) expect(collector.samples(m.id, now - 10_000).length).toBeGreaterThan(50); // ≥ 5 Hz achieved even when loaded
     model = fitFleet(features(now), featureNames({ windowsS: WINDOWS }), { cluster: { seed: 1, kMax: 7 } });
+    // Minute (here: 10 s) summaries reached the store; the memory cache shows in them.
+    const summaries = members.map((m) => store.read(SERVICE, m.id));
+    for (const s of summaries) expect(s.length).toBeGreaterThanOrEqual(2);
+    const rss = (b: string) => members.flatMap((m, i) => (m.behaviour === b ? [summaries[i].at(-1)!.mean.rssMiB] : []));
+    expect(Math.min(...rss('memory'))).toBeGreaterThan(Math.max(...rss('cpu'), ...rss('io')));
     const placed = assignFleet(model, features(now));
     const labels = placed.map((p) => p.cluster);
     const ari = adjustedRandIndex(labels, members.map((m) => m.behaviour));

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get, request } from 'node:http';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../config/tools';
-import { freeLoopbackPort } from '../../net/free-port';
+import { REPO_ROOT } from '../config/tools';
+import { freeLoopbackPort } from '../net/free-port';
 
-/** Real sample-service processes with a chosen behaviour, started and stopped by pid. */
+/** Real sample-service processes with a chosen behaviour (examples/sample-service), started and stopped by pid: the fingerprint test and bench:fingerprints use them. */
 export interface Member {
   id: string;
   behaviour: string;
