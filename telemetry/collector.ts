@@ -10,8 +10,9 @@ import { Ring } from './ring';
  * Samples every member (any Linux process by pid, plus its Prometheus /metrics when it has one)
  * at `intervalMs` (default 100 ms = 10 Hz), keeps a bounded ring of derived samples per member,
  * and hands minute summaries to `persist` (telemetry/summary-store.ts writes them to files).
- * Each member is sampled on its own: a member whose event loop is blocked (its /metrics answers
- * late) skips its own ticks instead of piling up, and never delays the other members.
+ * Each member is sampled on its own, and /proc separately from /metrics: a member whose event
+ * loop is blocked answers /metrics late, but its /proc counters are still read every tick (with
+ * the newest /metrics values it gave), and it never delays the other members.
  */
 export interface CollectedMember {
   id: string;
@@ -49,8 +50,12 @@ interface MemberState {
   member: CollectedMember;
   ring: Ring<TelemetrySample>;
   last?: RawReading;
+  lastSample?: TelemetrySample;
+  /** Newest /metrics values and when they were scraped. */
+  app?: RawReading['app'];
   summarisedUntil: number;
   busy: boolean;
+  scraping: boolean;
 }
 
 export class TelemetryCollector {
@@ -72,7 +77,7 @@ export class TelemetryCollector {
     for (const m of members) {
       const state = this.members.get(m.id);
       if (state && state.member.pid === m.pid) continue;
-      this.members.set(m.id, { member: m, ring: new Ring(this.opts.ringCapacity ?? 6000), summarisedUntil: Date.now(), busy: false });
+      this.members.set(m.id, { member: m, ring: new Ring(this.opts.ringCapacity ?? 6000), summarisedUntil: Date.now(), busy: false, scraping: false });
     }
   }
 
@@ -108,6 +113,7 @@ export class TelemetryCollector {
     const cpu0 = process.cpuUsage();
     const pending: Promise<void>[] = [];
     for (const s of this.members.values()) {
+      if (!s.scraping && s.member.metricsUrl) pending.push(this.scrapeMember(s));
       if (s.busy) this.stats.skippedTicks++;
       else pending.push(this.sampleMember(s));
     }
@@ -121,8 +127,8 @@ export class TelemetryCollector {
     state.busy = true;
     let reading: RawReading;
     try {
-      const [proc, app] = await Promise.all([readProc(state.member.pid), this.scrape(state.member.metricsUrl)]);
-      reading = { t: Date.now(), proc, app };
+      const proc = await readProc(state.member.pid);
+      reading = { t: Date.now(), proc, app: state.app };
     } catch {
       this.stats.failedReads++; // the process is gone or restarting: the pool's next membership update drops it
       return;
@@ -130,7 +136,10 @@ export class TelemetryCollector {
       state.busy = false;
     }
     const cpu0 = process.cpuUsage();
-    if (state.last && reading.t > state.last.t) state.ring.push(deriveSample(state.last, reading, this.opts.ticksPerSecond));
+    if (state.last && reading.t > state.last.t) {
+      state.lastSample = deriveSample(state.last, reading, this.opts.ticksPerSecond, state.lastSample);
+      state.ring.push(state.lastSample);
+    }
     state.last = reading;
     this.maybeSummarise(state, reading.t);
     const used = process.cpuUsage(cpu0);
@@ -147,11 +156,21 @@ export class TelemetryCollector {
     if (window.length > 0) void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window));
   }
 
-  private async scrape(url: string | undefined): Promise<RawReading['app']> {
-    if (!url) return undefined;
+  private async scrapeMember(state: MemberState): Promise<void> {
+    state.scraping = true;
+    try {
+      const app = await this.scrape(state.member.metricsUrl!);
+      if (app) state.app = app;
+    } finally {
+      state.scraping = false;
+    }
+  }
+
+  private async scrape(url: string): Promise<RawReading['app']> {
     const text = await fetchText(url, this.agent, this.opts.scrapeTimeoutMs ?? 1000).catch(() => undefined);
     if (text === undefined) return undefined;
     return {
+      t: Date.now(),
       requests: counterTotal(text, 'sample_http_requests_total'),
       inFlight: counterTotal(text, 'sample_http_in_flight_requests'),
       eventLoopLagMaxSeconds: counterTotal(text, 'nodejs_eventloop_lag_max_seconds'),

@@ -76,13 +76,13 @@ describe('/proc parsing and rates', () => {
 
   it('derives rates between two readings', () => {
     const proc = { cpuTicks: 100, rssBytes: 1048576, threads: 7, voluntaryCtxt: 10, involuntaryCtxt: 0, syscr: 0, syscw: 0, rchar: 0, wchar: 0 };
-    const app = { requests: 0, inFlight: 0, eventLoopLagMaxSeconds: 0, gcSeconds: 0 };
+    const app = { t: 0, requests: 0, inFlight: 0, eventLoopLagMaxSeconds: 0, gcSeconds: 0 };
     const s = deriveSample(
       { t: 0, proc, app },
       {
         t: 500,
         proc: { ...proc, cpuTicks: 125, rssBytes: 3 * 1048576, voluntaryCtxt: 30, involuntaryCtxt: 5, syscr: 50, syscw: 20, rchar: 10240, wchar: 5120 },
-        app: { requests: 6, inFlight: 2, eventLoopLagMaxSeconds: 0.04, gcSeconds: 0.01 },
+        app: { t: 500, requests: 6, inFlight: 2, eventLoopLagMaxSeconds: 0.04, gcSeconds: 0.01 },
       },
     );
     expect(s.cpuCores).toBeCloseTo(0.5, 12); // 25 ticks / 100 Hz / 0.5 s
@@ -94,6 +94,17 @@ describe('/proc parsing and rates', () => {
     expect(s.inFlight).toBe(2);
     expect(s.eventLoopLagMs).toBeCloseTo(40, 12);
     expect(s.gcMsPerSec).toBeCloseTo(20, 12);
+    // A later /proc reading without a new scrape (the member's loop was blocked): request and GC
+    // rates carry over, /proc rates are fresh.
+    const later = deriveSample(
+      { t: 500, proc: { ...proc, cpuTicks: 125 }, app: { t: 500, requests: 6, inFlight: 2, eventLoopLagMaxSeconds: 0.04, gcSeconds: 0.01 } },
+      { t: 600, proc: { ...proc, cpuTicks: 135 }, app: { t: 500, requests: 6, inFlight: 2, eventLoopLagMaxSeconds: 0.04, gcSeconds: 0.01 } },
+      100,
+      s,
+    );
+    expect(later.cpuCores).toBeCloseTo(1, 12); // 10 ticks in 0.1 s
+    expect(later.requestsPerSec).toBe(12);
+    expect(later.gcMsPerSec).toBeCloseTo(20, 12);
   });
 
   it('the ring keeps the newest items in order', () => {
