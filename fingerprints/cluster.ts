@@ -1,4 +1,4 @@
-import { kmeans } from './kmeans';
+import { kmeans, sq } from './kmeans';
 
 /**
  * k-means over fingerprints with k chosen by the mean silhouette (k in [kMin, kMax], bounded by
@@ -23,7 +23,6 @@ export interface Clustering {
   tried: Array<{ k: number; silhouette: number }>;
 }
 
-const sq = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
 
 export function clusterFingerprints(points: readonly number[][], opts: ClusterOptions = {}): Clustering {
   const n = points.length;

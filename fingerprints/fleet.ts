@@ -1,4 +1,5 @@
 import { clusterFingerprints, type ClusterOptions } from './cluster';
+import { sq } from './kmeans';
 import { fingerprint, fitReducer, slog, type ReducerModel, type ReducerOptions } from './reduce';
 import { assignStableIds } from './stable-ids';
 
@@ -73,7 +74,7 @@ export function assignFleet(model: FleetModel, instances: readonly InstanceFeatu
     let best = model.clusters[0];
     let bestD = Infinity;
     for (const c of model.clusters) {
-      const d = Math.sqrt(c.centroid.reduce((s, v, j) => s + (v - fp[j]) ** 2, 0));
+      const d = Math.sqrt(sq(c.centroid, fp));
       if (d < bestD) {
         best = c;
         bestD = d;

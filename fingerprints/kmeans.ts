@@ -13,7 +13,7 @@ export interface KMeansResult {
   sse: number;
 }
 
-const sq = (a: readonly number[], b: readonly number[]) => {
+export const sq = (a: readonly number[], b: readonly number[]): number => {
   let s = 0;
   for (let j = 0; j < a.length; j++) s += (a[j] - b[j]) ** 2;
   return s;

@@ -1,3 +1,5 @@
+import { sq } from './kmeans';
+
 /**
  * Cluster ids that survive refits: a new cluster takes the id of the previous cluster whose
  * centroid is nearest, closest pairs first (greedy; optimal matching is not worth it for k ≤ 8),
@@ -16,7 +18,7 @@ export function assignStableIds(previous: readonly KnownCluster[], centroids: re
   centroids.forEach((c, i) =>
     previous.forEach((p, j) => {
       if (p.centroid.length !== c.length) throw new RangeError(`cluster ${p.id}: centroid has ${p.centroid.length} values, expected ${c.length}`);
-      pairs.push({ i, j, d: Math.sqrt(c.reduce((s, v, x) => s + (v - p.centroid[x]) ** 2, 0)) });
+      pairs.push({ i, j, d: Math.sqrt(sq(c, p.centroid)) });
     }),
   );
   pairs.sort((a, b) => a.d - b.d || a.i - b.i || a.j - b.j);
