@@ -384,3 +384,20 @@ export function createGruForecaster(overrides: Partial<GruConfig> = {}): Forecas
 }
 
 export const gruForecaster: Forecaster = createGruForecaster();
+
+/**
+ * The same GRU(units) → Dense(outputs) training (seeded, best validation epoch kept) for callers
+ * with their own multivariate windows, e.g. the per-cluster utilisation model
+ * (models/cluster-utilisation.ts). Returns weights for `gruForward`.
+ */
+export async function trainGruWindows(
+  data: { xs: number[][][]; ys: number[][]; valX: number[][][]; valY: number[][] },
+  cfg: Pick<GruConfig, 'units' | 'epochs' | 'batchSize' | 'learningRate'> & { window: number; outputs: number },
+  seed: number,
+): Promise<{ weights: GruWeights; epochs: number }> {
+  const inputDim = data.xs[0]?.[0]?.length ?? 0;
+  if (inputDim === 0) throw new RangeError('trainGruWindows: no training windows (xs is empty)');
+  const tf = await loadTf();
+  const full: GruConfig = { ...DEFAULT_GRU_CONFIG, ...cfg, block: cfg.outputs, maxTrain: data.xs.length };
+  return train(tf, full, data, seed, inputDim);
+}

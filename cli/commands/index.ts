@@ -9,6 +9,7 @@ import { command as decide } from './decide';
 import { command as demo } from './demo';
 import { command as devServer } from './dev-server';
 import { command as explain } from './explain';
+import { command as fingerprints } from './fingerprints';
 import { command as forecast } from './forecast';
 import { command as loadProfile } from './load-profile';
 import { command as loop } from './loop';
@@ -24,4 +25,4 @@ import { command as status } from './status';
 import { command as worker } from './worker';
 
 /** Every `kinetic` sub-command, in the order `kinetic --help` lists them. */
-export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, login, decide, approve, reject, resolve, status, explain, audit, budget, dashboard, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models];
+export const COMMANDS: CliCommand[] = [demo, devServer, codecServer, worker, login, decide, approve, reject, resolve, status, explain, audit, budget, dashboard, prices, backtest, forecast, m4, simulate, loadProfile, loop, schedules, models, fingerprints];

@@ -11,6 +11,18 @@
  *   HOST / --host                  listen address (default 127.0.0.1)
  *   SAMPLE_CPU_MS / --cpu-ms       CPU burnt per request in a busy loop, in ms (default 5);
  *                                  a request may override it with `?cpu=MS` (capped at 10 s)
+ *   SAMPLE_BEHAVIOUR / --behaviour what a work request does (default `cpu`), so that distinct
+ *                                  behaviours exist on real processes (behavioural fingerprints):
+ *                                    cpu        burns `cpuMs` of CPU in 5 ms slices (yields between)
+ *                                    memory     a cache: keeps 256 KiB per request (up to
+ *                                               SAMPLE_CACHE_MB, default 192) and reads old entries;
+ *                                               RSS and GC time grow, CPU stays low
+ *                                    io         writes 64 KiB to a scratch file in 8 KiB chunks,
+ *                                               fsyncs and reads it back: many read/write syscalls
+ *                                    eventloop  blocks the event loop for `cpuMs` without using CPU
+ *                                               (Atomics.wait, like a synchronous call): lag and
+ *                                               queue depth grow, CPU stays low
+ *                                  `POST /behaviour?mode=X` switches the behaviour of a running member
  *   SAMPLE_FAIL_HEALTH=1 / --fail-health
  *                                  `/healthz` answers 503: used to test failed verification
  *   SAMPLE_DRAIN_TIMEOUT_MS / --drain-timeout-ms
@@ -20,12 +32,17 @@
  *
  * Routes:
  *   GET /healthz   200 `ok` (503 when draining or in failing mode)
- *   GET /metrics   Prometheus text format (prom-client): requests, latency histogram, in-flight
+ *   GET /metrics   Prometheus text format (prom-client): requests, latency histogram, in-flight,
+ *                  behaviour, plus the default Node metrics (event-loop lag, GC time, heap)
+ *   POST /behaviour?mode=cpu|memory|io|eventloop   switch behaviour (answers the new mode)
  *   anything else  burns the configured CPU and answers JSON {service, tier, member, pid, port, cpuMs}
  *
  * SIGTERM / SIGINT: graceful drain: stop accepting connections, finish in-flight requests (their
  * responses carry `Connection: close`), then exit 0; exit 1 if the drain timeout expires.
  */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const http = require('node:http');
 const { URL } = require('node:url');
 const client = require('prom-client');
@@ -54,11 +71,19 @@ const config = {
   host: args.host ?? process.env.HOST ?? '127.0.0.1',
   cpuMs: Number(args['cpu-ms'] ?? process.env.SAMPLE_CPU_MS ?? 5),
   failHealth: truthy(args['fail-health'] ?? process.env.SAMPLE_FAIL_HEALTH),
+  behaviour: args.behaviour ?? process.env.SAMPLE_BEHAVIOUR ?? 'cpu',
+  cacheMb: Number(args['cache-mb'] ?? process.env.SAMPLE_CACHE_MB ?? 192),
   drainTimeoutMs: Number(args['drain-timeout-ms'] ?? process.env.SAMPLE_DRAIN_TIMEOUT_MS ?? 10_000),
   service: process.env.KINETIC_SERVICE ?? 'sample-service',
   tier: process.env.KINETIC_TIER ?? 'default',
   member: process.env.KINETIC_MEMBER ?? '0',
 };
+
+const BEHAVIOURS = ['cpu', 'memory', 'io', 'eventloop'];
+if (!BEHAVIOURS.includes(config.behaviour)) {
+  process.stderr.write(`SAMPLE_BEHAVIOUR / --behaviour: "${config.behaviour}" is not one of ${BEHAVIOURS.join(', ')}\n`);
+  process.exit(2);
+}
 
 const registry = new client.Registry();
 registry.setDefaultLabels({ service: config.service, tier: config.tier, member: config.member });
@@ -87,6 +112,17 @@ const configuredCpu = new client.Gauge({
   registers: [registry],
 });
 configuredCpu.set(config.cpuMs);
+const behaviourGauge = new client.Gauge({
+  name: 'sample_behaviour',
+  help: 'Current behaviour (1 for the active mode)',
+  labelNames: ['mode'],
+  registers: [registry],
+});
+function setBehaviour(mode) {
+  config.behaviour = mode;
+  for (const m of BEHAVIOURS) behaviourGauge.set({ mode: m }, m === mode ? 1 : 0);
+}
+setBehaviour(config.behaviour);
 
 let draining = false;
 let active = 0;
@@ -107,6 +143,59 @@ function burn(ms) {
   });
 }
 
+/** memory: an insertion-ordered cache of 256 KiB entries, evicted oldest-first above cacheMb. */
+const cache = new Map();
+let cacheSeq = 0;
+function cacheWork() {
+  const entry = Buffer.alloc(256 * 1024, cacheSeq & 0xff);
+  cache.set(cacheSeq++, entry);
+  while (cache.size * 0.25 > config.cacheMb) cache.delete(cache.keys().next().value);
+  // Read a few older entries, as a cache hit would.
+  let sum = 0;
+  for (const [k, v] of cache) {
+    if (k % 16 === 0) sum += v[k % v.length];
+  }
+  return sum;
+}
+
+/** io: many small writes, an fsync, and small reads back: syscall-heavy, little CPU. */
+const scratch = path.join(os.tmpdir(), `kinetic-sample-${process.pid}.bin`);
+const chunk = Buffer.alloc(8 * 1024, 7);
+async function ioWork() {
+  const fh = await fs.promises.open(scratch, 'w+');
+  try {
+    for (let i = 0; i < 8; i++) await fh.write(chunk, 0, chunk.length, i * chunk.length);
+    await fh.sync();
+    const back = Buffer.alloc(chunk.length);
+    for (let i = 0; i < 8; i++) await fh.read(back, 0, back.length, i * chunk.length);
+  } finally {
+    await fh.close();
+  }
+}
+process.on('exit', () => fs.rmSync(scratch, { force: true }));
+
+/** eventloop: a synchronous wait that holds the loop but not the CPU. */
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
+function blockLoop(ms) {
+  Atomics.wait(waitCell, 0, 0, ms);
+}
+
+async function doWork(cpuMs) {
+  switch (config.behaviour) {
+    case 'memory':
+      cacheWork();
+      return;
+    case 'io':
+      await ioWork();
+      return;
+    case 'eventloop':
+      if (cpuMs > 0) blockLoop(cpuMs);
+      return;
+    default:
+      if (cpuMs > 0) await burn(cpuMs);
+  }
+}
+
 async function handleWork(req, res, url) {
   const started = process.hrtime.bigint();
   active++;
@@ -115,7 +204,7 @@ async function handleWork(req, res, url) {
   try {
     const q = url.searchParams.get('cpu');
     const cpuMs = Math.max(0, Math.min(10_000, q !== null && q !== '' ? Number(q) || 0 : config.cpuMs));
-    if (cpuMs > 0) await burn(cpuMs);
+    await doWork(cpuMs);
     const body = JSON.stringify({
       service: config.service,
       tier: config.tier,
@@ -123,6 +212,7 @@ async function handleWork(req, res, url) {
       pid: process.pid,
       port: server.address()?.port ?? config.port,
       cpuMs,
+      behaviour: config.behaviour,
     });
     res.writeHead(code, { 'content-type': 'application/json', ...(draining ? { connection: 'close' } : {}) });
     res.end(body);
@@ -161,6 +251,19 @@ const server = http.createServer((req, res) => {
       });
     return;
   }
+  if (url.pathname === '/behaviour' && req.method === 'POST') {
+    const mode = url.searchParams.get('mode') ?? '';
+    if (!BEHAVIOURS.includes(mode)) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`mode: "${mode}" is not one of ${BEHAVIOURS.join(', ')}; use POST /behaviour?mode=cpu\n`);
+      return;
+    }
+    setBehaviour(mode);
+    log(`behaviour -> ${mode}`);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`${mode}\n`);
+    return;
+  }
   void handleWork(req, res, url);
 });
 server.keepAliveTimeout = 5_000;
@@ -197,5 +300,5 @@ server.on('error', (err) => {
 });
 server.listen(config.port, config.host, () => {
   const addr = server.address();
-  log(`listening on ${config.host}:${addr.port} cpuMs=${config.cpuMs}${config.failHealth ? ' (failing health)' : ''}`);
+  log(`listening on ${config.host}:${addr.port} cpuMs=${config.cpuMs} behaviour=${config.behaviour}${config.failHealth ? ' (failing health)' : ''}`);
 });

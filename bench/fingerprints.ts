@@ -1,0 +1,208 @@
+/**
+ * bench:fingerprints — behavioural fingerprints on a real pool of sample-service processes.
+ *
+ *   npm run bench:fingerprints                 # = npx tsx bench/fingerprints.ts (about 6–8 minutes)
+ *   npx tsx bench/fingerprints.ts --seconds 300 --step-seconds 3 --json
+ *
+ * Eight members (two each of cpu, memory, io and eventloop), each replaying its own one-day load
+ * profile from the load-profile generator, compressed so one profile step (864 s) plays in
+ * `--step-seconds` of wall time; the collector samples every member at 10 Hz. One bench step
+ * stands for one fingerprint update ("a minute"), so the horizons of 5 and 15 minutes are 5 and
+ * 15 steps. Per step and member: features (windows 1, 3, 9 s, averaged every second of the step),
+ * CPU (cores) and RSS (MiB), request rate, and the load forecast = the profile without its noise
+ * (the same forecast for every model that uses one).
+ *
+ * Protocol: the first 70 % of steps train everything (reducer, clusters, models); the last 30 %
+ * are held back and only scored. Models: a GRU per cluster; one global GRU on all members (same
+ * inputs, same budget); persistence per instance. Reported: CPU and memory MAE at h = 5 and 15 on
+ * held-back targets; collector CPU per member at 10 Hz; fingerprint time per 100 instances with
+ * the production windows (1, 5, 15, 60 s, 60 s update).
+ */
+import { parseArgs } from 'node:util';
+import { adjustedRandIndex } from '../fingerprints/ari';
+import { featureNames, periodFeatures } from '../fingerprints/features';
+import { fitFleet } from '../fingerprints/fleet';
+import { fingerprint } from '../fingerprints/reduce';
+import type { TelemetrySample } from '../fingerprints/signals';
+import { fitUtilisationModel, forecastUtilisation, type InstanceSeries } from '../models/cluster-utilisation';
+import { driveLoad } from '../sim/load-driver';
+import { generateProfile, type ProfileSpec } from '../sim/profiles';
+import { TelemetryCollector } from '../telemetry/collector';
+import { startMember, stopMember, type Member } from '../telemetry/sample-members';
+import { commandLine, describeLoad, infoLines, LoadSampler, runInfo } from './helpers/run-info';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '300' },
+    'step-seconds': { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const STEP_S = Number(flags['step-seconds']);
+const SEED = Number(flags.seed);
+const WINDOWS = [1, 3, 9];
+const HORIZONS = [5, 15];
+const BEHAVIOURS = ['cpu', 'memory', 'io', 'eventloop'];
+const PROFILE_STEP_S = 864; // 100 profile steps = one day
+
+function profile(i: number, steps: number, noisy: boolean): number[] {
+  const spec: ProfileSpec = {
+    steps,
+    stepSeconds: PROFILE_STEP_S,
+    seed: 7 + i,
+    // Requests per profile step = per wall step: 15–33 per 3 s, i.e. 5–11 req/s at the daily mean.
+    userModel: { base: (5 + 2 * (i % 4)) * STEP_S, diurnalAmplitude: 0.6, peakHour: 6 + 3 * i },
+    events: [{ start: Math.round(steps * (0.3 + 0.08 * (i % 5))), duration: Math.round(steps * 0.1), multiplier: 1.8, rampUp: 2, rampDown: 2 }],
+  };
+  return generateProfile(noisy ? { ...spec, noise: { kind: 'gaussian', level: 0.2 } } : spec);
+}
+
+const mean = (xs: TelemetrySample[], f: (x: TelemetrySample) => number) => (xs.length ? xs.reduce((a, x) => a + f(x), 0) / xs.length : NaN);
+
+async function main() {
+  const info = runInfo(commandLine('bench/fingerprints.ts'));
+  const load = new LoadSampler().start();
+  const steps = Math.floor(SECONDS / STEP_S);
+  const members: Member[] = [];
+  for (let i = 0; i < 8; i++) {
+    const b = BEHAVIOURS[i % 4];
+    members.push(await startMember(`m${i}-${b}`, 'fp-bench', b, { SAMPLE_CPU_MS: b === 'eventloop' ? '80' : '20' }));
+  }
+  const collector = new TelemetryCollector({ intervalMs: 100, ringCapacity: SECONDS * 10 + 600 });
+  collector.setMembers(members.map((m) => ({ id: m.id, pid: m.pid, metricsUrl: `http://127.0.0.1:${m.port}/metrics`, service: 'fp-bench' })));
+  const planned = members.map((_, i) => profile(i, steps, false));
+  collector.start();
+  // Overhead: 15 s with only the collector running in this process (members idle), so the
+  // process's CPU is the collector's; the members' own CPU then is mostly answering /metrics.
+  const idle0 = Date.now();
+  const idleCpu0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, 15_000));
+  const idleCpu = process.cpuUsage(idleCpu0);
+  const idleMs = Date.now() - idle0;
+  const idleMemberCpu = members.map((m) => mean(collector.samples(m.id, idle0 + 2000), (x) => x.cpuCores));
+  const idleSamples = members.map((m) => collector.samples(m.id, idle0 + 2000).length / ((idleMs - 2000) / 1000));
+  const t0 = Date.now();
+  try {
+    await Promise.all(
+      members.map((m, i) =>
+        driveLoad({ url: `http://127.0.0.1:${m.port}/`, series: profile(i, steps, true), stepSeconds: PROFILE_STEP_S, compression: PROFILE_STEP_S / STEP_S, maxRps: 60, maxDurationSeconds: SECONDS, maxInFlight: 32 }),
+      ),
+    );
+  } finally {
+    collector.stop();
+    await Promise.all(members.map(stopMember));
+  }
+  const wallMs = Date.now() - t0;
+  const loadSummary = load.stop();
+
+  // Steps: [t0 + s·step, t0 + (s+1)·step).
+  const stepMs = STEP_S * 1000;
+  const samples = new Map(members.map((m) => [m.id, collector.samples(m.id)]));
+  const usable = Math.min(steps, Math.floor(wallMs / stepMs));
+  const trainUntil = Math.floor(usable * 0.7);
+  const names = featureNames({ windowsS: WINDOWS });
+  const stepFeatures = members.map((m) =>
+    Array.from({ length: usable }, (_, s) => periodFeatures(samples.get(m.id)!, t0 + s * stepMs, t0 + (s + 1) * stepMs, { windowsS: WINDOWS, stepMs: 1000 })),
+  );
+  // Fleet model from the training steps only: one vector per member (its mean over those steps).
+  const fleet = fitFleet(
+    members.map((m, i) => ({ id: m.id, service: 'fp-bench', features: names.map((_, j) => stepFeatures[i].slice(1, trainUntil).reduce((a, v) => a + v[j], 0) / (trainUntil - 1)) })),
+    names,
+    { cluster: { seed: 1, kMax: 7 } },
+  );
+  const clusterOf = new Map(fleet.clusters.flatMap((c) => c.members.map((id) => [id, c.id])));
+  const ari = adjustedRandIndex(members.map((m) => clusterOf.get(m.id)!), members.map((m) => m.behaviour));
+  const series: InstanceSeries[] = members.map((m, i) => ({
+    id: m.id,
+    steps: Array.from({ length: usable }, (_, s) => {
+      const inStep = samples.get(m.id)!.filter((x) => x.t >= t0 + s * stepMs && x.t < t0 + (s + 1) * stepMs);
+      return {
+        fingerprint: fingerprint(fleet.reducer, stepFeatures[i][s]),
+        cpu: mean(inStep, (x) => x.cpuCores),
+        mem: mean(inStep, (x) => x.rssMiB),
+        load: mean(inStep, (x) => x.requestsPerSec),
+        loadForecast: planned[i][s] / STEP_S,
+      };
+    }),
+  }));
+  // The first step has no previous reading for its rates: drop it. A step without any sample (a
+  // member whose loop was blocked for the whole step) carries the previous step's readings.
+  for (const s of series) {
+    s.steps = s.steps.slice(1);
+    s.steps.forEach((st, k) => {
+      if (k > 0 && !Number.isFinite(st.cpu)) Object.assign(st, { cpu: s.steps[k - 1].cpu, mem: s.steps[k - 1].mem, load: s.steps[k - 1].load });
+    });
+  }
+  const until = trainUntil - 1;
+
+  const results: Record<string, unknown>[] = [];
+  for (const h of HORIZONS) {
+    const global = await fitUtilisationModel(series, { horizon: h, trainUntil: until, seed: SEED });
+    const perCluster = new Map<string, Awaited<ReturnType<typeof fitUtilisationModel>>>();
+    for (const c of fleet.clusters) perCluster.set(c.id, await fitUtilisationModel(series.filter((s) => clusterOf.get(s.id) === c.id), { horizon: h, trainUntil: until, seed: SEED }));
+    const err = { cluster: [0, 0], global: [0, 0], persistence: [0, 0], covered: 0, n: 0 };
+    for (const s of series) {
+      const model = perCluster.get(clusterOf.get(s.id)!)!;
+      for (let t = Math.max(model.window - 1, until - h); t + h < s.steps.length; t++) {
+        const actual = s.steps[t + h];
+        const c = forecastUtilisation(model, s.steps, t);
+        const g = forecastUtilisation(global, s.steps, t);
+        err.cluster[0] += Math.abs(c.cpu.p50 - actual.cpu);
+        err.cluster[1] += Math.abs(c.mem.p50 - actual.mem);
+        err.global[0] += Math.abs(g.cpu.p50 - actual.cpu);
+        err.global[1] += Math.abs(g.mem.p50 - actual.mem);
+        err.persistence[0] += Math.abs(s.steps[t].cpu - actual.cpu);
+        err.persistence[1] += Math.abs(s.steps[t].mem - actual.mem);
+        if (actual.cpu >= c.cpu.p10 && actual.cpu <= c.cpu.p90) err.covered++;
+        err.n++;
+      }
+    }
+    const m = (x: number[]) => ({ cpu: x[0] / err.n, mem: x[1] / err.n });
+    const cl = m(err.cluster);
+    const gl = m(err.global);
+    const pe = m(err.persistence);
+    const better = Math.min(gl.cpu, pe.cpu);
+    results.push({ horizon: h, heldBackTargets: err.n, maeCluster: cl, maeGlobal: gl, maePersistence: pe, cpuGainVsBetterBaseline: 1 - cl.cpu / better, cpuP10P90Coverage: err.covered / err.n });
+  }
+
+  // Fingerprint time per 100 instances: production windows over the last 60 s, every second.
+  const prodNames = featureNames();
+  const end = t0 + usable * stepMs;
+  const tf0 = performance.now();
+  const prodVectors = Array.from({ length: 100 }, (_, i) => periodFeatures(samples.get(members[i % 8].id)!, end - 60_000, end));
+  const tf1 = performance.now();
+  const prodFleet = fitFleet(prodVectors.map((features, i) => ({ id: `i${i}`, service: 'x', features })), prodNames, { cluster: { seed: 1, kMax: 8 } });
+  const tf2 = performance.now();
+
+  const report = {
+    info,
+    load: describeLoad(loadSummary),
+    wallSeconds: wallMs / 1000,
+    steps: usable - 1,
+    trainSteps: until,
+    clusters: fleet.clusters.map((c) => ({ id: c.id, members: c.members })),
+    clusteringAri: ari,
+    results,
+    collector: {
+      idleSeconds: idleMs / 1000,
+      collectorCpuPercentPerMember: ((idleCpu.user + idleCpu.system) / 1000 / idleMs / members.length) * 100,
+      idleMemberCpuPercent: idleMemberCpu.map((c) => c * 100),
+      idleSamplesPerSecond: idleSamples,
+      underLoad: { ticks: collector.stats.ticks, skippedMemberSamples: collector.stats.skippedTicks, failedReads: collector.stats.failedReads },
+      samplesPerSecondUnderLoad: members.map((m) => samples.get(m.id)!.filter((x) => x.t >= t0).length / (wallMs / 1000)),
+    },
+    fingerprintMsPer100: { features: tf1 - tf0, fitReducerAndClusters: tf2 - tf1, k: prodFleet.clusters.length },
+  };
+  if (flags.json) console.log(JSON.stringify(report));
+  else {
+    for (const l of infoLines(info)) console.log(l);
+    console.log(JSON.stringify(report, null, 2));
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
