@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..');
 export const TOOLS_DIR = process.env.KINETIC_TOOLS_DIR ? resolve(process.env.KINETIC_TOOLS_DIR) : join(REPO_ROOT, '.tools');
 
-export function toolPath(name: 'temporal' | 'pulumi' | 'local-kms'): string {
+export function toolPath(name: 'temporal' | 'pulumi' | 'local-kms' | 'jaeger'): string {
   const envName = `KINETIC_${name.toUpperCase().replace(/-/g, '_')}_BIN`;
   if (process.env[envName]) return process.env[envName]!;
   const file = join(TOOLS_DIR, 'toolchain.json');

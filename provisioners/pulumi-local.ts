@@ -59,6 +59,7 @@ import { abortError, changesOf, sleep } from '../cloud/abortable-sleep';
 import { runLocked } from './stack-lock';
 import { readJournal, removeJournal, writeJournal } from './stack-journal';
 import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, stackExists } from './stack-state';
+import { pulumiUpSpan } from './pulumi-span';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -591,14 +592,16 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
         mark('config');
         // The Automation API only reacts to an abort *event* once the CLI runs: check before.
         if (ctx.signal?.aborted) throw abortError(ctx.signal);
-        return s.up({
-          program,
-          refresh: refreshOnApply,
-          onEvent: eventHandler(service, 'up', ctx, counter),
-          onOutput: options.onOutput,
-          signal: ctx.signal,
-          parallel: options.parallel,
-        });
+        return pulumiUpSpan(service, plan.decisionId, () =>
+          s.up({
+            program,
+            refresh: refreshOnApply,
+            onEvent: eventHandler(service, 'up', ctx, counter),
+            onOutput: options.onOutput,
+            signal: ctx.signal,
+            parallel: options.parallel,
+          }),
+        );
       });
       mark('up');
       const ms = Date.now() - t0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server),
- * the `pulumi` CLI, and `local-kms` (a KMS-compatible server the encryption tests use). Idempotent
+ * the `pulumi` CLI, `local-kms` (a KMS-compatible server the encryption tests use) and `jaeger`
+ * (the OpenTelemetry receiver and trace store the tracing test reads traces back from). Idempotent
  * and fast when already built. Never downloads a binary: tools come from KINETIC_*_BIN, PATH, or
  * are compiled from Go modules into the git-ignored tools folder.
  * Writes the resolved paths to <tools>/toolchain.json for the CLI and the tests.
@@ -18,6 +19,9 @@ const TEMPORAL_VERSION = 'v1.5.1';
 // A KMS-compatible server for the envelope-encryption tests (no AWS account needed).
 const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
 const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
+// Jaeger (v2: an OpenTelemetry Collector distribution with an in-memory trace store and query API).
+const JAEGER_MODULE = 'github.com/jaegertracing/jaeger';
+const JAEGER_VERSION = 'v1.76.0';
 const PULUMI_VERSION = require(path.join(ROOT, 'node_modules/@pulumi/pulumi/package.json')).version;
 
 function log(msg) {
@@ -98,6 +102,25 @@ function resolveLocalKms() {
   return target;
 }
 
+function resolveJaeger() {
+  if (process.env.KINETIC_JAEGER_BIN) {
+    if (!fs.existsSync(process.env.KINETIC_JAEGER_BIN)) fail(`KINETIC_JAEGER_BIN=${process.env.KINETIC_JAEGER_BIN} does not exist`);
+    return process.env.KINETIC_JAEGER_BIN;
+  }
+  const target = path.join(BIN, 'jaeger');
+  if (stampOk(target, JAEGER_VERSION)) return target;
+  const go = goBinary();
+  if (!go) fail(`no jaeger found and no Go toolchain to build it: ${MISSING_GO}`);
+  fs.mkdirSync(BIN, { recursive: true });
+  // The tools module pins the Jaeger module (`go get -tool …/cmd/jaeger@v1.76.0`) and all its dependencies.
+  const mod = path.join(ROOT, 'tools', 'jaeger');
+  const pinned = fs.readFileSync(path.join(mod, 'go.mod'), 'utf8').includes(`${JAEGER_MODULE} ${JAEGER_VERSION}`);
+  if (!pinned) fail(`tools/jaeger/go.mod does not pin ${JAEGER_MODULE} ${JAEGER_VERSION}; update it`);
+  runGo(go, ['build', '-trimpath', '-o', target, `${JAEGER_MODULE}/cmd/jaeger`], mod, { GOFLAGS: '-mod=mod' });
+  fs.writeFileSync(`${target}.version`, JAEGER_VERSION);
+  return target;
+}
+
 function pulumiVersionOf(bin) {
   try {
     return execFileSync(bin, ['version'], { encoding: 'utf8', env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' } }).trim();
@@ -142,11 +165,13 @@ function resolvePulumi() {
 
 function main() {
   const started = Date.now();
-  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms').split(',');
+  // `jaeger` takes a few minutes to build the first time (the tracing test needs it); KINETIC_TOOLS picks fewer.
+  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms,jaeger').split(',');
   const out = {};
   if (wants.includes('temporal')) out.temporal = resolveTemporal();
   if (wants.includes('pulumi')) out.pulumi = resolvePulumi();
   if (wants.includes('local-kms')) out['local-kms'] = resolveLocalKms();
+  if (wants.includes('jaeger')) out.jaeger = resolveJaeger();
   fs.mkdirSync(TOOLS, { recursive: true });
   const file = path.join(TOOLS, 'toolchain.json');
   let prev = {};

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
@@ -8,6 +9,18 @@ import { dataConverterFromConfig } from '../encryption/from-config';
 import type { DepsOptions } from '../activities/deps';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { decisionActivityInterceptor } from '../observability/activity-decision';
+import { TRACING_WORKFLOW_MODULE, tracingWorkerOptions, type Tracing } from '../observability/tracing';
+
+/**
+ * The workflow interceptor modules of a worker's bundle: decisionId on workflow log lines and in
+ * activity headers, always; Temporal's OpenTelemetry interceptors and Kinetic's span attributes
+ * when the worker traces. A pre-built bundle (`workflowBundlePath`) must have been built with the
+ * same list (bundleWorkflowCode's `workflowInterceptorModules`).
+ */
+export function workflowInterceptorModules(opts: { tracing: boolean }): string[] {
+  return [join(__dirname, '..', 'workflows', 'decision-interceptors.ts'), ...(opts.tracing ? [TRACING_WORKFLOW_MODULE] : [])];
+}
 
 /** Builds a worker for the decision saga. Workers are stateless: run as many as you like. */
 export interface KineticWorkerOptions extends DepsOptions {
@@ -24,6 +37,8 @@ export interface KineticWorkerOptions extends DepsOptions {
   interceptors?: WorkerOptions['interceptors'];
   /** Payload codecs etc.; by default what kinetic.yaml's `encryption:` asks for (none: plain JSON). */
   dataConverter?: DataConverter;
+  /** Traces (observability/tracing.ts startTracing): spans of every decision this worker runs. */
+  tracing?: Tracing;
 }
 
 /**
@@ -36,12 +51,19 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
   // One bundle for both workers.
   const dataConverter = opts.dataConverter ?? dataConverterFromConfig(opts.configPath);
   // The bundle carries the failure converter (workflow-side failures); a pre-built one keeps its own.
+  const tracing = opts.tracing;
+  if (tracing && opts.workflowBundlePath && !readFileSync(opts.workflowBundlePath, 'utf8').includes('OpenTelemetryInboundInterceptor')) {
+    throw new Error(
+      `tracing is on but the workflow bundle ${opts.workflowBundlePath} has no tracing interceptors: build it with workflowInterceptorModules({ tracing: true }) (worker/index.ts)`,
+    );
+  }
   const workflowBundle = opts.workflowBundlePath
     ? { codePath: opts.workflowBundlePath }
     : {
         code: (
           await bundleWorkflowCode({
             workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+            workflowInterceptorModules: workflowInterceptorModules({ tracing: Boolean(tracing) }),
             logger: Runtime.instance().logger,
             ...(dataConverter?.failureConverterPath ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
           })
@@ -49,13 +71,23 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
       };
   const activities = createActivities({ configPath: opts.configPath, provisioner: opts.provisioner, metrics: opts.metrics, ledger: opts.ledger });
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', workflowBundle, activities, ...(dataConverter ? { dataConverter } : {}) };
+  // Traced: OpenTelemetry's activity interceptor first, so Kinetic's sees its RunActivity span.
+  const traced = tracing ? tracingWorkerOptions(tracing) : undefined;
+  const activityInterceptors = [...(traced?.activity ?? []), decisionActivityInterceptor];
+  const common = {
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    workflowBundle,
+    activities,
+    ...(dataConverter ? { dataConverter } : {}),
+    ...(traced ? { sinks: traced.sinks } : {}),
+  };
   const worker = await Worker.create({
     ...common,
     taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout } : {}),
-    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+    interceptors: { ...opts.interceptors, activity: [...activityInterceptors, ...(opts.interceptors?.activity ?? [])] },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });
   const budget = await Worker.create({
@@ -65,6 +97,7 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
     // Every decision waits on an authority: when the worker caching one dies, another takes over within a second.
     stickyQueueScheduleToStartTimeout: '1s',
     maxConcurrentActivityTaskExecutions: 20,
+    interceptors: { activity: activityInterceptors },
   });
   const run = worker.run.bind(worker);
   worker.run = async () => {
