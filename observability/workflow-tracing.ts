@@ -3,8 +3,9 @@
  * bundle of a worker with tracing on: see observability/tracing.ts). Temporal's OpenTelemetry
  * interceptors make the spans — RunWorkflow for the decision, StartActivity for each step it
  * schedules — and export them through the worker's `exporter` sink; Kinetic's, inside them, tag
- * those spans with the decision: `kinetic.service` and `kinetic.decision_id` on every span,
- * `kinetic.step` on each step's span, `kinetic.outcome` on RunWorkflow when the decision ends.
+ * those spans with the decision: `kinetic.service` and `kinetic.decision_id` on RunWorkflow and
+ * each step's StartActivity, `kinetic.step` on the latter, `kinetic.outcome` on RunWorkflow when
+ * the decision ends.
  * Only attributes: no commands, so replay is unchanged.
  *
  * The budget authorities (long-lived coordinators, continued as new) are not traced: their spans
