@@ -4,6 +4,8 @@ import { toCapacityPlan, type PlanSummary } from '../decision/plan';
 import type { ProvisionSummary } from '../decision/record';
 import type { ProvisionerSettings } from '../decision/context';
 import type { ActivityDeps } from './deps';
+import { ATTR } from '../observability/decision-attributes';
+import { withSpan } from '../observability/spans';
 
 /** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
 function provisionContext(): ProvisionContext {
@@ -24,6 +26,10 @@ function provisionContext(): ProvisionContext {
   };
 }
 
+function spanAttrs(input: { decisionId?: string; service: string }, provisioner: string) {
+  return { [ATTR.service]: input.service, [ATTR.provisioner]: provisioner, ...(input.decisionId ? { [ATTR.decisionId]: input.decisionId } : {}) };
+}
+
 export function provisionActivities(deps: ActivityDeps) {
   /** The provisioner the decision recorded at its start when given (no config read), else the config's. */
   const provisionerOf = (input: { service: string; provisioner?: ProvisionerSettings }) =>
@@ -34,15 +40,25 @@ export function provisionActivities(deps: ActivityDeps) {
     },
     async applyCapacity(input: { decisionId: string; service: string; plan: PlanSummary; provisioner?: ProvisionerSettings }): Promise<ProvisionSummary> {
       const p = provisionerOf(input);
-      const res = await p.apply(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
-      return { provisioner: p.kind, changed: res.changed, summary: res.summary, before: res.previous, after: res.applied };
+      // Traced: the provisioner's apply (a Pulumi provisioner's `pulumi up` inside it) is a child of this activity's span.
+      return withSpan('provision.apply', { ...spanAttrs(input, p.kind), 'kinetic.plan.to': input.plan.to }, async (span) => {
+        const res = await p.apply(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+        span.setAttributes({ 'kinetic.provision.changed': res.changed, 'kinetic.capacity.applied': res.applied.total });
+        return { provisioner: p.kind, changed: res.changed, summary: res.summary, before: res.previous, after: res.applied };
+      });
     },
     async verifyCapacity(input: { decisionId: string; service: string; plan: PlanSummary; provisioner?: ProvisionerSettings }): Promise<VerifyResult> {
-      return provisionerOf(input).verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+      const p = provisionerOf(input);
+      return withSpan('provision.verify', spanAttrs(input, p.kind), async (span) => {
+        const res = await p.verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+        span.setAttributes({ 'kinetic.verify.ok': res.ok, 'kinetic.verify.healthy': res.healthy, 'kinetic.verify.expected': res.expected });
+        return res;
+      });
     },
     /** With `provisioner` (what the decision recorded at its start) kinetic.yaml is not read at all. */
     async rollbackCapacity(input: { service: string; previous: CapacityState; provisioner?: ProvisionerSettings }): Promise<CapacityState> {
-      return provisionerOf(input).rollback(input.previous, provisionContext());
+      const p = provisionerOf(input);
+      return withSpan('provision.rollback', { ...spanAttrs(input, p.kind), 'kinetic.capacity.previous': input.previous.total }, () => p.rollback(input.previous, provisionContext()));
     },
     /** The fleet now, through the recorded provisioner (an operator's resolution of a failed compensation). */
     async currentCapacity(input: { service: string; provisioner?: ProvisionerSettings }): Promise<CapacityState> {

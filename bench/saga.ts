@@ -4,7 +4,7 @@
  *
  *   npm run bench:saga                                     # = tsx bench/saga.ts; writes bench/results/saga.md
  *   npx tsx bench/saga.ts --workers 1,2,4 --sequential 50 --total 200 --in-flight 50 [--services N] [--rounds R]
- *        [--worker-kind factory|cli] [--metrics off|on|ab] [--label TEXT] [--out FILE] [--no-write] [--json]
+ *        [--worker-kind factory|cli] [--metrics off|on|ab] [--tracing] [--label TEXT] [--out FILE] [--no-write] [--json]
  *   (BENCH_SEQUENTIAL, BENCH_TOTAL, BENCH_IN_FLIGHT, BENCH_SERVICES, BENCH_WORKERS, BENCH_ROUNDS, BENCH_LABEL set the same.)
  *   stdout ends with the report as JSON (one line with --json); the dev server prints its banner before it.
  *
@@ -26,6 +26,9 @@
  * `--metrics on`: every worker serves /metrics (as `kinetic worker --metrics-port`) and the benchmark
  * scrapes each one every second; `--metrics ab`: every phase runs twice in a row, without and with
  * metrics (order alternating by round), and the report gives the overhead ratio of the same run.
+ * `--tracing` (with `--metrics on|ab`): the workers with metrics also trace every decision (the
+ * traced workflow bundle, OTLP/HTTP to a real Jaeger the benchmark starts), so `--metrics ab
+ * --tracing` measures the overhead of metrics + tracing against neither.
  * The 1/5/15-minute load averages (`uptime`), Node version, date and command go next to every number.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -40,6 +43,8 @@ import { stringify } from 'yaml';
 import { KineticClient } from '../client';
 import { REPO_ROOT, toolPath } from '../config/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { workflowInterceptorModules } from '../worker';
+import { startJaeger, type JaegerServer } from '../test/helpers/jaeger';
 import { commandLine, infoLines, LoadSampler, LoadSummary, runInfo, uptime } from './helpers/run-info';
 
 /** The decision record as the typed client returns it (wherever the type lives). */
@@ -74,6 +79,8 @@ if (WORKER_KIND !== 'factory' && WORKER_KIND !== 'cli') throw new Error('--worke
 const METRICS = (flag('metrics') ?? 'off') as 'off' | 'on' | 'ab';
 if (!['off', 'on', 'ab'].includes(METRICS)) throw new Error('--metrics: off, on or ab');
 if (METRICS !== 'off' && WORKER_KIND !== 'factory') throw new Error('--metrics needs --worker-kind factory (each worker takes a free port)');
+const TRACING = process.argv.includes('--tracing');
+if (TRACING && METRICS === 'off') throw new Error('--tracing traces the workers that have metrics: use it with --metrics on or --metrics ab');
 /** How often the benchmark scrapes each worker's /metrics with metrics on (Prometheus's default is 15 s). */
 const SCRAPE_MS = 1000;
 const LABEL = flag('label') ?? process.env.BENCH_LABEL;
@@ -158,7 +165,11 @@ function writeConfig(dir: string, taskQueue: string, csvs: string[]): string {
 // Worker processes
 
 /** Starts n worker processes and waits until each polls; if one fails to start, the others are stopped. */
-async function startWorkers(n: number, env: { address: string; taskQueue: string; config: string; bundle: string; metrics?: boolean }, metricsUrls: string[] = []): Promise<ChildProcess[]> {
+async function startWorkers(
+  n: number,
+  env: { address: string; taskQueue: string; config: string; bundle: string; metrics?: boolean; tracesUrl?: string },
+  metricsUrls: string[] = [],
+): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
   const ready = WORKER_KIND === 'factory' ? 'worker-ready' : 'worker polling';
   const started = Array.from({ length: n }, () => {
@@ -175,6 +186,7 @@ async function startWorkers(n: number, env: { address: string; taskQueue: string
         KINETIC_CONFIG: env.config,
         WORKFLOW_BUNDLE: env.bundle,
         ...(env.metrics ? { KINETIC_METRICS_PORT: '0' } : {}),
+        ...(env.tracesUrl ? { KINETIC_TRACES_URL: env.tracesUrl } : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -485,7 +497,16 @@ interface Phase {
   unexpected: string[];
 }
 
-async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string[], bundle: string, workers: number, measureSequential: boolean, round: number, metrics = false): Promise<Phase> {
+/** The workflow bundles: without tracing, and (with --tracing) with its interceptors; the Jaeger traced workers export to. */
+interface Bundles {
+  plain: string;
+  traced?: string;
+  tracesUrl?: string;
+}
+
+async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string[], bundles: Bundles, workers: number, measureSequential: boolean, round: number, metrics = false): Promise<Phase> {
+  const traced = metrics && TRACING;
+  const bundle = traced ? bundles.traced! : bundles.plain;
   const dir = join(root, `r${round}-w${workers}${metrics ? '-m' : ''}`);
   mkdirSync(dir, { recursive: true });
   const taskQueue = `bench-saga-r${round}-w${workers}${metrics ? '-m' : ''}-${randomBytes(3).toString('hex')}`;
@@ -493,9 +514,9 @@ async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string
   const kinetic = new KineticClient(env.client, taskQueue);
   const decider = new Decider(kinetic);
   const services = csvs.map((_, i) => `svc-${i}`);
-  log(`W=${workers}: starting ${workers} ${WORKER_KIND} worker process(es) on ${taskQueue}${metrics ? ', metrics on' : ''}`);
+  log(`W=${workers}: starting ${workers} ${WORKER_KIND} worker process(es) on ${taskQueue}${metrics ? ', metrics on' : ''}${traced ? ', tracing on' : ''}`);
   const metricsUrls: string[] = [];
-  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle, metrics }, metricsUrls);
+  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle, metrics, ...(traced ? { tracesUrl: bundles.tracesUrl } : {}) }, metricsUrls);
   if (metrics && metricsUrls.length !== workers) throw new Error(`metrics on, but ${workers - metricsUrls.length} worker(s) printed no metrics-url`);
   // A scraper in place of Prometheus: every worker's page read every second, as a busy Prometheus would.
   const scraped = { scrapes: 0, failed: 0 };
@@ -754,9 +775,11 @@ function markdown(info: ReturnType<typeof runInfo>, serverVersion: string, phase
   const overhead = metricsOverhead(phases);
   if (overhead) {
     lines.push(
-      '## Metrics overhead (same run, without → with)',
+      TRACING ? '## Metrics + tracing overhead (same run, without → with)' : '## Metrics overhead (same run, without → with)',
       '',
-      `Each phase ran twice back to back, workers without and with \`/metrics\` (Kinetic's metrics, process metrics and Temporal's SDK exporter, as \`kinetic worker --metrics-port\`), each worker's page scraped every ${SCRAPE_MS / 1000} s; the order alternates by round. Ratios are with ÷ without (≤ 1.10 is the target), medians over rounds.`,
+      `Each phase ran twice back to back, workers without and with \`/metrics\` (Kinetic's metrics, process metrics and Temporal's SDK exporter, as \`kinetic worker --metrics-port\`), each worker's page scraped every ${SCRAPE_MS / 1000} s${
+        TRACING ? ", and with traces of every decision (the traced workflow bundle, Temporal's OpenTelemetry interceptors, OTLP/HTTP to a real Jaeger)" : ''
+      }; the order alternates by round. Ratios are with ÷ without (≤ 1.10 is the target), medians over rounds.`,
       '',
       '| worker processes | rounds | worker CPU per changed decision | decisions/s (without ÷ with) | sequential p50 |',
       '|---:|---:|---:|---:|---:|',
@@ -797,6 +820,8 @@ async function main() {
     server: { executable: { type: 'existing-path', path: toolPath('temporal') }, searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
   });
   const phases: Phase[] = [];
+  let jaeger: JaegerServer | undefined;
+  let tracesReceived: number | undefined;
   let serverVersion = 'unknown';
   try {
     serverVersion = readFileSync(toolPath('temporal') + '.version', 'utf8').trim();
@@ -808,9 +833,17 @@ async function main() {
     }
   }
   try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), logger: quietLogger });
-    const bundlePath = join(root, 'workflow-bundle.js');
-    writeFileSync(bundlePath, bundle.code);
+    // The bundles `kinetic worker` builds, without and with tracing.
+    const bundleOf = async (tracing: boolean, file: string) => {
+      const { code } = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), workflowInterceptorModules: workflowInterceptorModules({ tracing }), logger: quietLogger });
+      writeFileSync(join(root, file), code);
+      return join(root, file);
+    };
+    if (TRACING) jaeger = await startJaeger();
+    const bundles: Bundles = {
+      plain: await bundleOf(false, 'workflow-bundle.js'),
+      ...(jaeger ? { traced: await bundleOf(true, 'workflow-bundle-traced.js'), tracesUrl: `${jaeger.otlpUrl}/v1/traces` } : {}),
+    };
     const dataDir = join(root, 'history');
     mkdirSync(dataDir);
     const csvs = writeHistories(dataDir, SERVICES);
@@ -818,15 +851,22 @@ async function main() {
       for (const [i, w] of WORKERS.entries()) {
         // A/B: without and with metrics back to back, the order alternating by round (load drifts).
         const variants = METRICS === 'ab' ? (round % 2 ? [false, true] : [true, false]) : [METRICS === 'on'];
-        for (const m of variants) phases.push({ ...(await runPhase(env, root, csvs, bundlePath, w, round === 1 && i === 0, round, m)), round });
+        for (const m of variants) phases.push({ ...(await runPhase(env, root, csvs, bundles, w, round === 1 && i === 0, round, m)), round });
       }
     }
+    // The traced workers' spans really arrived: decisions' traces in Jaeger.
+    if (jaeger) {
+      await new Promise((r) => setTimeout(r, 3000));
+      tracesReceived = (await jaeger.traces('kinetic-worker', { limit: 100_000 })).filter((t) => t.spans.some((s) => s.operationName === 'RunWorkflow:scalingDecision')).length;
+      log(`jaeger holds ${tracesReceived} decision traces of kinetic-worker`);
+    }
   } finally {
+    await jaeger?.stop();
     await env.teardown();
     rmSync(root, { recursive: true, force: true });
   }
   const totalSeconds = (performance.now() - t0) / 1000;
-  const report = { run: info, label: LABEL, temporal: serverVersion, services: SERVICES, historyPoints: HISTORY_POINTS, seasons: SEASONS, workerKind: WORKER_KIND, metrics: METRICS, metricsOverhead: metricsOverhead(phases), phases, seconds: r0(totalSeconds) };
+  const report = { run: info, label: LABEL, temporal: serverVersion, services: SERVICES, historyPoints: HISTORY_POINTS, seasons: SEASONS, workerKind: WORKER_KIND, metrics: METRICS, tracing: TRACING, tracesReceived, metricsOverhead: metricsOverhead(phases), phases, seconds: r0(totalSeconds) };
   console.log(JSON_OUT ? JSON.stringify(report) : JSON.stringify(report, null, 2));
   if (WRITE) {
     writeFileSync(OUT, markdown(info, serverVersion, phases, totalSeconds));

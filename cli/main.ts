@@ -1,5 +1,6 @@
 import { ConfigError, UnknownServiceError } from '../config/load';
 import { UserError } from './command';
+import { shutdownTracing } from '../observability/tracing';
 import { COMMANDS } from './commands';
 import { takeGlobalFlags } from './global-flags';
 
@@ -54,5 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`kinetic ${name}: ${(e as Error).message ?? e}`);
     return 1;
+  } finally {
+    // The spans of a traced command (decide, approve, …) are sent before the process exits.
+    await shutdownTracing();
   }
 }

@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { KINETIC_HOME } from '../config/tools';
 import { dataConverterFromConfig } from '../encryption/from-config';
+import { tracingClientInterceptors } from '../observability/tracing';
 
 /**
  * Where Kinetic's Temporal is: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS* / TEMPORAL_API_KEY
@@ -49,5 +50,7 @@ export async function connectClient(target = resolveTemporalTarget(), opts: Conn
       : 'check TEMPORAL_ADDRESS / TLS / API key settings';
     throw new Error(`cannot reach Temporal at ${target.address}: ${(e as Error).message}; ${hint}`);
   }
-  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  // A process that traces (observability/tracing.ts) starts workflows inside its StartWorkflow spans.
+  const interceptors = tracingClientInterceptors();
+  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}), ...(interceptors ? { interceptors } : {}) });
 }

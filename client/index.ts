@@ -31,6 +31,8 @@ import {
   SA_STAGE,
 } from '../workflows/definitions';
 import { scalingDecision } from '../workflows/scaling-decision';
+import { ATTR } from '../observability/decision-attributes';
+import { withSpan } from '../observability/spans';
 
 export { connectClient, resolveTemporalTarget } from './connection';
 
@@ -182,6 +184,13 @@ export class KineticClient {
     };
     const workflowId = decisionWorkflowId(service);
     const deadline = Date.now() + (opts.waitTimeoutMs ?? 3_600_000);
+    // Traced (a client built with OpenTelemetry interceptors): the root of the decision's trace,
+    // over every StartWorkflow attempt and any wait for the service's running decision.
+    return withSpan('StartDecision', { [ATTR.service]: service, [ATTR.decisionId]: decisionId }, () => this.startWorkflow(input, workflowId, deadline, opts));
+  }
+
+  private async startWorkflow(input: DecisionInput, workflowId: string, deadline: number, opts: StartDecisionOptions): Promise<StartedDecision> {
+    const { decisionId, service } = input;
     for (;;) {
       try {
         const handle = await this.client.workflow.start(scalingDecision, {

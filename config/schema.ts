@@ -503,13 +503,28 @@ const schedules = z
   })
   .strict();
 
-/** The worker's Prometheus endpoint (issue 15); optional: no port, no endpoint. */
+const OTLP_ENDPOINT_HINT = 'the base URL of an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318 (an OpenTelemetry Collector, Jaeger or Tempo; /v1/traces is appended)';
+
+/** Traces (issue 15): OTLP/HTTP export of every decision's spans; optional (OTEL_EXPORTER_OTLP_ENDPOINT also turns it on). */
+const tracing = z
+  .object({
+    endpoint: z
+      .string({ error: `observability.tracing.endpoint: ${OTLP_ENDPOINT_HINT}` })
+      .refine((u) => /^https?:\/\/[^\s/]+/.test(u) && URL.canParse(u), { message: `not an http(s) URL: use ${OTLP_ENDPOINT_HINT}` }),
+  })
+  .strict();
+
+/** The worker's Prometheus endpoint, traces and log format (issue 15); all optional: no port, no endpoint. */
 const observability = z
   .object({
     /** Port of the worker's `/metrics` (Kinetic's, the process's and Temporal's SDK metrics); `kinetic worker --metrics-port` overrides it. */
     metricsPort: z.number().int().min(1, 'a TCP port 1–65535, e.g. 9464').max(65535, 'a TCP port 1–65535, e.g. 9464').optional(),
     /** Address the endpoint listens on (default 0.0.0.0: Prometheus usually scrapes from another host). */
     metricsHost: z.string().min(1).optional(),
+    /** Where the worker and the CLI send their spans; absent (and no OTEL_EXPORTER_OTLP_ENDPOINT): no traces. */
+    tracing: tracing.optional(),
+    /** The worker's log lines: JSON (one object a line) or text; default JSON unless stdout is a terminal. `kinetic worker --log-format` overrides it. */
+    logFormat: z.enum(['json', 'text'], { error: 'json (one JSON object a line: level, time, msg, decisionId, workflowId, runId) or text (for a terminal)' }).optional(),
   })
   .strict();
 
@@ -530,7 +545,7 @@ export const configSchema = z
     pricing: pricingCatalogSchema.optional(),
     /** Periodic retrain / reweight / budget-report schedules (issue 7); optional. */
     schedules: schedules.optional(),
-    /** The worker's `/metrics` endpoint (issue 15); optional. */
+    /** The worker's `/metrics` endpoint, traces and log format (issue 15); optional. */
     observability: observability.optional(),
     /** Encrypted Temporal payloads (keys, KMS, codec server); optional. */
     encryption: encryptionSchema.optional(),

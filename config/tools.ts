@@ -15,8 +15,8 @@ export const KINETIC_HOME = process.env.KINETIC_HOME ? resolve(process.env.KINET
 /** Paths of native tools resolved by scripts/toolchain.js (run by `npm test` / `npm run demo`). */
 export const TOOLS_DIR = process.env.KINETIC_TOOLS_DIR ? resolve(process.env.KINETIC_TOOLS_DIR) : INSTALLED ? join(KINETIC_HOME, 'tools') : join(REPO_ROOT, '.tools');
 
-/** Tools the toolchain records; the Kubernetes ones run the test cluster (test/helpers/kubernetes.ts). */
-export type ToolName = 'temporal' | 'pulumi' | 'local-kms' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kwok-stages';
+/** Tools the toolchain records; the Kubernetes ones run the test cluster (test/helpers/kubernetes.ts), jaeger the tracing test. */
+export type ToolName = 'temporal' | 'pulumi' | 'local-kms' | 'jaeger' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kwok-stages';
 
 export function toolPath(name: ToolName): string {
   const envName = `KINETIC_${name.toUpperCase().replace(/-/g, '_')}_BIN`;

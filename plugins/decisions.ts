@@ -3,6 +3,7 @@
  * workflow bundle (unless the worker brings its own), the search attributes decisions are listed
  * by, and the small second worker the budget authorities run on (`<taskQueue>-budget`).
  */
+import { readFileSync } from 'node:fs';
 import { SimplePlugin } from '@temporalio/plugin';
 import { Runtime, Worker, type ReplayWorkerOptions, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { decisionActivities } from '../activities';
@@ -10,6 +11,8 @@ import { createDeps, type ActivityDeps, type DepsOptions } from '../activities/d
 import { closeComputePool } from '../compute';
 import { loadConfig } from '../config/load';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
+import { decisionActivityInterceptor } from '../observability/activity-decision';
+import { TRACING_WORKFLOW_MODULE } from '../observability/tracing';
 import { kineticWorkflowBundle } from './workflow-bundle';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -40,14 +43,22 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
   }
 
   async configureWorker(options: WorkerOptions): Promise<WorkerOptions> {
-    const out = this.simple.configureWorker(options);
+    const configured = this.simple.configureWorker(options);
+    // The decision id on every step's log lines and spans; after a tracing plugin's interceptor, so it sees its span.
+    const out: WorkerOptions = { ...configured, interceptors: { ...configured.interceptors, activity: [...(configured.interceptors?.activity ?? []), decisionActivityInterceptor] } };
     this.checkEncryption(out.dataConverter?.payloadCodecs?.length ?? 0);
     // Before the worker exists, so the first decision it runs can already be listed by them.
     if (out.connection && this.opts.registerSearchAttributes !== false) {
       await ensureSearchAttributes(out.connection, out.namespace ?? 'default', (m) => Runtime.instance().logger.warn(m));
     }
-    if (out.workflowBundle || out.workflowsPath) return out;
-    return { ...out, workflowBundle: await kineticWorkflowBundle(out.dataConverter?.failureConverterPath) };
+    if (out.workflowsPath) return out;
+    const modules = out.interceptors?.workflowModules ?? [];
+    if (out.workflowBundle) {
+      checkTracedBundle(out.workflowBundle, modules);
+      return withoutWorkflowModules(out);
+    }
+    // Kinetic's bundle, with the workflow interceptor modules plugins asked for (e.g. kineticTelemetry's tracing).
+    return withoutWorkflowModules({ ...out, workflowBundle: await kineticWorkflowBundle(out.dataConverter?.failureConverterPath, modules) });
   }
 
   async configureReplayWorker(options: ReplayWorkerOptions): Promise<ReplayWorkerOptions> {
@@ -77,6 +88,8 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
         workflowBundle: o.workflowBundle ?? (await kineticWorkflowBundle(o.dataConverter?.failureConverterPath)),
         activities: this.acts,
         ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+        // A traced bundle's workflow interceptors export through the sinks.
+        ...(o.sinks ? { sinks: o.sinks } : {}),
         // Every decision waits on an authority: when the worker caching one dies, another takes over within a second.
         stickyQueueScheduleToStartTimeout: '1s',
         maxConcurrentActivityTaskExecutions: 20,
@@ -108,6 +121,21 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
     if (encrypted && codecs === 0) {
       throw new Error(`${loadConfigPathHint(this.opts.config)} has an encryption: block but this worker has no payload codec: add kineticEncryption({ config }) before kineticDecisions in plugins`);
     }
+  }
+}
+
+/** The modules are already in a given bundle: passing them too would only make the SDK warn. */
+function withoutWorkflowModules(o: WorkerOptions): WorkerOptions {
+  if (!o.interceptors?.workflowModules) return o;
+  const { workflowModules: _bundled, ...rest } = o.interceptors;
+  return { ...o, interceptors: rest };
+}
+
+/** A worker asked to trace must not run a bundle built without the tracing interceptors. */
+function checkTracedBundle(bundle: NonNullable<WorkerOptions['workflowBundle']>, modules: string[]): void {
+  if (!modules.includes(TRACING_WORKFLOW_MODULE) || !('codePath' in bundle)) return;
+  if (!readFileSync(bundle.codePath, 'utf8').includes('OpenTelemetryInboundInterceptor')) {
+    throw new Error(`tracing is on but the workflow bundle ${bundle.codePath} has no tracing interceptors: build it with workflowInterceptorModules({ tracing: true }) (plugins/workflow-bundle.ts)`);
   }
 }
 

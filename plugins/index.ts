@@ -15,7 +15,7 @@ export { kineticLearning, KineticLearningPlugin, type KineticLearningOptions } f
 export { kineticEncryption, type KineticEncryptionOptions } from './encryption';
 export { kineticTelemetry, KineticTelemetryPlugin, type KineticTelemetryOptions } from './telemetry';
 export { installRuntimeWithPrometheus } from '../observability/metrics-server';
-export { KINETIC_WORKFLOWS_PATH, kineticWorkflowBundle } from './workflow-bundle';
+export { KINETIC_WORKFLOWS_PATH, kineticWorkflowBundle, workflowInterceptorModules } from './workflow-bundle';
 export { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 
 export interface KineticWorkerPluginOptions extends KineticDecisionsOptions {
@@ -24,7 +24,7 @@ export interface KineticWorkerPluginOptions extends KineticDecisionsOptions {
   telemetry?: KineticTelemetryOptions;
 }
 
-/** Everything `kinetic worker` runs, in the order that matters: encryption before decisions. */
+/** Everything `kinetic worker` runs, in the order that matters: encryption and telemetry before decisions. */
 export function kineticWorkerPlugins(opts: KineticWorkerPluginOptions = {}, encryption = true): WorkerPlugin[] {
   const { applySchedules, telemetry, ...decisions } = opts;
   // One provisioner cache for both: a Pulumi workspace per service, not one per plugin.
@@ -32,8 +32,9 @@ export function kineticWorkerPlugins(opts: KineticWorkerPluginOptions = {}, encr
   const learning = { config: opts.config, deps, applySchedules };
   return [
     ...(encryption ? [kineticEncryption({ config: opts.config })] : []),
+    // Before decisions: its tracing interceptors wrap the decision's, and its workflow modules go into the bundle.
+    ...(telemetry ? [kineticTelemetry(telemetry)] : []),
     kineticDecisions({ ...decisions, deps }),
     kineticLearning(learning),
-    ...(telemetry ? [kineticTelemetry(telemetry)] : []),
   ];
 }

@@ -1,13 +1,16 @@
 /**
- * kineticTelemetry: what observability/ exports for a worker — today the Prometheus `/metrics`
- * endpoint (Kinetic's metrics, the process's, and Temporal's SDK page when the Runtime was
- * installed with installRuntimeWithPrometheus), served while the worker runs.
+ * kineticTelemetry: what observability/ exports for a worker — the Prometheus `/metrics` endpoint
+ * (Kinetic's metrics, the process's, and Temporal's SDK page when the Runtime was installed with
+ * installRuntimeWithPrometheus), served while the worker runs; and, with `tracing`, Temporal's
+ * OpenTelemetry interceptors (activity side, sinks, and the workflow modules kineticDecisions
+ * bundles). Put it before kineticDecisions in `plugins`, so the decision interceptor sees its spans.
  */
 import { Client } from '@temporalio/client';
 import { SimplePlugin } from '@temporalio/plugin';
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { pendingApprovalsRefresher } from '../observability/pending-approvals';
+import { TRACING_WORKFLOW_MODULE, tracingWorkerOptions, type Tracing } from '../observability/tracing';
 
 export interface KineticTelemetryOptions {
   /** Serve /metrics on this port (0: any free one); absent: no endpoint. */
@@ -17,11 +20,28 @@ export interface KineticTelemetryOptions {
   temporalMetricsUrl?: string;
   /** Called with the endpoint's URL once it listens. */
   onMetrics?: (server: MetricsServer) => void;
+  /** Spans of every decision this worker runs (observability/tracing.ts startTracing). */
+  tracing?: Tracing;
 }
 
 export class KineticTelemetryPlugin extends SimplePlugin {
   constructor(private readonly opts: KineticTelemetryOptions = {}) {
     super({ name: 'kinetic.telemetry' });
+  }
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const out = super.configureWorker(options);
+    if (!this.opts.tracing) return out;
+    const traced = tracingWorkerOptions(this.opts.tracing);
+    return {
+      ...out,
+      sinks: { ...out.sinks, ...traced.sinks },
+      interceptors: {
+        ...out.interceptors,
+        activity: [...traced.activity, ...(out.interceptors?.activity ?? [])],
+        workflowModules: [...(out.interceptors?.workflowModules ?? []), TRACING_WORKFLOW_MODULE],
+      },
+    };
   }
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {

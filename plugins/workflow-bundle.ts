@@ -6,9 +6,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { ENCRYPTED_FAILURES_PATH } from '../encryption/from-config';
+import { TRACING_WORKFLOW_MODULE } from '../observability/tracing';
 
 /** Every Kinetic workflow type (the folder: index.ts in a checkout, index.js in the package). */
 export const KINETIC_WORKFLOWS_PATH = join(__dirname, '..', 'workflows');
+
+/** decisionId on workflow log lines and in activity headers: in every bundle Kinetic's workers run. */
+export const DECISION_WORKFLOW_MODULE = join(__dirname, '..', 'workflows', 'decision-interceptors');
+
+/**
+ * The workflow interceptor modules of a bundle: Kinetic's decision module always; Temporal's
+ * OpenTelemetry interceptors and Kinetic's span attributes when the worker traces. A pre-built
+ * bundle must have been built with the same list (bundleWorkflowCode's `workflowInterceptorModules`).
+ */
+export function workflowInterceptorModules(opts: { tracing: boolean }): string[] {
+  return [DECISION_WORKFLOW_MODULE, ...(opts.tracing ? [TRACING_WORKFLOW_MODULE] : [])];
+}
 
 /** Where `npm run build` writes the prebuilt bundles (next to the compiled plugins). */
 export const PREBUILT_BUNDLE_DIR = join(__dirname, '..', 'workflow-bundles');
@@ -22,15 +35,22 @@ export function prebuiltBundleName(failureConverterPath: string | undefined): st
 
 const built = new Map<string, Promise<string>>();
 
-export async function kineticWorkflowBundle(failureConverterPath?: string): Promise<WorkflowBundleOption> {
-  const name = prebuiltBundleName(failureConverterPath);
+/**
+ * `modules`: the workflow interceptor modules of this worker (plugins add theirs to
+ * `interceptors.workflowModules`); Kinetic's decision module is always in. The prebuilt bundles
+ * hold exactly that one, so a worker with more (tracing) bundles at start.
+ */
+export async function kineticWorkflowBundle(failureConverterPath?: string, modules: string[] = []): Promise<WorkflowBundleOption> {
+  const all = [...new Set([DECISION_WORKFLOW_MODULE, ...modules])];
+  const name = all.length === 1 ? prebuiltBundleName(failureConverterPath) : undefined;
   const prebuilt = name && join(PREBUILT_BUNDLE_DIR, name);
   if (prebuilt && existsSync(prebuilt)) return { codePath: prebuilt };
-  const key = failureConverterPath ?? '';
+  const key = `${failureConverterPath ?? ''}|${all.join(',')}`;
   let code = built.get(key);
   if (!code) {
     code = bundleWorkflowCode({
       workflowsPath: KINETIC_WORKFLOWS_PATH,
+      workflowInterceptorModules: all,
       logger: Runtime.instance().logger,
       ...(failureConverterPath ? { failureConverterPath } : {}),
     }).then((b) => b.code);

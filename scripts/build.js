@@ -44,7 +44,9 @@ async function bundles() {
   // The two failure converters plugins/workflow-bundle.ts knows: Temporal's default, and encryption's.
   const variants = { 'plain.js': undefined, 'encrypted-failures.js': path.join(DIST, 'encryption', 'failure-converter.js') };
   for (const [name, failureConverterPath] of Object.entries(variants)) {
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet, ...(failureConverterPath ? { failureConverterPath } : {}) });
+    // With the decision interceptor module every Kinetic worker runs (plugins/workflow-bundle.ts DECISION_WORKFLOW_MODULE).
+    const workflowInterceptorModules = [path.join(DIST, 'workflows', 'decision-interceptors.js')];
+    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet, ...(failureConverterPath ? { failureConverterPath } : {}) });
     fs.writeFileSync(path.join(out, name), code);
   }
 }

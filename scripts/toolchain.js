@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Resolves (and builds when missing) the native tools Kinetic runs: the `temporal` CLI (dev server),
- * the `pulumi` CLI, and `local-kms` (a KMS-compatible server the encryption tests use); and, for the
- * tests, the system packages Prometheus, Chromium and PostgreSQL (scripts/system-packages.js). Idempotent
+ * the `pulumi` CLI, `local-kms` (a KMS-compatible server the encryption tests use), `jaeger` (the
+ * OpenTelemetry receiver and trace store the tracing test reads traces back from) and the Kubernetes
+ * test cluster's control plane, kwok and Pulumi provider; and, for the tests, the system packages
+ * Prometheus, Chromium, etcd and PostgreSQL (scripts/system-packages.js). Idempotent
  * and fast when already built. Never downloads a binary: tools come from KINETIC_*_BIN, PATH, or
  * are compiled from Go modules into the git-ignored tools folder.
  * Writes the resolved paths to <tools>/toolchain.json for the CLI and the tests.
@@ -23,6 +25,9 @@ const TEMPORAL_VERSION = 'v1.5.1';
 // A KMS-compatible server for the envelope-encryption tests (no AWS account needed).
 const LOCAL_KMS_MODULE = 'github.com/nsmithuk/local-kms';
 const LOCAL_KMS_VERSION = 'v0.0.0-20260228092603-2a5e92d09ab6';
+// Jaeger (v2: an OpenTelemetry Collector distribution with an in-memory trace store and query API).
+const JAEGER_MODULE = 'github.com/jaegertracing/jaeger';
+const JAEGER_VERSION = 'v1.76.0';
 const PULUMI_VERSION = require(require.resolve('@pulumi/pulumi/package.json', { paths: [ROOT] })).version;
 // The Kubernetes control plane of the test cluster: tools/kubernetes/go.mod pins k8s.io/kubernetes and its staging modules.
 const KUBERNETES_VERSION = 'v1.37.2';
@@ -111,6 +116,25 @@ function resolveLocalKms() {
   fs.mkdirSync(BIN, { recursive: true });
   runGo(go, ['install', `${LOCAL_KMS_MODULE}@${LOCAL_KMS_VERSION}`], ROOT, { GOBIN: BIN, GOFLAGS: '-mod=mod' });
   fs.writeFileSync(`${target}.version`, LOCAL_KMS_VERSION);
+  return target;
+}
+
+function resolveJaeger() {
+  if (process.env.KINETIC_JAEGER_BIN) {
+    if (!fs.existsSync(process.env.KINETIC_JAEGER_BIN)) fail(`KINETIC_JAEGER_BIN=${process.env.KINETIC_JAEGER_BIN} does not exist`);
+    return process.env.KINETIC_JAEGER_BIN;
+  }
+  const target = path.join(BIN, 'jaeger');
+  if (stampOk(target, JAEGER_VERSION)) return target;
+  const go = goBinary();
+  if (!go) fail(`no jaeger found and no Go toolchain to build it: ${MISSING_GO}`);
+  fs.mkdirSync(BIN, { recursive: true });
+  // The tools module pins the Jaeger module (`go get -tool …/cmd/jaeger@v1.76.0`) and all its dependencies.
+  const mod = path.join(ROOT, 'tools', 'jaeger');
+  const pinned = fs.readFileSync(path.join(mod, 'go.mod'), 'utf8').includes(`${JAEGER_MODULE} ${JAEGER_VERSION}`);
+  if (!pinned) fail(`tools/jaeger/go.mod does not pin ${JAEGER_MODULE} ${JAEGER_VERSION}; update it`);
+  runGo(go, ['build', '-trimpath', '-o', target, `${JAEGER_MODULE}/cmd/jaeger`], mod, { GOFLAGS: '-mod=mod' });
+  fs.writeFileSync(`${target}.version`, JAEGER_VERSION);
   return target;
 }
 
@@ -233,7 +257,8 @@ function resolvePulumiKubernetes() {
 function main() {
   const started = Date.now();
   // `system` (npm test asks for it): Prometheus, Chromium, PostgreSQL and etcd (scripts/system-packages.js).
-  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms,kubernetes,pulumi-kubernetes').split(',');
+  // `jaeger` and the Kubernetes tools take minutes to build the first time; KINETIC_TOOLS picks fewer.
+  const wants = (process.env.KINETIC_TOOLS || 'temporal,pulumi,local-kms,jaeger,kubernetes,pulumi-kubernetes').split(',');
   if (wants.includes('system')) log(`system packages: ${ensureSystemPackages({ log, fail }).join(', ')} present`);
   const out = {};
   if (wants.includes('temporal')) out.temporal = resolveTemporal();
@@ -246,6 +271,7 @@ function main() {
     if (etcd) out.etcd = etcd;
   }
   if (wants.includes('pulumi-kubernetes')) out['pulumi-resource-kubernetes'] = resolvePulumiKubernetes();
+  if (wants.includes('jaeger')) out.jaeger = resolveJaeger();
   fs.mkdirSync(TOOLS, { recursive: true });
   const file = path.join(TOOLS, 'toolchain.json');
   let prev = {};

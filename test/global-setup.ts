@@ -9,6 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT, toolPath } from '../config/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { workflowInterceptorModules } from '../worker';
 
 let env: TestWorkflowEnvironment | undefined;
 
@@ -22,7 +23,12 @@ export async function setup(project: TestProject) {
   });
   const dir = join(REPO_ROOT, '.kinetic', 'test');
   mkdirSync(dir, { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), logger: quietLogger });
+  // The production worker's bundle (without tracing): the same interceptor modules as `kinetic worker`.
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'),
+    workflowInterceptorModules: workflowInterceptorModules({ tracing: false }),
+    logger: quietLogger,
+  });
   const bundlePath = join(dir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', env.address);

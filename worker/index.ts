@@ -4,6 +4,9 @@ import type { DataConverter } from '@temporalio/common';
 import { warnAboutAuth } from '../auth/startup-warning';
 import type { DepsOptions } from '../activities/deps';
 import { kineticWorkerPlugins, type KineticTelemetryOptions } from '../plugins';
+import type { Tracing } from '../observability/tracing';
+
+export { workflowInterceptorModules } from '../plugins/workflow-bundle';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 
 /** Builds a worker for the decision saga. Workers are stateless: run as many as you like. */
@@ -27,6 +30,8 @@ export interface KineticWorkerOptions extends DepsOptions {
   telemetry?: KineticTelemetryOptions;
   /** Called when `run` has set up every plugin (schedules, /metrics) and starts polling. */
   onRunning?: () => void;
+  /** Traces (observability/tracing.ts startTracing): spans of every decision this worker runs. */
+  tracing?: Tracing;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function createKineticWorker(opts: KineticWorkerOptions): Promise<W
       metrics: opts.metrics,
       ledger: opts.ledger,
       applySchedules: opts.applySchedules ?? false,
-      telemetry: opts.telemetry,
+      telemetry: opts.tracing ? { ...opts.telemetry, tracing: opts.tracing } : opts.telemetry,
     },
     !opts.dataConverter,
   );

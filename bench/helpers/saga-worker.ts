@@ -4,7 +4,8 @@
  * starting four of them does not bundle four times. Prints `worker-ready` once it polls;
  * SIGTERM/SIGINT drain in-flight tasks and exit.
  * Env: TEMPORAL_ADDRESS, TASK_QUEUE, KINETIC_CONFIG, WORKFLOW_BUNDLE; KINETIC_METRICS_PORT (0 = any free
- * port) serves /metrics as `kinetic worker --metrics-port` does and prints `metrics-url <url>`.
+ * port) serves /metrics as `kinetic worker --metrics-port` does and prints `metrics-url <url>`;
+ * KINETIC_TRACES_URL traces every decision to that OTLP/HTTP URL (WORKFLOW_BUNDLE must then be the traced bundle).
  * Run: node --import tsx bench/helpers/saga-worker.ts
  */
 import { Client } from '@temporalio/client';
@@ -12,11 +13,14 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createKineticWorker } from '../../worker';
 import { installRuntimeWithPrometheus, startMetricsServer, type MetricsServer } from '../../observability/metrics-server';
 import { pendingApprovalsRefresher } from '../../observability/pending-approvals';
+import { startTracing } from '../../observability/tracing';
 
 async function main() {
   const metricsPort = process.env.KINETIC_METRICS_PORT;
   const logger = new DefaultLogger('WARN');
   const temporalMetricsUrl = metricsPort !== undefined ? await installRuntimeWithPrometheus({ logger }) : (Runtime.install({ logger }), undefined);
+  const tracesUrl = process.env.KINETIC_TRACES_URL;
+  const tracing = tracesUrl ? await startTracing({ serviceName: 'kinetic-worker', url: tracesUrl }) : undefined;
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await createKineticWorker({
     connection,
@@ -25,6 +29,7 @@ async function main() {
     workflowBundlePath: process.env.WORKFLOW_BUNDLE!,
     identity: `bench-worker-${process.pid}`,
     onRunning: () => process.stdout.write('worker-ready\n'),
+    tracing,
   });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {
@@ -35,6 +40,7 @@ async function main() {
   process.once('SIGINT', () => worker.shutdown());
   process.once('SIGTERM', () => worker.shutdown());
   await worker.run();
+  await tracing?.shutdown();
   await metrics?.close();
   await connection.close();
 }

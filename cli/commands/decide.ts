@@ -1,5 +1,6 @@
 import { getService, loadConfig } from '../../config/load';
 import { connectClient, KineticClient } from '../../client';
+import { startCliTracing } from '../kinetic-client';
 import type { DecisionRecord } from '../../decision/record';
 import { CliCommand } from '../command';
 import { CONFIG_FLAG, intFlag, parseFlags, requireFlag } from '../args';
@@ -47,6 +48,7 @@ Exit codes (by outcome; --no-wait exits 0 once started):
     const targetOverride = intFlag(values.target as string | undefined, '--target', 'decide', 0);
     // oidc: the token says who asks (a target needs one); without --target an absent token is fine.
     const token = cfg.auth?.mode === 'oidc' ? callerToken('decide', values['token-file'] as string | undefined, targetOverride !== undefined) : undefined;
+    await startCliTracing(cfg);
     const kinetic = new KineticClient(await connectClient(undefined, { configPath: cfg.file }), cfg.taskQueue);
     const started = await kinetic.startDecision(service, {
       dryRun: Boolean(values['dry-run']),

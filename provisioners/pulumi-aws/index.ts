@@ -44,6 +44,7 @@ import { AwsSpecError, validateAwsSpec, type AwsServiceSpec } from '../../pulumi
 import { groupTiers, type TierGroup } from '../../pulumi/aws/tiers';
 import { waitForInService, type GroupStatus } from '../../cloud/aws/asg-status';
 import { abortError, changesOf } from '../../cloud/abortable-sleep';
+import { pulumiUpSpan } from '../pulumi/span';
 
 /** Region → client; tests point clients at a recorded server. */
 export type AutoScalingClientFactory = (region: string) => AutoScalingClient;
@@ -200,7 +201,7 @@ export function createPulumiAwsProvisioner(options: PulumiAwsOptions): PulumiAws
         await s.setAllConfig({ 'kinetic:tiers': { value: JSON.stringify(plan.tiers) }, 'kinetic:decisionId': { value: plan.decisionId } });
         if (ctx.signal?.aborted) throw abortError(ctx.signal);
         ctx.heartbeat({ op: 'up', service: spec.service, stage: 'starting' });
-        return s.up({ program, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
+        return pulumiUpSpan(spec.service, plan.decisionId, () => s.up({ program, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal }));
       });
       const applied = outcome ? stateFromOutputs(Object.fromEntries(Object.entries(outcome.outputs).map(([k, v]) => [k, v.value]))) : stateFromOutputs(rootOutputs(await checkpoint()));
       const changed = outcome ? changesOf(outcome.summary.resourceChanges as Record<string, number> | undefined) > 0 : false;

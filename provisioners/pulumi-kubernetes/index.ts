@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { noopProvisionContext, type ApplyResult, type CapacityPlan, type CapacityState, type ProvisionContext, type Provisioner, type VerifyResult } from '../contract';
 import { ProvisionError } from '../errors';
 import { cliEnv, type PulumiPaths } from '../pulumi/env';
+import { pulumiUpSpan } from '../pulumi/span';
 import { linkOntoPath, requirePlugin } from '../pulumi/plugin';
 import { serviceStack, type PulumiStackOptions } from '../pulumi/service-stack';
 import { readJournal, writeJournal } from '../pulumi/stack-journal';
@@ -162,7 +163,9 @@ export function createPulumiKubernetesProvisioner(options: PulumiKubernetesOptio
         const e0 = Date.now();
         try {
           // refresh: the live field may have been changed outside Kinetic since the last update.
-          return await s.up({ program, refresh: before.details?.drift !== undefined, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal });
+          return await pulumiUpSpan(target.service, plan.decisionId, () =>
+            s.up({ program, refresh: before.details?.drift !== undefined, onEvent: stack.onEvent('up', ctx), onOutput: options.onOutput, signal: ctx.signal }),
+          );
         } catch (err) {
           throw conflictError(target, err as Error) ?? err;
         } finally {

@@ -59,6 +59,7 @@ import { abortError, changesOf, sleep } from '../../cloud/abortable-sleep';
 import { runLocked } from '../pulumi/stack-lock';
 import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
 import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, rootOutputs, stackExists } from '../pulumi/stack-state';
+import { pulumiUpSpan } from '../pulumi/span';
 
 /** Per-service settings. Every field is optional; see the defaults. */
 export interface LocalServiceOptions {
@@ -564,14 +565,16 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
         mark('config');
         // The Automation API only reacts to an abort *event* once the CLI runs: check before.
         if (ctx.signal?.aborted) throw abortError(ctx.signal);
-        return s.up({
-          program,
-          refresh: refreshOnApply,
-          onEvent: eventHandler(service, 'up', ctx, counter),
-          onOutput: options.onOutput,
-          signal: ctx.signal,
-          parallel: options.parallel,
-        });
+        return pulumiUpSpan(service, plan.decisionId, () =>
+          s.up({
+            program,
+            refresh: refreshOnApply,
+            onEvent: eventHandler(service, 'up', ctx, counter),
+            onOutput: options.onOutput,
+            signal: ctx.signal,
+            parallel: options.parallel,
+          }),
+        );
       });
       mark('up');
       const ms = Date.now() - t0;

@@ -24,6 +24,7 @@ export const PORT_BLOCKS = {
   crashMatrix: { file: 'test/workflows/crash-matrix.int.test.ts', first: 24_600, last: 24_799 },
   localPoolSource: { file: 'test/metrics/local-pool-source.int.test.ts', first: 25_100, last: 25_199 },
   pulumiSecrets: { file: 'test/pulumi/secrets.int.test.ts', first: 25_300, last: 25_399 },
+  tracing: { file: 'test/observability/tracing.int.test.ts', first: 25_500, last: 25_599 },
 } satisfies Record<string, PortBlock>;
 
 /** The first member port of pool `slot` (0, 1, …) of a block: 100 ports per pool, its balancer just below. */

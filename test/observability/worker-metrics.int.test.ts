@@ -50,7 +50,7 @@ function startCliWorker(configPath: string, taskQueue: string, metricsPort: numb
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /metrics on (\S+)/.exec(out);
+      const m = /metrics on (http[^\s"]+)/.exec(out);
       if (m) resolve(m[1]);
     });
     child.on('exit', (code, signal) => reject(new Error(`kinetic worker exited early with ${code ?? signal}: ${out}`)));

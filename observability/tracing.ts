@@ -1,0 +1,131 @@
+/**
+ * OpenTelemetry traces of decisions (issue 15), optional: on when kinetic.yaml has
+ * `observability.tracing.endpoint` or the environment has OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); off otherwise, and then no provider is registered (the
+ * OpenTelemetry API calls are no-ops), the SDK and exporter are not even loaded, and the workflow
+ * bundle has no tracing interceptors. Spans go over OTLP/HTTP (JSON) to any OpenTelemetry
+ * receiver: a Collector, Jaeger, Tempo.
+ *
+ * Temporal's interceptors make the spans: the client's StartWorkflow, the workflow's RunWorkflow
+ * and StartActivity (in the workflow bundle: observability/workflow-tracing.ts, exported through
+ * the worker's `exporter` sink), the activity's RunActivity. Kinetic adds its attributes and,
+ * inside the provisioning activities, the provisioner's own spans (observability/spans.ts).
+ */
+import { join } from 'node:path';
+import { context, propagation, trace } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
+
+/** The workflow interceptor module a traced worker's bundle must include (see worker/index.ts). */
+export const TRACING_WORKFLOW_MODULE = join(__dirname, 'workflow-tracing');
+
+type Interceptors = typeof import('@temporalio/interceptors-opentelemetry');
+
+export interface Tracing {
+  serviceName: string;
+  /** Where spans are POSTed (…/v1/traces). */
+  url: string;
+  spanProcessor: SpanProcessor;
+  resource: Resource;
+  /** Temporal's interceptor package, loaded with the SDK. */
+  interceptors: Interceptors;
+  /** Exports what is still buffered and stops; the process's spans after this are dropped. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The OTLP/HTTP traces URL, or undefined when tracing is off. The config's endpoint and
+ * OTEL_EXPORTER_OTLP_ENDPOINT are base URLs (`/v1/traces` is appended, as the OpenTelemetry spec
+ * says for the latter); OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as it is.
+ */
+export function tracesUrl(configEndpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const base = (u: string) => (/\/v1\/traces\/?$/.test(u) ? u : `${u.replace(/\/+$/, '')}/v1/traces`);
+  if (configEndpoint) return base(configEndpoint);
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (signal) return signal;
+  const general = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return general ? base(general) : undefined;
+}
+
+let active: Tracing | undefined;
+
+/** The tracing this process started, if any. */
+export function activeTracing(): Tracing | undefined {
+  return active;
+}
+
+/**
+ * Starts tracing for this process (once: the OpenTelemetry API has one global provider): spans
+ * are batched and POSTed to `url` with resource `service.name` = `serviceName`, and W3C trace
+ * context propagates through async calls (AsyncLocalStorage) and Temporal headers.
+ */
+export async function startTracing(opts: { serviceName: string; url: string }): Promise<Tracing> {
+  if (active) {
+    if (active.url === opts.url && active.serviceName === opts.serviceName) return active;
+    throw new Error(`tracing already exports to ${active.url} as ${active.serviceName} in this process`);
+  }
+  const [{ AsyncLocalStorageContextManager }, core, { OTLPTraceExporter }, resources, sdk, interceptors] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@temporalio/interceptors-opentelemetry'),
+  ]);
+  const resource = resources.Resource.default().merge(new resources.Resource({ 'service.name': opts.serviceName }));
+  // Exporting never blocks a decision: spans are batched and a slow or absent receiver only drops them.
+  const spanProcessor = new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url, timeoutMillis: 5000 }), { scheduledDelayMillis: 1000 });
+  const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  provider.register({
+    contextManager: new AsyncLocalStorageContextManager().enable(),
+    propagator: new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+  });
+  const tracing: Tracing = {
+    serviceName: opts.serviceName,
+    url: opts.url,
+    spanProcessor,
+    resource,
+    interceptors,
+    async shutdown() {
+      await provider.shutdown().catch(() => undefined);
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      if (active === tracing) active = undefined;
+    },
+  };
+  active = tracing;
+  return tracing;
+}
+
+/** Stops this process's tracing, if started (the CLI calls it before exiting, so its spans are sent). */
+export async function shutdownTracing(): Promise<void> {
+  await active?.shutdown();
+}
+
+/** A traced worker's activity interceptors (RunActivity spans, trace ids on activity log lines) and the workflow span sink. */
+export function tracingWorkerOptions(t: Tracing): { activity: ActivityInterceptorsFactory[]; sinks: InjectedSinks<OpenTelemetrySinks> } {
+  const { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = t.interceptors;
+  const exporter = makeWorkflowExporter(t.spanProcessor, t.resource);
+  return {
+    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    sinks: { exporter: { export: { fn: (info, spans) => exporter.export.fn(spanInfo(info), spans) } } },
+  };
+}
+
+/**
+ * The workflow attributes a workflow span gets from the sink: the exporter would copy the whole
+ * WorkflowInfo (memo, search attributes, nested objects) onto every span; these identify it.
+ */
+function spanInfo(info: WorkflowInfo): WorkflowInfo {
+  return { workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, taskQueue: info.taskQueue, namespace: info.namespace } as WorkflowInfo;
+}
+
+/** The client interceptors of a traced process (StartWorkflow, query, update… spans, whose context the workflow continues); undefined when not tracing. */
+export function tracingClientInterceptors(): { workflow: WorkflowClientInterceptor[] } | undefined {
+  return active ? { workflow: [new active.interceptors.OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+}
