@@ -88,8 +88,8 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
         workflowBundle: o.workflowBundle ?? (await kineticWorkflowBundle(o.dataConverter?.failureConverterPath)),
         activities: this.acts,
         ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
-        // A traced bundle's workflow interceptors export through the sinks.
-        ...(o.sinks ? { sinks: o.sinks } : {}),
+        // A traced bundle's workflow interceptors export through the sinks (not the SDK's own, which it adds itself).
+        sinks: Object.fromEntries(Object.entries(o.sinks ?? {}).filter(([name]) => !name.startsWith('__temporal_'))),
         // Every decision waits on an authority: when the worker caching one dies, another takes over within a second.
         stickyQueueScheduleToStartTimeout: '1s',
         maxConcurrentActivityTaskExecutions: 20,
