@@ -55,6 +55,15 @@ describe('the packed tarball in an empty project', () => {
     // Compiled JavaScript only: no tsx in the consumer's tree, the bin runs from dist/.
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
     expect(readdirSync(join(installed, 'dist', 'workflow-bundles')).sort()).toEqual(['encrypted-failures.js', 'plain.js']);
+    // Workers get the prebuilt bundle (no webpack at start), for each failure converter.
+    const bundles = await run(process.execPath, ['-e', `
+      const p = require('kinetic/plugins');
+      Promise.all([p.kineticWorkflowBundle(), p.kineticWorkflowBundle(require.resolve('kinetic/package.json').replace('package.json', 'dist/encryption/failure-converter.js'))])
+        .then((b) => console.log(JSON.stringify(b)));`], { cwd: app });
+    expect(JSON.parse(bundles.stdout)).toEqual([
+      { codePath: join(installed, 'dist', 'workflow-bundles', 'plain.js') },
+      { codePath: join(installed, 'dist', 'workflow-bundles', 'encrypted-failures.js') },
+    ]);
     const help = await run(process.execPath, [join(app, 'node_modules', '.bin', 'kinetic'), '--help'], { cwd: app });
     expect(help.stdout).toMatch(/worker/);
     // kinetic/client stays light when installed too.
