@@ -6,7 +6,7 @@
  * (the npm cache makes repeats faster).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,7 +18,12 @@ import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+const workDirs: string[] = [];
+afterAll(() => {
+  children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  // About 1.6 GB per run (tarball, staged copy, installed project).
+  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** npm as a user runs it: none of this test runner's npm_* settings. */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -33,6 +38,7 @@ function timed<T>(what: string, p: Promise<T>): Promise<T> {
 describe('the packed tarball in an empty project', () => {
   it('installs from the registry alone and runs a decision with an external plugin worker and client', async () => {
     const work = mkdtempSync(join(tmpdir(), 'kinetic-pack-'));
+    workDirs.push(work);
     await timed('npm run build', run('npm', ['run', 'build'], { cwd: REPO_ROOT, env: npmEnv(), maxBuffer: 64 << 20 }));
     // A worktree sharing another checkout's node_modules (a symlink) packs from a staged copy.
     let packFrom = REPO_ROOT;
@@ -55,6 +61,15 @@ describe('the packed tarball in an empty project', () => {
     // Compiled JavaScript only: no tsx in the consumer's tree, the bin runs from dist/.
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
     expect(readdirSync(join(installed, 'dist', 'workflow-bundles')).sort()).toEqual(['encrypted-failures.js', 'plain.js']);
+    // Workers get the prebuilt bundle (no webpack at start), for each failure converter.
+    const bundles = await run(process.execPath, ['-e', `
+      const p = require('kinetic/plugins');
+      Promise.all([p.kineticWorkflowBundle(), p.kineticWorkflowBundle(require.resolve('kinetic/package.json').replace('package.json', 'dist/encryption/failure-converter.js'))])
+        .then((b) => console.log(JSON.stringify(b)));`], { cwd: app });
+    expect(JSON.parse(bundles.stdout)).toEqual([
+      { codePath: join(installed, 'dist', 'workflow-bundles', 'plain.js') },
+      { codePath: join(installed, 'dist', 'workflow-bundles', 'encrypted-failures.js') },
+    ]);
     const help = await run(process.execPath, [join(app, 'node_modules', '.bin', 'kinetic'), '--help'], { cwd: app });
     expect(help.stdout).toMatch(/worker/);
     // kinetic/client stays light when installed too.
