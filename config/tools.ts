@@ -18,5 +18,12 @@ export function toolPath(name: ToolName): string {
   }
   const local = join(TOOLS_DIR, 'bin', name);
   if (existsSync(local)) return local;
+  if (name === 'kwok-stages' && existsSync(join(TOOLS_DIR, 'kwok-stages.yaml'))) return join(TOOLS_DIR, 'kwok-stages.yaml');
+  if (name === 'etcd') {
+    // Not built here: Debian's etcd-server package.
+    const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'etcd')).find((f) => f && existsSync(f));
+    if (onPath) return onPath;
+    throw new Error(`etcd is not installed; install Debian's etcd-server (apt-get install etcd-server) or set ${envName}`);
+  }
   throw new Error(`the ${name} CLI is not set up; run \`npm run toolchain\` (builds it from Go modules) or set ${envName}`);
 }

@@ -147,8 +147,10 @@ describe('pulumi-kubernetes on a real control plane', () => {
   it('verification names the Pending reason when pods cannot be scheduled', async () => {
     const ns = await createNamespace(cluster.api, 'k8s-pending');
     await deployment(ns, 'web', '64'); // 64 cores: the 8-core node can never fit one
+    // Verification reads only the API server: the replicas are set by another manager here.
+    await applyAs(cluster.api, `/apis/apps/v1/namespaces/${ns}/deployments/web`, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 3 } }, 'oncall');
     const p = provisioner(ns, 'k8s-pending', {}, 5_000);
-    await p.apply(plan('k8s-pending', 'd-p', 3));
+    expect((await p.current('k8s-pending')).total).toBe(3);
     const v = await p.verify(plan('k8s-pending', 'd-p', 3));
     expect(v.ok).toBe(false);
     expect(v.healthy).toBe(0);
