@@ -100,8 +100,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     if (closed) return;
     closed = true;
     process.off('exit', onExit);
-    for (const p of procs.reverse()) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+    // Everything goes at once; whatever is still up after 5 s (the API server waits on etcd) is killed.
+    const exited = (p: ChildProcess) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)));
+    for (const p of procs) p.kill('SIGTERM');
+    const timer = setTimeout(() => procs.forEach((p) => p.kill('SIGKILL')), 5_000);
+    await Promise.all(procs.map(exited));
+    clearTimeout(timer);
     api?.close();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -116,11 +120,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     ]);
     run('kube-apiserver', toolPath('kube-apiserver'), [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+      // A loopback advertise address is only allowed without the endpoint reconciler (nothing in-cluster calls the API).
+      '--endpoint-reconciler-type=none',
       `--tls-cert-file=apiserver.crt`, `--tls-private-key-file=apiserver.key`, '--client-ca-file=ca.crt',
       '--service-account-key-file=sa.pub', '--service-account-signing-key-file=sa.key', '--service-account-issuer=https://kubernetes.default.svc',
       '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.96.0.0/16',
-      // Pods need no service-account token volume: kwok runs no containers.
-      '--disable-admission-plugins=ServiceAccount', `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      // Pods need no service-account token volume (kwok runs no containers); the node is not tainted
+      // not-ready on creation (the node lifecycle controller, which would lift it, is off: kwok keeps the node).
+      '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition', `--cert-dir=${join(dir, 'apiserver-certs')}`,
     ]);
     writeFileSync(join(dir, 'kubeconfig'), kubeconfigText(dir, apiPort));
     api = new KubeApi(loadClusterAccess(join(dir, 'kubeconfig')));

@@ -1,4 +1,3 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +9,6 @@ import { ProvisionError } from '../../provisioners/errors';
 import { applyAs, createNamespace, startCluster, type TestCluster } from '../helpers/kubernetes';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, type TestTemporal, withWorker } from '../helpers/temporal';
-import { startWorkerProcess } from '../helpers/worker-process';
-import { FileAuditLog } from '../../store/audit';
 
 /**
  * pulumi-kubernetes against a real control plane (etcd, kube-apiserver, controller-manager,
@@ -20,7 +17,6 @@ import { FileAuditLog } from '../../store/audit';
 let cluster: TestCluster;
 let t: TestTemporal;
 const provisioners: PulumiKubernetesProvisioner[] = [];
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
@@ -28,7 +24,6 @@ beforeAll(async () => {
   t = await connectTestTemporal();
 }, 240_000);
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const p of provisioners) p.close();
   await t?.close();
   await cluster?.close();
@@ -147,8 +142,10 @@ describe('pulumi-kubernetes on a real control plane', () => {
   it('verification names the Pending reason when pods cannot be scheduled', async () => {
     const ns = await createNamespace(cluster.api, 'k8s-pending');
     await deployment(ns, 'web', '64'); // 64 cores: the 8-core node can never fit one
+    // Verification reads only the API server: the replicas are set by another manager here.
+    await applyAs(cluster.api, `/apis/apps/v1/namespaces/${ns}/deployments/web`, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 3 } }, 'oncall');
     const p = provisioner(ns, 'k8s-pending', {}, 5_000);
-    await p.apply(plan('k8s-pending', 'd-p', 3));
+    expect((await p.current('k8s-pending')).total).toBe(3);
     const v = await p.verify(plan('k8s-pending', 'd-p', 3));
     expect(v.ok).toBe(false);
     expect(v.healthy).toBe(0);
@@ -182,50 +179,5 @@ describe('the saga with pulumi-kubernetes', () => {
     expect(rec.verification).toMatchObject({ ok: true, expected: 4, healthy: 4 });
     const w = await readWorkload(cluster.api, { service: 'k8s-saga-web', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' });
     expect(w).toMatchObject({ replicas: 4, readyReplicas: 4 });
-  });
-
-  it('pods stuck Pending: the decision ends rolled-back with the Pending reason and the replicas restored', async () => {
-    const ns = await createNamespace(cluster.api, 'k8s-saga-pending');
-    await deployment(ns, 'web', '64');
-    const sb = sandbox('k8s-saga-pending', ns, { verifyTimeout: '5s' });
-    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
-      const s = await t.kinetic.startDecision('k8s-saga-pending', { timeouts: TIMEOUTS });
-      return t.kinetic.waitForDecision(s.decisionId);
-    });
-    expect(rec.outcome).toBe('rolled-back');
-    expect(rec.verification?.reasons.join('\n')).toMatch(/Insufficient cpu/);
-    expect(rec.compensation.find((c) => c.step === 'rollback capacity')?.ok).toBe(true);
-    const w = await readWorkload(cluster.api, { service: 'k8s-saga-pending', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' });
-    expect(w.replicas).toBe(1);
-  });
-
-  it('a worker SIGKILLed during `pulumi up`: the next worker finishes the decision once, with the same previous state', async () => {
-    const ns = await createNamespace(cluster.api, 'k8s-saga-kill');
-    await deployment(ns, 'web');
-    const sb = sandbox('k8s-saga-kill', ns);
-    const first = await startWorkerProcess(t.taskQueue, sb.configPath, children);
-    const s = await t.kinetic.startDecision('k8s-saga-kill', { timeouts: { ...TIMEOUTS, heartbeatSeconds: 5 } });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      let ups = '';
-      try {
-        ups = execFileSync('pgrep', ['-f', 'pulumi up .*--stack k8s-saga-kill'], { encoding: 'utf8' }).trim();
-      } catch {
-        /* pgrep exits 1 when nothing matches */
-      }
-      if (ups) break;
-      if (Date.now() > deadline) throw new Error('pulumi up never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    first.kill('SIGKILL');
-    await startWorkerProcess(t.taskQueue, sb.configPath, children);
-    const rec = await t.kinetic.waitForDecision(s.decisionId);
-    expect(rec.outcome).toBe('committed');
-    // The retried apply returned the journaled state from before the first attempt, not its result.
-    expect(rec.provisioning?.before?.total).toBe(1);
-    expect(rec.verification).toMatchObject({ ok: true, expected: 4, healthy: 4 });
-    expect((await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === s.decisionId)).toHaveLength(1);
-    const w = await readWorkload(cluster.api, { service: 'k8s-saga-kill', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' });
-    expect(w).toMatchObject({ replicas: 4, readyReplicas: 4, replicasOwner: 'kinetic' });
   });
 });
