@@ -94,7 +94,13 @@ describe('encrypted decision histories', () => {
       // activity's type, attempt and times), which the codec never sees. Every value is encrypted.
       const plain = payloads.filter((p) => encodingOf(p) !== 'binary/encrypted');
       const sdkOwn = /(\.searchAttributes\.indexedFields\.\w+|\.markerRecordedEventAttributes\.details\.(patch-data|data)\.payloads\[0\])$/;
-      expect(plain.filter((p) => !sdkOwn.test(p.path)).map((p) => p.path)).toEqual([]);
+      // The activity header naming the decision (observability/activity-decision.ts) is plain too,
+      // and holds exactly what the search attributes already show: the decision id and service.
+      const decisionHeader = /\.activityTaskScheduledEventAttributes\.header\.fields\.kinetic-decision$/;
+      expect(plain.filter((p) => !sdkOwn.test(p.path) && !decisionHeader.test(p.path)).map((p) => p.path)).toEqual([]);
+      for (const h of plain.filter((p) => decisionHeader.test(p.path))) {
+        expect(JSON.parse(Buffer.from(h.data!, 'base64').toString())).toEqual({ decisionId: rec.id, service: SERVICE });
+      }
       expect(payloads.length - plain.length).toBeGreaterThan(id === authority ? 2 : 10);
       for (const plaintext of [APPROVER, COMMENT, String(MONTHLY_BUDGET), 'projectedMonthly', 'decidedBy', 'chargeback', 'capacityPerInstance', 'json/plain', sb.dir]) {
         expect(raw, `${plaintext} in ${id}`).not.toContain(plaintext);
