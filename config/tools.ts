@@ -29,14 +29,13 @@ export function toolPath(name: ToolName): string {
   const local = join(TOOLS_DIR, 'bin', name);
   if (existsSync(local)) return local;
   if (name === 'kwok-stages' && existsSync(join(TOOLS_DIR, 'kwok-stages.yaml'))) return join(TOOLS_DIR, 'kwok-stages.yaml');
+  const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)).find((p) => existsSync(p));
   if (name === 'etcd') {
     // Not built here: Debian's etcd-server package.
-    const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'etcd')).find((f) => f && existsSync(f));
     if (onPath) return onPath;
     throw new Error(`etcd is not installed; install Debian's etcd-server (apt-get install etcd-server) or set ${envName}`);
   }
   // An installed package has no toolchain step of its own: a CLI on PATH will do.
-  const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)).find((p) => existsSync(p));
   if (INSTALLED && onPath) return onPath;
   throw new Error(`the ${name} CLI is not set up; run \`npm run toolchain\` (builds it from Go modules) or set ${envName}`);
 }
