@@ -28,6 +28,7 @@ import { BudgetAuthorityClient } from '../client/budget-authority';
 import { REPO_ROOT, toolPath } from '../config/tools';
 import type { ReserveRequest } from '../decision/budget-book';
 import { buildBudgetTree } from '../planning/budget-hierarchy';
+import { WORKFLOW_PRELOAD_MODULES } from '../plugins/workflow-bundle';
 import { commandLine, describeLoad, infoLines, LoadSampler, LoadSummary, runInfo } from './helpers/run-info';
 
 function flag(name: string): string | undefined {
@@ -206,7 +207,7 @@ async function main() {
   const phases: Phase[] = [];
   let authorityRuns = 0;
   try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log } });
+    const bundle = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log } });
     const bundlePath = join(dir, 'bundle.js');
     writeFileSync(bundlePath, bundle.code);
     worker = await startWorker({ TEMPORAL_ADDRESS: env.address, TASK_QUEUE, KINETIC_CONFIG: config, WORKFLOW_BUNDLE: bundlePath });

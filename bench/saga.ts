@@ -44,6 +44,7 @@ import { KineticClient } from '../client';
 import { REPO_ROOT, toolPath } from '../config/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { workflowInterceptorModules } from '../worker';
+import { WORKFLOW_PRELOAD_MODULES } from '../plugins/workflow-bundle';
 import { startJaeger, type JaegerServer } from '../test/helpers/jaeger';
 import { commandLine, infoLines, LoadSampler, LoadSummary, runInfo, uptime } from './helpers/run-info';
 
@@ -835,7 +836,7 @@ async function main() {
   try {
     // The bundles `kinetic worker` builds, without and with tracing.
     const bundleOf = async (tracing: boolean, file: string) => {
-      const { code } = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), workflowInterceptorModules: workflowInterceptorModules({ tracing }), logger: quietLogger });
+      const { code } = await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'), workflowInterceptorModules: workflowInterceptorModules({ tracing }), preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: quietLogger });
       writeFileSync(join(root, file), code);
       return join(root, file);
     };

@@ -13,7 +13,7 @@ import { loadConfig } from '../config/load';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { decisionActivityInterceptor } from '../observability/activity-decision';
 import { TRACING_WORKFLOW_MODULE } from '../observability/tracing';
-import { kineticWorkflowBundle } from './workflow-bundle';
+import { kineticWorkflowBundle, WORKFLOW_PRELOAD_MODULES } from './workflow-bundle';
 import { ensureSearchAttributes } from './search-attributes';
 
 export const DECISIONS_PLUGIN = 'kinetic.decisions';
@@ -51,7 +51,8 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
     if (out.connection && this.opts.registerSearchAttributes !== false) {
       await ensureSearchAttributes(out.connection, out.namespace ?? 'default', (m) => Runtime.instance().logger.warn(m));
     }
-    if (out.workflowsPath) return out;
+    // A bundle the worker builds from the user's workflows (which re-export Kinetic's): Kinetic's pure modules load once per context, not once per decision.
+    if (out.workflowsPath) return { ...out, bundlerOptions: { ...out.bundlerOptions, preloadModules: [...new Set([...(out.bundlerOptions?.preloadModules ?? []), ...WORKFLOW_PRELOAD_MODULES])] } };
     const modules = out.interceptors?.workflowModules ?? [];
     if (out.workflowBundle) {
       checkTracedBundle(out.workflowBundle, modules);

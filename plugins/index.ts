@@ -15,7 +15,7 @@ export { kineticLearning, KineticLearningPlugin, type KineticLearningOptions } f
 export { kineticEncryption, type KineticEncryptionOptions } from './encryption';
 export { kineticTelemetry, KineticTelemetryPlugin, type KineticTelemetryOptions } from './telemetry';
 export { installRuntimeWithPrometheus } from '../observability/metrics-server';
-export { KINETIC_WORKFLOWS_PATH, kineticWorkflowBundle, workflowInterceptorModules } from './workflow-bundle';
+export { KINETIC_WORKFLOWS_PATH, kineticWorkflowBundle, workflowInterceptorModules, WORKFLOW_PRELOAD_MODULES } from './workflow-bundle';
 export { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 
 export interface KineticWorkerPluginOptions extends KineticDecisionsOptions {

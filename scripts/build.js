@@ -46,7 +46,10 @@ async function bundles() {
   for (const [name, failureConverterPath] of Object.entries(variants)) {
     // With the decision interceptor module every Kinetic worker runs (plugins/workflow-bundle.ts DECISION_WORKFLOW_MODULE).
     const workflowInterceptorModules = [path.join(DIST, 'workflows', 'decision-interceptors.js')];
-    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet, ...(failureConverterPath ? { failureConverterPath } : {}) });
+    // The pure modules shared by all workflow runs of a worker (plugins/workflow-bundle.ts), at their dist/ paths.
+    const { WORKFLOW_PRELOAD_MODULES } = require(path.join(DIST, 'plugins', 'workflow-bundle.js'));
+    const preloadModules = [...WORKFLOW_PRELOAD_MODULES];
+    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, preloadModules, logger: quiet, ...(failureConverterPath ? { failureConverterPath } : {}) });
     fs.writeFileSync(path.join(out, name), code);
   }
 }

@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import { REPO_ROOT, toolPath } from '../config/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { workflowInterceptorModules } from '../worker';
+import { WORKFLOW_PRELOAD_MODULES } from '../plugins/workflow-bundle';
 
 let env: TestWorkflowEnvironment | undefined;
 
@@ -27,6 +28,7 @@ export async function setup(project: TestProject) {
   const bundle = await bundleWorkflowCode({
     workflowsPath: join(REPO_ROOT, 'workflows', 'index.ts'),
     workflowInterceptorModules: workflowInterceptorModules({ tracing: false }),
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     logger: quietLogger,
   });
   const bundlePath = join(dir, `workflow-bundle-${process.pid}.js`);
