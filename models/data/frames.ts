@@ -1,11 +1,11 @@
 import { inferStepMs } from './regularise';
 
 /**
- * The data-frame work of the CSV path, done by danfojs: timestamped rows → one value per step
- * (group by step, mean of duplicates), reindexed on the full step grid so missing steps are
- * explicit gaps, and several metrics aligned on one time axis (an outer join on the step).
- * danfojs is loaded lazily, once per process: it pulls in its own tfjs copy (about a second on a
- * quiet machine), which `kinetic --help`, `status`, `explain` and the client must never pay.
+ * Time handling of the CSV path: timestamped rows → one value per step (mean of the rows in a
+ * step), reindexed on the full step grid by danfojs (a left join: missing steps are explicit
+ * gaps, not the next row sliding into their place).
+ * danfojs is loaded lazily, once per process: it pulls in its own tfjs copy (1-4 s, BENCHMARKS.md),
+ * which `kinetic --help`, `status`, `explain` and the client must never pay.
  */
 
 type Danfo = typeof import('danfojs-node');
@@ -69,28 +69,60 @@ export interface ResampleOptions {
  * they leave their step a gap unless another row fills it.
  */
 export async function resampleToStep(timesMs: readonly number[], values: readonly number[], stepMs: number, opts: ResampleOptions): Promise<StepGrid> {
-  const t: number[] = [];
-  const v: number[] = [];
+  const stepOf = (t: number) => opts.anchorMs + Math.round((t - opts.anchorMs) / stepMs) * stepMs;
+  let from = opts.fromMs ?? Infinity;
+  let to = opts.toMs ?? -Infinity;
+  if (opts.fromMs === undefined || opts.toMs === undefined) {
+    for (let i = 0; i < timesMs.length; i++) {
+      if (!Number.isFinite(values[i])) continue;
+      const s = stepOf(timesMs[i]);
+      if (opts.fromMs === undefined && s < from) from = s;
+      if (opts.toMs === undefined && s > to) to = s;
+    }
+  }
+  const n = Number.isFinite(from) && Number.isFinite(to) && to >= from ? Math.round((to - from) / stepMs) + 1 : 0;
+  // Per-step means in a loop, not danfojs' groupby: danfojs 1.2 builds a groupby result by
+  // re-spreading arrays per group, quadratic in the number of steps (12-17 s for 20,160 one-row
+  // steps on the 2-core test machine, BENCHMARKS.md), and this runs in every decision.
+  const sum = new Float64Array(n);
+  const count = new Uint32Array(n);
+  let rows = 0;
   for (let i = 0; i < timesMs.length; i++) {
     if (!Number.isFinite(values[i])) continue;
-    const bucket = opts.anchorMs + Math.round((timesMs[i] - opts.anchorMs) / stepMs) * stepMs;
-    if ((opts.fromMs !== undefined && bucket < opts.fromMs) || (opts.toMs !== undefined && bucket > opts.toMs)) continue;
-    t.push(bucket);
-    v.push(values[i]);
+    const k = Math.round((stepOf(timesMs[i]) - from) / stepMs);
+    if (k < 0 || k >= n) continue;
+    sum[k] += values[i];
+    count[k]++;
+    rows++;
   }
-  const from = opts.fromMs ?? Math.min(...t);
-  const to = opts.toMs ?? Math.max(...t);
-  if (t.length === 0) {
-    const n = Number.isFinite(from) && Number.isFinite(to) ? Math.round((to - from) / stepMs) + 1 : 0;
-    return { startMs: Number.isFinite(from) ? from : opts.anchorMs, stepMs, values: new Array<number>(n).fill(NaN), gaps: n ? [{ index: 0, length: n }] : [], duplicates: 0 };
+  const observedAt: number[] = [];
+  const means: number[] = [];
+  for (let k = 0; k < n; k++) {
+    if (count[k] === 0) continue;
+    observedAt.push(from + k * stepMs);
+    means.push(sum[k] / count[k]);
   }
+  const out = await onStepGrid(observedAt, means, from, n, stepMs);
+  return { startMs: Number.isFinite(from) ? from : opts.anchorMs, stepMs, values: out, gaps: gapsOf(out), duplicates: rows - observedAt.length };
+}
+
+/**
+ * The observed steps reindexed on the full grid from..from+(n-1)·step by danfojs: a left join of
+ * the grid on the observed steps, so a step without a row comes out NaN (a gap) instead of the
+ * next row sliding into its place.
+ */
+async function onStepGrid(observedAt: number[], means: number[], from: number, n: number, stepMs: number): Promise<number[]> {
+  const out = new Array<number>(n).fill(NaN);
+  if (n === 0 || observedAt.length === 0) return out;
   const dfd = await loadDanfo();
-  const perStep = new dfd.DataFrame({ t, v }).groupby(['t']).agg({ v: 'mean' });
-  const n = Math.round((to - from) / stepMs) + 1;
   const grid = new dfd.DataFrame({ t: Array.from({ length: n }, (_, k) => from + k * stepMs) });
-  const onGrid = dfd.merge({ left: grid, right: perStep, on: ['t'], how: 'left' }).sortValues('t');
-  const out = (onGrid.column('v_mean').values as unknown[]).map((x) => (typeof x === 'number' ? x : NaN));
-  return { startMs: from, stepMs, values: out, gaps: gapsOf(out), duplicates: t.length - perStep.shape[0] };
+  const observed = new dfd.DataFrame({ t: observedAt, v: means });
+  const joined = dfd.merge({ left: grid, right: observed, on: ['t'], how: 'left' });
+  const t = joined.column('t').values as number[];
+  const v = joined.column('v').values as unknown[];
+  // Placed by time, not by row order: the join's order is danfojs' business.
+  for (let r = 0; r < t.length; r++) if (typeof v[r] === 'number') out[Math.round((t[r] - from) / stepMs)] = v[r] as number;
+  return out;
 }
 
 /**
@@ -106,41 +138,6 @@ export async function toGrid(timesMs: readonly number[], values: readonly number
   if (!Number.isFinite(step)) return { startMs: t[0], stepMs: NaN, values: v, gaps: [], duplicates: Math.max(0, v.length - 1) };
   const grid = await resampleToStep(t, v, step, { anchorMs: t[0], fromMs: t[0], toMs: t[0] + Math.round((t[t.length - 1] - t[0]) / step) * step });
   return { ...grid, stepSeconds: step / 1000 };
-}
-
-/**
- * Several metrics on one time axis: each resampled to the step, then outer-joined on the step, so
- * a step any metric has is a row and a metric without it has NaN there (listed in its gaps).
- */
-export async function alignOnTime(
-  metrics: Record<string, { timesMs: readonly number[]; values: readonly number[] }>,
-  stepMs: number,
-  anchorMs: number,
-): Promise<{ startMs: number; stepMs: number; series: Record<string, { values: number[]; gaps: StepGap[] }> }> {
-  const names = Object.keys(metrics);
-  const grids = await Promise.all(names.map((name) => resampleToStep(metrics[name].timesMs, metrics[name].values, stepMs, { anchorMs })));
-  const dfd = await loadDanfo();
-  let joined: InstanceType<Danfo['DataFrame']> | undefined;
-  grids.forEach((g, i) => {
-    const frame = new dfd.DataFrame({ t: g.values.map((_, k) => g.startMs + k * stepMs), [`m${i}`]: g.values });
-    joined = joined ? dfd.merge({ left: joined, right: frame, on: ['t'], how: 'outer' }) : frame;
-  });
-  if (!joined) return { startMs: anchorMs, stepMs, series: {} };
-  const sorted = joined.sortValues('t');
-  const times = sorted.column('t').values as number[];
-  const startMs = times[0];
-  const n = Math.round((times[times.length - 1] - startMs) / stepMs) + 1;
-  const series: Record<string, { values: number[]; gaps: StepGap[] }> = {};
-  names.forEach((name, i) => {
-    const values = new Array<number>(n).fill(NaN);
-    const col = sorted.column(`m${i}`).values as unknown[];
-    times.forEach((at, r) => {
-      const x = col[r];
-      if (typeof x === 'number') values[Math.round((at - startMs) / stepMs)] = x;
-    });
-    series[name] = { values, gaps: gapsOf(values) };
-  });
-  return { startMs, stepMs, series };
 }
 
 /** Runs of NaN. */

@@ -5,7 +5,6 @@ import { MetricsInputError } from '../../metrics/contract';
 import { CsvMetricsSource } from '../../metrics/csv-source';
 import { loadSeries } from '../../models/data';
 import { parseCsvTable } from '../../models/data/csv-table';
-import { alignOnTime } from '../../models/data/frames';
 import { createSandbox } from '../helpers/sandbox';
 
 const END = new Date('2026-11-27T12:00:00Z');
@@ -87,25 +86,5 @@ describe('CSV metrics source with a time column', () => {
     await expect(range(when, 3, 60)).rejects.toThrow(/when\.csv:3: column "ts" is "soon", not a timestamp; write ISO 8601 UTC/);
     const neg = file('neg.csv', ['ts,rps', `${at(0)},1`, `${at(1)},-3`].join('\n'));
     await expect(range(neg, 3, 60)).rejects.toThrow(/neg\.csv:3: column "rps" is -3; demand cannot be negative/);
-  });
-});
-
-describe('aligning metrics on time', () => {
-  it('outer-joins several metrics on the step, NaN where one has no row', async () => {
-    const t = (m: number) => Date.UTC(2026, 0, 1, 0, m);
-    const a = await alignOnTime(
-      {
-        rps: { timesMs: [t(0), t(1), t(2)], values: [1, 2, 3] },
-        cpu: { timesMs: [t(1), t(2), t(3)], values: [0.5, 0.6, 0.7] },
-      },
-      MIN,
-      t(0),
-    );
-    expect(a.startMs).toBe(t(0));
-    expect(a.series.rps.values.slice(0, 3)).toEqual([1, 2, 3]);
-    expect(Number.isNaN(a.series.rps.values[3])).toBe(true);
-    expect(a.series.rps.gaps).toEqual([{ index: 3, length: 1 }]);
-    expect(Number.isNaN(a.series.cpu.values[0])).toBe(true);
-    expect(a.series.cpu.values.slice(1)).toEqual([0.5, 0.6, 0.7]);
   });
 });
