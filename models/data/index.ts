@@ -2,8 +2,10 @@ import { basename } from 'node:path';
 import { AggFn, aggregate } from './aggregate';
 import { DataInputError } from './errors';
 import { hampelFlags } from './outliers';
-import { looksLikeCsv, parseNumbers, readCsv, readText, RawColumns } from './read';
-import { Gap, fillGaps, toGrid } from './regularise';
+import { CellProblem, CsvTable, columnIndex, numberCell, numberColumn, parseCsvTable, timeColumn } from './csv-table';
+import { toGrid } from './frames';
+import { looksLikeCsv, parseNumbers, readText } from './read';
+import { Gap, fillGaps } from './regularise';
 
 export { DataInputError } from './errors';
 export { aggregate, type AggFn } from './aggregate';
@@ -59,14 +61,15 @@ export async function loadSeries(file: string, opts: LoadOptions = {}): Promise<
   let gaps: Gap[] = [];
   const maxShortGap = opts.maxShortGap ?? 3;
   if (looksLikeCsv(text)) {
-    const raw = await readCsv(file, /\.(tbz2|tar\.bz2|tbz)$/i.test(file) ? text : undefined);
-    valueCol = pickValueColumn(raw, file, opts.valueCol, opts.timeCol);
-    values = toNumbers(raw.columns[valueCol], file, valueCol);
-    const timeCol = opts.timeCol ?? (raw.names.includes('timestamp') && valueCol !== 'timestamp' ? 'timestamp' : undefined);
+    const table = parseCsvTable(text, file);
+    valueCol = pickValueColumn(table, file, opts.valueCol, opts.timeCol);
+    values = numberColumn(table, columnIndex(table, valueCol), true, notANumber);
+    const timeCol = opts.timeCol ?? (table.names.includes('timestamp') && valueCol !== 'timestamp' ? 'timestamp' : undefined);
     if (timeCol !== undefined) {
-      if (!raw.names.includes(timeCol)) throw unknownColumn(file, timeCol, raw.names, '--time-col');
-      const times = toTimes(raw.columns[timeCol], file, timeCol);
-      const grid = toGrid(times, values);
+      if (!table.names.includes(timeCol)) throw unknownColumn(file, timeCol, table.names, '--time-col');
+      const times = timeColumn(table, columnIndex(table, timeCol), notATimestamp);
+      // danfojs (loaded here, on first use) puts the rows on their step grid; gaps become NaN.
+      const grid = await toGrid(times, values);
       values = grid.values;
       stepSeconds = grid.stepSeconds;
       startMs = grid.startMs;
@@ -105,53 +108,24 @@ function unknownColumn(file: string, col: string, names: string[], flag: string)
 }
 
 /** The named column, else 'value', else the first column that is not the time column and holds numbers. */
-function pickValueColumn(raw: RawColumns, file: string, wanted: string | undefined, timeCol: string | undefined): string {
+function pickValueColumn(table: CsvTable, file: string, wanted: string | undefined, timeCol: string | undefined): string {
   if (wanted !== undefined) {
-    if (!raw.names.includes(wanted)) throw unknownColumn(file, wanted, raw.names, '--value-col');
+    if (!table.names.includes(wanted)) throw unknownColumn(file, wanted, table.names, '--value-col');
     return wanted;
   }
-  if (raw.names.includes('value')) return 'value';
-  const numeric = raw.names.filter((n) => n !== timeCol && n !== 'timestamp' && raw.columns[n].some((v) => typeof v === 'number'));
+  if (table.names.includes('value')) return 'value';
+  const holdsNumbers = (i: number) => table.rows.some((r) => Number.isFinite(numberCell(r[i])));
+  const numeric = table.names.filter((n, i) => n !== timeCol && n !== 'timestamp' && holdsNumbers(i));
   if (numeric.length === 0) {
-    throw new DataInputError(`${file}: no numeric column among ${raw.names.map((n) => `'${n}'`).join(', ')}; pass the value column with --value-col`);
+    throw new DataInputError(`${file}: no numeric column among ${table.names.map((n) => `'${n}'`).join(', ')}; pass the value column with --value-col`);
   }
   return numeric[0];
 }
 
-/** Numbers from a column; empty cells become NaN (gaps), anything else non-numeric is an error. */
-function toNumbers(cells: unknown[], file: string, col: string): number[] {
-  const out = new Array<number>(cells.length);
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i];
-    if (typeof c === 'number') out[i] = c;
-    else if (c === null || c === undefined || (typeof c === 'string' && (c.trim() === '' || /^nan$/i.test(c.trim())))) out[i] = NaN;
-    else {
-      const v = Number(c);
-      if (typeof c === 'string' && c.trim() !== '' && Number.isFinite(v)) out[i] = v;
-      else {
-        throw new DataInputError(`${file}: column '${col}', row ${i + 2} (line ${i + 2} of the file): '${String(c).slice(0, 30)}' is not a number; fix that cell, or pick the numeric column with --value-col`);
-      }
-    }
-  }
-  return out;
+function notANumber(p: CellProblem): DataInputError {
+  return new DataInputError(`${p.file}: column '${p.column}', row ${p.line} (line ${p.line} of the file): '${p.cell.slice(0, 30)}' is not a number; fix that cell, or pick the numeric column with --value-col`);
 }
 
-/** Epoch ms from ISO-like strings (no zone = UTC, as NAB documents) or epoch seconds/ms numbers. */
-function toTimes(cells: unknown[], file: string, col: string): number[] {
-  return cells.map((c, i) => {
-    let ms = NaN;
-    // papaparse's dynamic typing turns full ISO strings into Date objects.
-    if (c instanceof Date) ms = c.getTime();
-    else if (typeof c === 'number') ms = c > 1e11 ? c : c * 1000;
-    else if (typeof c === 'string') {
-      const s = c.trim();
-      const iso = s.replace(' ', 'T');
-      ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
-      if (Number.isNaN(ms)) ms = Date.parse(s);
-    }
-    if (!Number.isFinite(ms)) {
-      throw new DataInputError(`${file}: column '${col}', row ${i + 2}: '${String(c).slice(0, 30)}' is not a timestamp; use ISO 8601 (2014-07-01 00:00:00) or epoch seconds, or pick another --time-col`);
-    }
-    return ms;
-  });
+function notATimestamp(p: CellProblem): DataInputError {
+  return new DataInputError(`${p.file}: column '${p.column}', row ${p.line} (line ${p.line} of the file): '${p.cell.slice(0, 30)}' is not a timestamp; use ISO 8601 (2014-07-01 00:00:00) or epoch seconds, or pick another --time-col`);
 }

@@ -1,20 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { DataInputError } from './errors';
 
 /**
- * Raw readers: CSV with a header (parsed by danfojs), whitespace-separated numbers (a hand loop:
- * the NASA trace has 5M values and must load in about a second), and .tbz2 archives unpacked by
- * the system `tar` (Node's zlib cannot read bzip2).
+ * Raw readers: whitespace-separated numbers (a hand loop: the NASA trace has 5M values and must
+ * load in about a second) and .tbz2 archives unpacked by the system `tar` (Node's zlib cannot read
+ * bzip2). CSV files go through the reader the worker uses too (csv-table.ts).
  */
-
-export interface RawColumns {
-  /** Column name → cell values as read (numbers, strings or null for empty cells). */
-  columns: Record<string, unknown[]>;
-  names: string[];
-}
 
 /** Text of a file, unpacking .tbz2/.tar.bz2 archives (first member) through `tar -xjOf`. */
 export function readText(file: string): string {
@@ -79,45 +71,4 @@ export function parseNumbers(text: string, file: string): number[] {
     out.push(v);
   }
   return out;
-}
-
-/**
- * danfojs-node brings its own tfjs copy; when the GRU's tfjs is already loaded it re-registers
- * every kernel and prints hundreds of "already registered" warnings. Silence them while loading.
- */
-function loadDanfo(): typeof import('danfojs-node') {
-  const { warn, log } = console;
-  console.warn = () => undefined;
-  console.log = () => undefined;
-  try {
-    return require('danfojs-node') as typeof import('danfojs-node');
-  } finally {
-    console.warn = warn;
-    console.log = log;
-  }
-}
-
-/** CSV with a header row, parsed by danfojs (loaded lazily: it pulls in tfjs, ~4 s). */
-export async function readCsv(file: string, text?: string): Promise<RawColumns> {
-  // danfojs reads from a path; archive contents go through a temporary file.
-  let path = file;
-  let tmp: string | undefined;
-  if (text !== undefined) {
-    tmp = mkdtempSync(join(tmpdir(), 'kinetic-csv-'));
-    path = join(tmp, basename(file).replace(/\.(tbz2|tar\.bz2|tbz)$/i, '') + '.csv');
-    writeFileSync(path, text);
-  }
-  try {
-    const dfd = loadDanfo();
-    const df = await dfd.readCSV(path);
-    const names = (df.columns as string[]).map(String);
-    const columns: Record<string, unknown[]> = {};
-    for (const name of names) columns[name] = df.column(name).values as unknown[];
-    return { columns, names };
-  } catch (err) {
-    if (err instanceof DataInputError) throw err;
-    throw new DataInputError(`${file}: could not parse as CSV (${(err as Error).message}); expected a header line and comma-separated columns`);
-  } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataInputError, aggregate, hampelFlags, loadSeries } from '../../models/data';
 import { parseNumbers } from '../../models/data/read';
-import { fillGaps, toGrid } from '../../models/data/regularise';
+import { toGrid } from '../../models/data/frames';
+import { fillGaps } from '../../models/data/regularise';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinetic-data-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,12 +33,12 @@ describe('data preparation', () => {
     expect(s.gaps).toEqual([{ start: 10, length: 1, long: false }]);
   });
 
-  it('flags long gaps but still returns a regular series', () => {
+  it('flags long gaps but still returns a regular series', async () => {
     const values = [1, NaN, NaN, NaN, NaN, NaN, 7];
     const gaps = fillGaps(values, 3);
     expect(gaps).toEqual([{ start: 1, length: 5, long: true }]);
     expect(values).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const grid = toGrid([0, 60_000, 60_000, 180_000, 240_000], [1, 2, 4, 5, 6]);
+    const grid = await toGrid([0, 60_000, 60_000, 180_000, 240_000], [1, 2, 4, 5, 6]);
     expect(grid.values.slice(0, 2)).toEqual([1, 3]);
     expect(Number.isNaN(grid.values[2])).toBe(true);
     expect(grid.duplicates).toBe(1);
