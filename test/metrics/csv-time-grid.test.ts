@@ -46,6 +46,18 @@ describe('the shared CSV reader', () => {
 });
 
 describe('CSV metrics source with a time column', () => {
+  it('reads a rewritten file afresh (the gridded window is kept only for the same file version)', async () => {
+    const rows = (v: number) => ['ts,rps', `${at(0)},1`, `${at(1)},2`, `${at(2)},${v}`].join('\n');
+    const path = file('rewritten.csv', rows(3));
+    expect((await range(path, 3, 60)).values).toEqual([1, 2, 3]);
+    const again = await range(path, 3, 60);
+    expect(again.values).toEqual([1, 2, 3]);
+    again.values[0] = 99; // a caller's edit must not reach the next decision
+    expect((await range(path, 3, 60)).values).toEqual([1, 2, 3]);
+    writeFileSync(path, rows(30) + '\n');
+    expect((await range(path, 3, 60)).values).toEqual([1, 2, 30]);
+  });
+
   it('puts rows on the decision step by their timestamps: a missing step is a gap, not a shifted row', async () => {
     // Minutes 0..5 with minute 3 missing.
     const path = file('gap.csv', ['ts,rps', `${at(0)},1`, `${at(1)},2`, `${at(2)},3`, `${at(4)},5`, `${at(5)},6`].join('\n'));
