@@ -12,6 +12,7 @@ import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, type TestTemporal, withWorker } from '../helpers/temporal';
 import { killWorker, startWorkerProcess } from '../helpers/worker-process';
 import { FileAuditLog } from '../../store/audit';
+import { kinetic } from '../helpers/cli';
 
 /**
  * pulumi-kubernetes against a real control plane (etcd, kube-apiserver, controller-manager,
@@ -353,5 +354,41 @@ describe('the saga with pulumi-kubernetes', () => {
     expect((await cluster.api.get<{ items: unknown[] }>(`/apis/apps/v1/namespaces/${ns}/replicasets`)).items).toHaveLength(1);
     expect(await readWorkload(cluster.api, target)).toMatchObject({ replicas: 4, readyReplicas: 4, podReplicas: 4, replicasOwner: 'kinetic' });
     expect(pulumiUpsUnder(sb.dir)).toEqual([]);
+  });
+
+  it('`kinetic decide` against the cluster: dry-run changes nothing, the decision scales to Ready replicas (exit 0), a Pending rollout exits 4', async () => {
+    const ns = await createNamespace(cluster.api, 'k8s-cli');
+    await deployment(ns, 'web');
+    const pendingNs = await createNamespace(cluster.api, 'k8s-cli-pending');
+    await deployment(pendingNs, 'web', '64');
+    const sb = createSandbox('kinetic-k8s-cli-');
+    const provisioner = (namespace: string, verifyTimeout: string) => ({ type: 'pulumi-kubernetes', kubeconfig: cluster.kubeconfig, workload: { namespace, name: 'web' }, verifyTimeout, verifyPoll: '1s' });
+    sb.writeConfig(
+      {
+        'k8s-cli-web': serviceConfig(sb.csv('k8s-cli-web', flat(35)), { minInstances: 1, provisioner: provisioner(ns, '30s') }),
+        'k8s-cli-pending': serviceConfig(sb.csv('k8s-cli-pending', flat(35)), { minInstances: 1, provisioner: provisioner(pendingNs, '4s') }),
+      },
+      { taskQueue: t.taskQueue },
+    );
+    const target = { service: 'k8s-cli-web', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' } as const;
+    const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    await withWorker(t, { configPath: sb.configPath }, async () => {
+      const dry = await kinetic(['decide', '--service', 'k8s-cli-web', '--dry-run', '--json', '--config', sb.configPath]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(last(dry.stdout)).toMatchObject({ outcome: 'dry-run', dryRun: true, plan: { from: 1, to: 4 } });
+      expect((await readWorkload(cluster.api, target)).replicas).toBe(1);
+
+      const done = await kinetic(['decide', '--service', 'k8s-cli-web', '--json', '--config', sb.configPath]);
+      expect(done.code, done.stderr).toBe(0);
+      expect(last(done.stdout)).toMatchObject({ outcome: 'committed', plan: { from: 1, to: 4 }, verification: { ok: true, expected: 4, healthy: 4 } });
+      expect(await readWorkload(cluster.api, target)).toMatchObject({ replicas: 4, readyReplicas: 4, replicasOwner: 'kinetic' });
+
+      const pending = await kinetic(['decide', '--service', 'k8s-cli-pending', '--json', '--config', sb.configPath]);
+      expect(pending.code, pending.stderr).toBe(4);
+      const rec = last(pending.stdout) as { outcome: string; verification: { reasons: string[] } };
+      expect(rec.outcome).toBe('rolled-back');
+      expect(rec.verification.reasons.join('\n')).toMatch(/Insufficient cpu/);
+    });
+    expect((await readWorkload(cluster.api, { ...target, service: 'k8s-cli-pending', namespace: pendingNs })).replicas).toBe(1);
   });
 });
