@@ -7,6 +7,7 @@ import { createPulumiKubernetesProvisioner, type PulumiKubernetesProvisioner } f
 import type { KubernetesTarget } from '../../provisioners/pulumi-kubernetes/spec';
 import { readHpa, readWorkload } from '../../provisioners/pulumi-kubernetes/workload';
 import { ProvisionError } from '../../provisioners/errors';
+import type { ConfigTemplate } from '../../planning/vertical';
 import { applyAs, createNamespace, startCluster, type TestCluster } from '../helpers/kubernetes';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, type TestTemporal, withWorker } from '../helpers/temporal';
@@ -77,8 +78,9 @@ async function deployment(ns: string, name: string, cpu: string | null = '100m')
   );
 }
 
-function provisioner(ns: string, service: string, extra: Partial<KubernetesTarget> = {}, verifyTimeoutMs = 60_000): PulumiKubernetesProvisioner {
+function provisioner(ns: string, service: string, extra: Partial<KubernetesTarget> = {}, verifyTimeoutMs = 60_000, templates?: ConfigTemplate[]): PulumiKubernetesProvisioner {
   const p = createPulumiKubernetesProvisioner({
+    templates,
     rootDir: mkdtempSync(join(tmpdir(), 'kinetic-k8s-state-')),
     kubeconfig: cluster.kubeconfig,
     target: { service, kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic', ...extra },
@@ -164,6 +166,36 @@ describe('pulumi-kubernetes on a real control plane', () => {
     expect((await cluster.api.get<{ spec: Record<string, unknown> }>(hpaPath)).spec).toEqual({ ...before, minReplicas: 2 });
     // Kinetic never took spec.replicas of the workload in this mode.
     expect((await readWorkload(cluster.api, target)).replicasOwner).not.toBe('kinetic');
+  });
+
+  it('hpa-floor with a template: the floor and the container resources change, the replicas stay the HPA\'s; rollback releases both', async () => {
+    const ns = await createNamespace(cluster.api, 'k8s-hpa-tpl');
+    await deployment(ns, 'web', null);
+    const hpaPath = `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/web`;
+    await applyAs(
+      cluster.api,
+      hpaPath,
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: ns }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 8 } },
+      'manifest',
+    );
+    const v1 = { requests: { cpu: '150m', memory: '80Mi' }, limits: { cpu: '300m' } };
+    const p = provisioner(ns, 'k8s-hpa-tpl', { mode: 'hpa-floor' }, 60_000, [{ version: 1, computeType: 'pod', instanceTypes: [], resources: v1 }]);
+    const target = { service: 'k8s-hpa-tpl', kind: 'Deployment', namespace: ns, name: 'web', mode: 'hpa-floor', hpa: 'web', fieldManager: 'kinetic' } as const;
+    const containers = async () => (await cluster.api.get<{ spec: { template: { spec: { containers: Array<{ resources?: unknown }> } } } }>(`/apis/apps/v1/namespaces/${ns}/deployments/web`)).spec.template.spec.containers;
+
+    const up = await p.apply({ ...plan('k8s-hpa-tpl', 'd-tpl', 3), templateVersion: 1 });
+    expect(up).toMatchObject({ changed: true, previous: { total: 1 }, applied: { total: 3, templateVersion: 1, details: { resources: v1 } } });
+    expect(up.previous.templateVersion).toBeUndefined();
+    expect(await p.verify(plan('k8s-hpa-tpl', 'd-tpl', 3))).toMatchObject({ ok: true, expected: 3 });
+    expect((await containers())[0].resources).toEqual(v1);
+    expect((await readWorkload(cluster.api, target)).replicasOwner).not.toBe('kinetic');
+
+    // Back to before: the floor returns and Kinetic's resources go (nobody else set them).
+    const back = await p.rollback(up.previous);
+    expect(back).toMatchObject({ total: 1 });
+    expect(back.templateVersion).toBeUndefined();
+    expect((await readHpa(cluster.api, target)).minReplicas).toBe(1);
+    expect((await containers())[0].resources).toEqual({});
   });
 
   it('verification names the Pending reason when pods cannot be scheduled', async () => {
