@@ -361,11 +361,14 @@ describe('the saga with pulumi-kubernetes', () => {
     // The hook: the `pulumi up` CLI the worker started (its Pulumi home is in the sandbox), polled
     // often; the engine's run takes seconds, the poll a few milliseconds.
     const deadline = Date.now() + 120_000;
-    while (pulumiUpsUnder(sb.dir).length === 0) {
+    let ups: number[] = [];
+    while ((ups = pulumiUpsUnder(sb.dir)).length === 0) {
       if (Date.now() > deadline) throw new Error('`pulumi up` never started');
       await new Promise((r) => setTimeout(r, 20));
     }
     const target = { service: 'k8s-saga-kill', kind: 'Deployment', namespace: ns, name: 'web', mode: 'replicas', hpa: 'web', fieldManager: 'kinetic' } as const;
+    // Killed while that `pulumi up` still runs.
+    expect(pulumiUpsUnder(sb.dir)).toEqual(ups);
     await killWorker(first);
     const atKill = await readWorkload(cluster.api, target);
     console.log(`[k8s] worker killed during pulumi up; spec.replicas was ${atKill.replicas} then`);
