@@ -73,7 +73,8 @@ export function contextActivities(deps: ActivityDeps) {
             minInstances: svc.minInstances,
             initialTiers: svc.pools ? Object.fromEntries(svc.pools.map((p) => [tierId(p), p.min])) : undefined,
             activeTemplate: svc.activeTemplate,
-            serviceConfig: svc.provisioner.type === 'pulumi-aws' ? svc : undefined,
+            // pulumi-aws derives its spec from the service; pulumi-kubernetes needs its templates (rollback of a vertical change).
+            serviceConfig: svc.provisioner.type === 'pulumi-aws' || svc.provisioner.type === 'pulumi-kubernetes' ? svc : undefined,
           },
           alertsWebhook: cfg.budgets?.alerts.webhook,
           audit: { state: cfg.state, stateRoot: cfg.stateRoot },

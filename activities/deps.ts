@@ -54,7 +54,7 @@ export function createDeps(opts: DepsOptions = {}): ActivityDeps {
   };
   /** Cached per service and provisioner config, so a long-lived provisioner (Pulumi workspace) is reused. */
   const build = (service: string, st: ProvisionerSettings): Provisioner => {
-    const key = `${service}:${JSON.stringify(st.config)}:${st.activeTemplate ?? ''}:${st.stateRoot}`;
+    const key = `${service}:${JSON.stringify(st.config)}:${st.activeTemplate ?? ''}:${JSON.stringify(st.serviceConfig?.templates ?? '')}:${st.stateRoot}`;
     let p = provisioners.get(key);
     if (!p) {
       // Recorded settings carry the service config only where the provisioner needs it (pulumi-aws).

@@ -90,16 +90,37 @@ export const allocationSchema = z
   })
   .strict();
 
+/** A Kubernetes quantity as the API server accepts it: "250m", "0.5", "2", "128Mi", "1G". */
+const quantity = z
+  .union([z.number().positive(), z.string()])
+  .transform((q) => String(q))
+  .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.test(q), {
+    message: 'not a Kubernetes quantity; write e.g. 250m or 0.5 (CPU), 128Mi or 1Gi (memory)',
+  });
+const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
+/** A RollingUpdate bound: a pod count or a percentage of replicas ("25%"). */
+const rollingBound = z.union([z.number().int().min(0), z.string().regex(/^[0-9]{1,3}%$/, 'a pod count or a percentage such as "25%"')]);
+
 /** Versioned instance templates for vertical scaling (a change is a rolling replacement). */
 export const templateSchema = z
   .object({
     version: z.number().int().min(1),
-    computeType: z.string().min(1),
-    instanceTypes: z.array(z.string().min(1)).min(1),
+    /** VM fleets: the compute type and its instance types. Kubernetes templates need neither ("pod"). */
+    computeType: z.string().min(1).default('pod'),
+    instanceTypes: z.array(z.string().min(1)).default([]),
     capacity: positiveRecord.optional(),
+    /** Kubernetes (pulumi-kubernetes): the container's CPU/memory requests and limits. */
+    resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).strict().optional(),
+    /** Kubernetes: the Deployment's RollingUpdate bounds while pods move to this template. */
+    rollingUpdate: z.object({ maxSurge: rollingBound.default('25%'), maxUnavailable: rollingBound.default(0) }).strict().optional(),
     note: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.instanceTypes.length === 0 && !t.resources) {
+      ctx.addIssue({ code: 'custom', path: ['instanceTypes'], message: 'give instanceTypes (VM fleets) or resources (Kubernetes containers: requests/limits)' });
+    }
+  });
 
 const freezeWindowSchema = z
   .object({

@@ -179,6 +179,8 @@ const provisioner = z.discriminatedUnion('type', [
       hpa: z.string().min(1).optional(),
       /** Server-side apply field manager: a field another manager owns is a named conflict, never silently taken. */
       fieldManager: z.string().min(1).default('kinetic'),
+      /** The container whose resources the versioned templates set (default: the workload's name). */
+      container: z.string().min(1).optional(),
       /** How long verification waits for Ready replicas, and how often it asks the API server. */
       verifyTimeout: duration.default(300),
       verifyPoll: duration.default(2),
@@ -418,6 +420,11 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
   }
   if (s.pools && s.provisioner.type === 'pulumi-kubernetes') {
     issue(['provisioner', 'type'], 'pulumi-kubernetes scales one workload (provisioner.workload) and cannot hold tiered pools; remove pools');
+  }
+  if (s.provisioner.type === 'pulumi-kubernetes') {
+    s.templates?.forEach((t, i) => {
+      if (!t.resources) issue(['templates', i, 'resources'], 'pulumi-kubernetes applies container requests/limits: give resources (e.g. { requests: { cpu: 250m, memory: 128Mi } })');
+    });
   }
   const versions = new Set<number>();
   s.templates?.forEach((t, i) => {

@@ -11,7 +11,16 @@ export interface ConfigTemplate {
   instanceTypes: string[];
   /** Per-instance capacity per dimension, when it differs from the compute type's. */
   capacity?: Record<string, number>;
+  /** Kubernetes: container requests/limits (quantities such as "250m", "128Mi"). */
+  resources?: { requests?: ResourceQuantities; limits?: ResourceQuantities };
+  /** Kubernetes: RollingUpdate bounds, a pod count or a percentage ("25%"). */
+  rollingUpdate?: { maxSurge: number | string; maxUnavailable: number | string };
   note?: string;
+}
+
+export interface ResourceQuantities {
+  cpu?: string;
+  memory?: string;
 }
 
 export interface RolloutOptions {
@@ -74,7 +83,7 @@ export function planVerticalChange(current: ConfigTemplate, next: ConfigTemplate
   checkTemplate(next);
   requireCount(replicas, 'replicas');
   if (sameShape(current, next)) {
-    throw new RangeError(`template ${next.version} changes nothing against ${current.version} (same compute type, instance types and capacity): nothing to roll out`);
+    throw new RangeError(`template ${next.version} changes nothing against ${current.version} (same compute type, instance types, capacity and container resources): nothing to roll out`);
   }
   if (current.version === next.version) {
     throw new RangeError(`templates differ but share version ${next.version}: give the new template a new version so the rollback can name the old one`);
@@ -124,7 +133,10 @@ export function planRollout(fromVersion: number, toVersion: number, replicas: nu
 function checkTemplate(t: ConfigTemplate): void {
   if (!Number.isInteger(t.version) || t.version < 0) throw new RangeError(`template version must be a whole number >= 0, got ${t.version}`);
   if (!t.computeType) throw new RangeError(`template ${t.version}: computeType is empty`);
-  if (!Array.isArray(t.instanceTypes) || t.instanceTypes.length === 0) throw new RangeError(`template ${t.version}: instanceTypes is empty; list at least one instance type`);
+  // A Kubernetes template names container resources instead of instance types.
+  if (!t.resources && (!Array.isArray(t.instanceTypes) || t.instanceTypes.length === 0)) {
+    throw new RangeError(`template ${t.version}: instanceTypes is empty; list at least one instance type (or container resources for Kubernetes)`);
+  }
   for (const [dim, c] of Object.entries(t.capacity ?? {})) {
     if (!Number.isFinite(c) || c <= 0) throw new RangeError(`template ${t.version}: capacity.${dim} must be a finite number > 0, got ${c}`);
   }
@@ -132,5 +144,18 @@ function checkTemplate(t: ConfigTemplate): void {
 
 function sameShape(a: ConfigTemplate, b: ConfigTemplate): boolean {
   const cap = (t: ConfigTemplate) => JSON.stringify(Object.entries(t.capacity ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return a.computeType === b.computeType && a.instanceTypes.join(',') === b.instanceTypes.join(',') && cap(a) === cap(b);
+  return (
+    a.computeType === b.computeType &&
+    a.instanceTypes.join(',') === b.instanceTypes.join(',') &&
+    cap(a) === cap(b) &&
+    JSON.stringify(a.resources ?? {}) === JSON.stringify(b.resources ?? {})
+  );
+}
+
+/** "c6i.xlarge, c6a.xlarge", or a Kubernetes template's "requests cpu 250m memory 128Mi; limits cpu 500m". */
+export function describeTemplate(t: ConfigTemplate): string {
+  if (!t.resources) return t.instanceTypes.join(', ');
+  const list = (name: string, q?: ResourceQuantities) =>
+    q && (q.cpu || q.memory) ? `${name}${q.cpu ? ` cpu ${q.cpu}` : ''}${q.memory ? ` memory ${q.memory}` : ''}` : undefined;
+  return [list('requests', t.resources.requests), list('limits', t.resources.limits)].filter(Boolean).join('; ') || 'no container resources';
 }

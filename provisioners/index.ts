@@ -86,7 +86,8 @@ registerProvisioner('pulumi-kubernetes', (cfg, env) => {
     secrets: { passphraseFile: cfg.passphraseFile, secretsProvider: cfg.secretsProvider },
     kubeconfig: cfg.kubeconfig,
     context: cfg.context,
-    target: { service: env.service, ...cfg.workload, mode: cfg.mode, hpa: cfg.hpa ?? cfg.workload.name, fieldManager: cfg.fieldManager },
+    target: { service: env.service, ...cfg.workload, mode: cfg.mode, hpa: cfg.hpa ?? cfg.workload.name, fieldManager: cfg.fieldManager, container: cfg.container },
+    templates: env.serviceConfig?.templates,
     verifyTimeoutMs: cfg.verifyTimeout * 1000,
     verifyPollMs: cfg.verifyPoll * 1000,
   });

@@ -14,6 +14,8 @@ export interface KubernetesTarget {
   hpa: string;
   /** Server-side apply field manager of every change Kinetic makes. */
   fieldManager: string;
+  /** The container whose requests/limits the versioned templates set (default: the workload's name). */
+  container?: string;
 }
 
 // RFC 1123 names: what the API server accepts for namespaces, workloads and HPAs.
@@ -26,6 +28,7 @@ export function validateTarget(t: KubernetesTarget): KubernetesTarget {
   if (!DNS_NAME.test(t.name)) throw bad('workload.name', t.name, 'is not a valid object name (lower-case letters, digits, "-", ".")');
   if (t.mode !== 'replicas' && t.mode !== 'hpa-floor') throw bad('mode', t.mode, 'is not a mode; use replicas or hpa-floor');
   if (t.mode === 'hpa-floor' && !DNS_NAME.test(t.hpa)) throw bad('hpa', t.hpa, 'is not a valid HorizontalPodAutoscaler name');
+  if (t.container !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(t.container)) throw bad('container', t.container, 'is not a valid container name (lower-case letters, digits, "-")');
   if (!/^[A-Za-z0-9][-A-Za-z0-9_.:]{0,127}$/.test(t.fieldManager)) throw bad('fieldManager', t.fieldManager, 'must be 1-128 letters, digits, "-", "_", ".", ":"');
   return t;
 }

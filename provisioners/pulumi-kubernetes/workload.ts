@@ -17,6 +17,8 @@ export interface WorkloadStatus {
   matchLabels: Record<string, string>;
   /** managedFields owner of spec.replicas, when one is recorded. */
   replicasOwner?: string;
+  /** The pod template's containers' requests/limits, by container name. */
+  resources: Record<string, { requests?: Record<string, string>; limits?: Record<string, string> }>;
 }
 
 export interface HpaStatus {
@@ -28,7 +30,11 @@ export interface HpaStatus {
 
 interface Workload {
   metadata: { generation?: number; managedFields?: Array<{ manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }> };
-  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  spec: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { spec?: { containers?: Array<{ name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> } };
+  };
   status?: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
 }
 
@@ -44,6 +50,7 @@ export async function readWorkload(api: KubeApi, t: KubernetesTarget): Promise<W
     observedGeneration: w.status?.observedGeneration ?? 0,
     matchLabels: w.spec.selector?.matchLabels ?? {},
     replicasOwner: owner?.manager,
+    resources: Object.fromEntries((w.spec.template?.spec?.containers ?? []).map((c) => [c.name, c.resources ?? {}])),
   };
 }
 
