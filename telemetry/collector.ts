@@ -1,6 +1,7 @@
 import { Agent, get } from 'node:http';
 import { counterTotal } from '../metrics/pool-scraper';
 import type { TelemetrySample } from '../fingerprints/signals';
+import { DEFAULT_WINDOWS_S, periodFeatures } from '../fingerprints/features';
 import { summariseMinute, type MinuteSummary } from '../fingerprints/summary';
 import { deriveSample, type RawReading } from './derive';
 import { readProc } from './proc';
@@ -33,6 +34,8 @@ export interface CollectorOptions {
   /** Period of the summaries (default 60000 ms; tests compress it). */
   summaryPeriodMs?: number;
   scrapeTimeoutMs?: number;
+  /** Feature windows (s) of the summaries' fingerprint features (default 1, 5, 15, 60; tests compress them). */
+  featureWindowsS?: readonly number[];
 }
 
 export interface CollectorStats {
@@ -151,9 +154,14 @@ export class TelemetryCollector {
     if (!this.opts.persist || now - state.summarisedUntil < period) return;
     const from = state.summarisedUntil;
     const to = from + period;
-    const window = state.ring.since(from).filter((s) => s.t < to);
+    const windowsS = [...(this.opts.featureWindowsS ?? DEFAULT_WINDOWS_S)];
+    const seen = state.ring.since(from - Math.max(...windowsS) * 1000).filter((s) => s.t < to);
+    const window = seen.filter((s) => s.t >= from);
     state.summarisedUntil = to;
-    if (window.length > 0) void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window));
+    if (window.length === 0) return;
+    // The fingerprint features go with the summary, so a decision can place the member without the ring.
+    const features = { values: periodFeatures(seen, from, to, { windowsS }), windowsS };
+    void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window, features));
   }
 
   private async scrapeMember(state: MemberState): Promise<void> {
