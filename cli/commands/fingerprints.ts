@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UserError, type CliCommand } from '../command';
 import { FlagError, numberFlag } from '../../sim/flags';
-import { featureNames, periodFeatures } from '../../fingerprints/features';
+import { DEFAULT_WINDOWS_S, featureNames, periodFeatures } from '../../fingerprints/features';
 import { assignFleet, fitFleet, membershipByService } from '../../fingerprints/fleet';
 import { TelemetryCollector, type CollectedMember } from '../../telemetry/collector';
 import { poolMembers } from '../../telemetry/pool-members';
@@ -13,7 +13,7 @@ import { FileSummaryStore } from '../../telemetry/summary-store';
 
 const usage = `Usage: kinetic fingerprints clusters|show [targets] [options]
        kinetic fingerprints clusters|show --service NAME [--config F] [--json]
-       kinetic fingerprints collect --lb URL --service NAME [--dir DIR] [--config F] [--period S]
+       kinetic fingerprints collect --service NAME (--lb URL | --pid ID=PID[@PORT])… [--dir DIR] [--config F] [--period S] [--windows LIST]
 
 With --service: what the running collector stored and the adaptive loop fitted — the champion
 fingerprint model, its lineage (version, parent, data window, reason, held-back error, promotion),
@@ -189,14 +189,15 @@ function fromStore(view: 'clusters' | 'show', service: string, config: string | 
 /** Runs the collector on a pool until SIGINT/SIGTERM: the store decisions and the loop read. */
 async function collect(flags: ReturnType<typeof parse>['values']): Promise<number> {
   if (!flags.service) throw new UserError('kinetic fingerprints collect: give --service NAME (the summaries are stored per service)');
-  if (!flags.lb?.length) throw new UserError('kinetic fingerprints collect: give --lb URL (the local pool\'s balancer)');
+  if (!flags.lb?.length && !flags.pid?.length) throw new UserError('kinetic fingerprints collect: give --lb URL (the local pool\'s balancer) or --pid ID=PID[@PORT]');
   const service = flags.service;
   const dir = flags.dir ?? fingerprintsOf(service, flags.config).dir;
   const period = numberFlag('period', flags.period, { above: 0, max: 3600 }, 60);
   const store = new FileSummaryStore(dir);
-  const collector = new TelemetryCollector({ intervalMs: 100, summaryPeriodMs: period * 1000, persist: (s) => store.append(s) });
+  const collector = new TelemetryCollector({ intervalMs: 100, summaryPeriodMs: period * 1000, featureWindowsS: parseWindows(flags.windows) ?? DEFAULT_WINDOWS_S, persist: (s) => store.append(s) });
+  const pids = (flags.pid ?? []).map((p) => ({ ...parsePidFlag(p), service }));
   const refresh = async () => {
-    const members: CollectedMember[] = [];
+    const members: CollectedMember[] = [...pids];
     for (const lb of flags.lb ?? []) members.push(...(await poolMembers(lb, service).catch(() => [])).map((m) => ({ ...m, service })));
     collector.setMembers(members);
   };

@@ -7,16 +7,15 @@ import type { FingerprintLoopResult } from '../../activities/fingerprint-loop';
 import { loadConfig } from '../../config/load';
 import { applySchedules, scheduleId } from '../../schedules';
 import { FingerprintModelStore } from '../../store/fingerprint-store';
-import { TelemetryCollector } from '../../telemetry/collector';
 import { startMember, stopMember, type Member } from '../../telemetry/sample-members';
 import { FileSummaryStore } from '../../telemetry/summary-store';
-import { kinetic } from '../helpers/cli';
+import { kinetic, startKinetic } from '../helpers/cli';
 import { createSandbox, flat, serviceConfig } from '../helpers/sandbox';
 import { connectTestTemporal, withWorker, type TestTemporal } from '../helpers/temporal';
 
 /**
  * The fingerprint adaptive loop on the real dev server: summaries of real members (two CPU-bound,
- * two I/O-bound) from the real collector, compressed to 1 s periods; the scheduled workflow fits
+ * two I/O-bound) from `kinetic fingerprints collect`, compressed to 1 s periods; the scheduled workflow fits
  * and promotes the first model (a GRU per cluster), a forced refit stores a challenger with its
  * lineage and promotes it only if its held-back error is lower, and the drift trigger refits a
  * service whose clusters keep missing while another, within its threshold, keeps its champion.
@@ -43,14 +42,16 @@ beforeAll(async () => {
     'fp-loop-steady': serviceConfig(sb.csv(STEADY, flat(10)), { fingerprints: fingerprints(1000) }),
   });
   for (const [i, b] of ['cpu', 'cpu', 'io', 'io'].entries()) members.push(await startMember(`m${i}-${b}`, DRIFTING, b, { SAMPLE_CPU_MS: '20' }));
-  const store = new FileSummaryStore(summariesDir);
-  const collector = new TelemetryCollector({ intervalMs: 100, summaryPeriodMs: 1000, featureWindowsS: [1, 2], persist: (s) => store.append(s) });
-  collector.setMembers(members.map((m) => ({ id: m.id, pid: m.pid, metricsUrl: `http://127.0.0.1:${m.port}/metrics`, service: DRIFTING })));
-  collector.start();
+  // The collector as an operator runs it: `kinetic fingerprints collect`, stopped with Ctrl-C.
+  const collect = startKinetic(['fingerprints', 'collect', '--service', DRIFTING, '--config', sb.configPath, '--period', '1', '--windows', '1,2', ...members.flatMap((m) => ['--pid', `${m.id}=${m.pid}@${m.port}`])]);
+  await collect.printed('stdout', /collecting 4 member\(s\) of fp-loop-drift at 10 Hz/);
   const timers = members.map((m) => setInterval(() => get(`http://127.0.0.1:${m.port}/`, (res) => res.resume()).on('error', () => undefined), 100));
   await new Promise((r) => setTimeout(r, 22_000));
   timers.forEach(clearInterval);
-  collector.stop();
+  collect.signal('SIGINT');
+  const stopped = await collect.done;
+  expect(stopped.code, stopped.stderr).toBe(0);
+  expect(new FileSummaryStore(summariesDir).members(DRIFTING)).toEqual(members.map((m) => m.id).sort());
   // The steady service sees the same telemetry under its own name.
   cpSync(join(summariesDir, DRIFTING), join(summariesDir, STEADY), { recursive: true });
 }, 120_000);
