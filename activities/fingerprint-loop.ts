@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { driftVerdict } from '../fingerprints/drift';
-import { fitChallenger, promotionVerdict, scoreModel } from '../fingerprints/fit-version';
+import { computePool } from '../compute';
+import { promotionVerdict, scoreModel } from '../fingerprints/fit-version';
 import { FingerprintModelStore } from '../store/fingerprint-store';
 import { FileSummaryStore } from '../telemetry/summary-store';
 import type { ActivityDeps } from './deps';
@@ -53,9 +54,11 @@ export function fingerprintLoopActivities(deps: ActivityDeps) {
       }
       let challenger;
       try {
-        challenger = await fitChallenger(byMember, { service: input.service, horizonSteps: fp.horizonSteps, holdBack: fp.loop.holdBack, stepMs, reason, now: Date.now(), champion });
+        // On a compute thread: GRU training takes minutes for a large pool and must not block the worker.
+        const opts = { service: input.service, horizonSteps: fp.horizonSteps, holdBack: fp.loop.holdBack, stepMs, reason, now: Date.now(), ...(champion ? { champion } : {}) };
+        challenger = await computePool().run('fitFingerprintChallenger', { byMember, opts });
       } catch (e) {
-        if (e instanceof RangeError) return { service: input.service, outcome: 'skipped', ...(champion ? { champion: champion.version } : {}), reason: e.message };
+        if ((e as Error).name === 'RangeError') return { service: input.service, outcome: 'skipped', ...(champion ? { champion: champion.version } : {}), reason: (e as Error).message };
         throw e;
       }
       const mine = scoreModel({ ...challenger, version: 0 }, byMember, fp.loop.holdBack);

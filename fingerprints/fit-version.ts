@@ -84,6 +84,11 @@ export async function fitChallenger(byMember: Record<string, readonly MinuteSumm
   return { ...base, clusterModels };
 }
 
+/** fitChallenger as a compute-thread task (one structured-clonable argument): compute/tasks.ts. */
+export function fitChallengerTask(input: { byMember: Record<string, MinuteSummary[]>; opts: FitOptions }): Promise<Challenger> {
+  return fitChallenger(input.byMember, input.opts);
+}
+
 /** MAE of the CPU forecast (cores) for targets in the last `periods` periods of every member, per cluster. */
 export function scoreModel(model: FingerprintModelVersion, byMember: Record<string, readonly MinuteSummary[]>, periods: number): Score {
   const h = model.horizonSteps;
