@@ -35,6 +35,8 @@ export function fingerprintLoopActivities(deps: ActivityDeps) {
       if (!fp?.enabled) return { service: input.service, outcome: 'skipped', reason: 'fingerprints are not enabled for this service (fingerprints.enabled)' };
       const models = new FingerprintModelStore(cfg.stateRoot);
       const done = models.versions(input.service).find((v) => v.sourceId === input.sourceId);
+      // A retry after the version was stored but before the promotion finishes the promotion (unless another run moved on).
+      if (done?.promotion?.promoted && models.championVersion(input.service) === done.parent) models.promote(input.service, done.version);
       if (done) return { service: input.service, outcome: done.promotion?.promoted ? 'promoted' : 'rejected', version: done.version, champion: models.championVersion(input.service), reason: done.promotion?.reason ?? done.reason };
 
       const byMember = new FileSummaryStore(fp.summariesDir ?? join(cfg.stateRoot, 'telemetry')).recent(input.service, fp.loop.maxPeriods);

@@ -24,7 +24,7 @@ const SERVICE = 'fp-cpu-pool';
 const BASE_PORT = poolPort(PORT_BLOCKS.fingerprintDecision, 0);
 const TIMEOUTS = { stepSeconds: 60, forecastSeconds: 60, provisionSeconds: 120, heartbeatSeconds: 10, verifySeconds: 60 };
 /** Per-instance CPU capacity (cores): small, so the pool's measured CPU needs more instances than the load. */
-const CPU_PER_INSTANCE = 0.05;
+const CPU_PER_INSTANCE = 0.03;
 const MAX_INSTANCES = 6;
 
 const sb = createSandbox('kinetic-fp-decision-');

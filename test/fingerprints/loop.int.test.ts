@@ -3,7 +3,8 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FingerprintLoopResult } from '../../activities/fingerprint-loop';
+import { createDeps } from '../../activities/deps';
+import { fingerprintLoopActivities, type FingerprintLoopResult } from '../../activities/fingerprint-loop';
 import { loadConfig } from '../../config/load';
 import { applySchedules, scheduleId } from '../../schedules';
 import { FingerprintModelStore } from '../../store/fingerprint-store';
@@ -119,4 +120,18 @@ describe('fingerprint adaptive loop', () => {
     expect(text.stdout).toMatch(new RegExp(`${DRIFTING}: champion fingerprint model v${out.champion}`));
     expect(text.stdout).toMatch(/v2 .*parent 1; data .*; refit on request; (promoted|not promoted): held-back CPU MAE/);
   }, 400_000);
+
+  it('a retried run finds the version it stored and finishes its promotion, fitting nothing again', async () => {
+    const models = new FingerprintModelStore(sb.stateRoot);
+    const champion = models.champion(STEADY)!;
+    // As if the activity died between storing a promoted challenger and writing champion.json.
+    const { version: _v, ...rest } = champion;
+    const stored = models.add({ ...rest, parent: champion.version, reason: 'refit on request', promotion: { promoted: true, reason: 'test' }, sourceId: 'run-x/steady' });
+    expect(models.championVersion(STEADY)).toBe(champion.version);
+    const acts = fingerprintLoopActivities(createDeps({ configPath: sb.configPath }));
+    const r = await acts.fingerprintLoopService({ service: STEADY, sourceId: 'run-x/steady' });
+    expect(r).toMatchObject({ outcome: 'promoted', version: stored.version, champion: stored.version });
+    expect(models.championVersion(STEADY)).toBe(stored.version);
+    expect(models.versions(STEADY).map((v) => v.version)).toEqual([champion.version, stored.version]);
+  });
 });
