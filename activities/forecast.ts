@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../config/schema';
 import type { DecisionContext } from '../decision/context';
-import type { DimensionForecast, ForecastSummary } from '../decision/forecast';
+import type { DimensionForecast, FingerprintSummary, ForecastSummary } from '../decision/forecast';
 import { MetricsInputError, type MetricSeries } from '../metrics/contract';
 import { planningWindow } from '../planning/capacity';
 import { defaultPlannerOptions } from '../planning/predictive/options';
@@ -11,6 +11,7 @@ import { newestWeights } from '../store/weights-store';
 import { chooseModels, FittedAtDecisionCache, type ModelChoice } from './decision-models';
 import type { ActivityDeps } from './deps';
 import { fallbackForecast } from './fallback';
+import { fingerprintSummaryFor } from './fingerprint-capacity';
 import { runForecastJob } from './forecast-job';
 import { learningOf } from './learning-common';
 import { readHistory } from './metrics-read';
@@ -75,6 +76,7 @@ export function forecastActivities(deps: ActivityDeps) {
     const lastObservedAt = series.start + (series.values.length - 1) * step * 1000;
     const dimensions = await extraForecasts('dimensionMetrics');
     const regions = await extraForecasts('regionMetrics');
+    const fingerprints = fingerprintSummaryFor(cfg.stateRoot, context.service, svc, q.demand, now);
     const summary: ForecastSummary = {
       model: describe(svc, result, weightsVersion?.version ?? 0),
       weights: used.map((c) => ({ model: c.job.name, weight: result.plan.weights[c.job.name] ?? 0, reason: weightReason(weightsVersion?.version) })),
@@ -88,9 +90,10 @@ export function forecastActivities(deps: ActivityDeps) {
       peakP90: Math.max(result.plan.peak, at(0.9)),
       peakP99: Math.max(result.plan.peak, at(0.99)),
       coldStart: !result.plan.calibrated,
-      notes: notes(context, result, choices),
+      notes: [...notes(context, result, choices), ...(fingerprints ? [fingerprintNote(fingerprints)] : [])],
       ...(Object.keys(dimensions).length ? { dimensions } : {}),
       ...(Object.keys(regions).length ? { regions } : {}),
+      ...(fingerprints ? { fingerprints } : {}),
       planned: {
         quantile: q.quantile,
         demand: q.demand,
@@ -214,6 +217,12 @@ function notes(context: DecisionContext, r: ReplayJobResult, choices: ModelChoic
   for (const c of choices) if (c.note) out.push(c.note);
   for (const [m, why] of Object.entries(r.failed)) out.push(`${m} left out: ${why}`);
   return out;
+}
+
+function fingerprintNote(f: FingerprintSummary): string {
+  if (f.status === 'fallback') return `fingerprints not used: ${f.reason}`;
+  const clusters = (f.clusters ?? []).map((c) => `${c.cluster} ×${c.instances} cpu ${fmt(c.cpu.p50)}–${fmt(c.cpu.upper)} cores, ${fmt(c.mem.p50)}–${fmt(c.mem.upper)} MiB each (${c.sources.join('/')})`);
+  return `fingerprints (model v${f.modelVersion}, ${f.horizonSteps} periods ahead): ${clusters.join('; ')}${f.reason ? `; ${f.reason}` : ''}`;
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));

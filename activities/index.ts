@@ -10,6 +10,7 @@ import { forecastActivities } from './forecast';
 import { loopActivities } from './loop';
 import { operatorAlertActivities } from './operator-alerts';
 import { budgetReportActivities } from './scheduled-budget-report';
+import { fingerprintLoopActivities } from './fingerprint-loop';
 import { retrainActivities } from './retrain';
 import { reweightActivities } from './reweight';
 import { planActivities } from './plan';
@@ -44,6 +45,7 @@ export function learningActivities(deps: ActivityDeps) {
     ...retrainActivities(deps),
     ...reweightActivities(deps),
     ...budgetReportActivities(deps),
+    ...fingerprintLoopActivities(deps),
   });
 }
 

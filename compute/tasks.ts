@@ -1,3 +1,4 @@
+import { fitChallengerTask } from '../fingerprints/fit-version';
 import { backtestFold } from '../models/backtest';
 import { forecastM4Series } from '../models/m4';
 import { runReplayJob } from '../planning/predictive/replay-job';
@@ -19,4 +20,6 @@ export const TASKS = {
   backtestFold,
   /** A decision's forecast step: fit what has no champion, replay the planner, plan now. */
   planDecision: runReplayJob,
+  /** The fingerprint loop's challenger: reducer, clusters and a GRU per cluster. */
+  fitFingerprintChallenger: fitChallengerTask,
 } satisfies TaskRegistry;

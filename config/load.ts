@@ -50,6 +50,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     for (const m of [svc.metrics, ...Object.values(svc.dimensionMetrics ?? {}), ...Object.values(svc.regionMetrics ?? {})]) {
       if (m.source === 'csv') m.path = resolve(base, m.path);
     }
+    if (svc.fingerprints?.summariesDir) svc.fingerprints.summariesDir = resolve(base, svc.fingerprints.summariesDir);
     const p = svc.provisioner;
     if ((p.type === 'pulumi-local' || p.type === 'pulumi-aws') && p.passphraseFile) p.passphraseFile = resolve(base, p.passphraseFile);
   }

@@ -6,6 +6,7 @@ import { parseCron } from '../planning/freeze-windows';
 import { parseBackendUrl } from '../provisioners/pulumi/backend-url';
 import { durationSchema } from './duration';
 import { encryptionSchema } from './schema-encryption';
+import { fingerprintsSchema } from './schema-fingerprints';
 import {
   allocationSchema,
   budgetsSchema,
@@ -348,6 +349,8 @@ const serviceFields = z
       .default({ mode: 'weighted', quantile: 0.95, championMaxAge: 2 * 86400 }),
     /** Retraining, reweighting and the control loop (issue 7); all fields optional. */
     learning: learning.optional(),
+    /** Behavioural fingerprints as cpu/memoryMiB capacity dimensions of the plan (issue 17). */
+    fingerprints: fingerprintsSchema.optional(),
     /** Like KEDA's fallback: after this many failed forecasts in a row, scale out by `step` from current capacity (never in). */
     fallback: z
       .object({
@@ -399,6 +402,7 @@ function checkTiering(s: z.infer<typeof serviceFields>, ctx: z.RefinementCtx): v
   for (const r of Object.keys(s.allocation?.regions ?? {})) {
     if (!regions.has(r)) issue(['allocation', 'regions', r], `no pool is in region "${r}" (pools are in ${[...regions].join(', ') || 'no region'})`);
   }
+  if (s.fingerprints && s.pools) issue(['fingerprints'], 'fingerprint dimensions plan a single pool for now; remove fingerprints or the tiered pools');
   if (s.fallback && s.pools) issue(['fallback'], 'the fallback plans a single pool (current capacity + step); remove it or the tiered pools');
   if (s.computeTypes && !s.pools) issue(['pools'], 'computeTypes need pools (which region and pricing each type runs in)');
   for (const d of Object.keys(s.dimensionMetrics ?? {})) {
@@ -501,6 +505,8 @@ const schedules = z
     retrain: scheduleSpec.default({ cron: ['15 2 * * *'], paused: false }),
     reweight: scheduleSpec.default({ every: 3600, paused: false }),
     budgetReport: scheduleSpec.default({ cron: ['30 0 * * *'], paused: false }),
+    /** The fingerprint adaptive loop (services with `fingerprints:`; the others cost one listing). */
+    fingerprints: scheduleSpec.default({ every: 900, paused: false }),
     /** Missed runs (server or workers down) are started if they are at most this late. */
     catchupWindow: duration.default(3600),
     /** skip: a run still going blocks the next; bufferOne: queue one. */

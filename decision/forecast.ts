@@ -31,6 +31,8 @@ export interface ForecastSummary {
   dropouts?: { missingSteps: number; newestMissing: boolean };
   /** The stored prediction reweighting scores against realised demand (the decision id). */
   predictionId?: string;
+  /** Behavioural fingerprints (issue 17): cluster forecasts the plan adds as cpu/memoryMiB dimensions, or why it planned on load alone. */
+  fingerprints?: FingerprintSummary;
   /** `fallback`: the metrics read or forecast failed `fallback.failureThreshold` times in a row; the plan is current + step (scale out only). */
   mode?: 'fallback';
   fallback?: FallbackSummary;
@@ -81,4 +83,20 @@ export interface DimensionForecast {
   peakP50: number;
   peakP90: number;
   peakP99: number;
+}
+
+/** The fingerprint dimensions of one decision (fingerprints/member-forecast.ts through the forecast activity). */
+export interface FingerprintSummary {
+  /** used: the plan takes cpu/memoryMiB from the clusters; fallback: load alone, `reason` says why. */
+  status: 'used' | 'fallback';
+  reason?: string;
+  /** The champion fingerprint model version the clusters come from. */
+  modelVersion?: number;
+  /** What one instance offers at 100 % (cores, MiB): `fingerprints.capacity`. */
+  capacity: { cpu: number; memoryMiB: number };
+  horizonSteps: number;
+  /** Per cluster: instances in it now and the per-instance forecast (P50 and upper band). */
+  clusters?: Array<{ cluster: string; instances: number; cpu: { p50: number; upper: number }; mem: { p50: number; upper: number }; sources: string[] }>;
+  /** When the newest summary ended (epoch ms). */
+  newestAt?: number;
 }

@@ -7,6 +7,7 @@ import { planTiered, type TieredSpec } from '../planning/tiered-plan';
 import type { CapacityPlan } from '../provisioners/contract';
 import type { DecisionContext } from './context';
 import type { ForecastSummary } from './forecast';
+import { fingerprintNeed } from './fingerprint-plan';
 import { planVertical } from './vertical';
 
 export type Direction = 'out' | 'in' | 'none';
@@ -23,6 +24,8 @@ export interface PlanSummary {
   hourlyCostBefore: number;
   hourlyCostAfter: number;
   reason: string;
+  /** Fingerprint dimensions (issue 17): instances the cluster forecasts need, which signal bound, and whether they set the plan. */
+  fingerprints?: { needed: number; bindingDimension: string; explanation: string; binds: boolean };
   /** Tiered planning: instances each compute type would need, and why. */
   needs?: Array<{ computeType: string; needed: number; p50Instances: number; bufferPct: number; bindingDimension: string; explanation: string }>;
   /** Tiered planning: SUCCESS (fits today's pools), PENDING (needs provisioning) or FAILURE. */
@@ -132,21 +135,30 @@ function singlePoolPlan(c: DecisionContext, forecast: ForecastSummary, targetOve
     minInstances: c.minInstances,
     maxInstances: c.maxInstances,
   });
-  const to = targetOverride ?? need.target;
   const perInstance = c.capacityPerInstance * c.targetUtilization;
+  const loadReason = `${basis} ${demand.toFixed(2)} ${forecast.metric} / (${c.capacityPerInstance} × ${c.targetUtilization}) = ${(demand / perInstance).toFixed(2)} → ${need.needed} instances`;
+  // The fingerprint dimensions bind when the clusters' cpu or memory needs more instances than the load.
+  const fp = fingerprintNeed(forecast.fingerprints, c.targetUtilization);
+  const binds = !!fp && fp.needed > need.needed;
+  const needed = binds ? fp.needed : need.needed;
+  const clampedBy = needed < c.minInstances ? 'min' : needed > c.maxInstances ? 'max' : undefined;
+  const target = clampedBy === 'min' ? c.minInstances : clampedBy === 'max' ? c.maxInstances : needed;
+  const to = targetOverride ?? target;
+  const basisReason = binds
+    ? `fingerprints: ${fp.explanation}, above the load's ${need.needed} (${loadReason})`
+    : `${loadReason}${fp ? `; fingerprints need ${fp.needed} (${fp.explanation})` : ''}`;
   const reason =
     targetOverride !== undefined
-      ? `operator asked for ${targetOverride} instances (forecast alone would give ${need.target})`
-      : `${basis} ${demand.toFixed(2)} ${forecast.metric} / (${c.capacityPerInstance} × ${c.targetUtilization}) = ` +
-        `${(demand / perInstance).toFixed(2)} → ${need.needed} instances` +
-        (need.clampedBy ? `, clamped to the ${need.clampedBy} of ${need.target}` : '');
+      ? `operator asked for ${targetOverride} instances (forecast alone would give ${target})`
+      : `${basisReason}${clampedBy ? `, clamped to the ${clampedBy} of ${target}` : ''}`;
   const tiers = untieredTiers(c, to);
   return {
     from,
     to,
     direction: direction(from, to),
-    needed: need.needed,
-    clampedBy: targetOverride !== undefined ? undefined : need.clampedBy,
+    needed,
+    clampedBy: targetOverride !== undefined ? undefined : clampedBy,
+    ...(fp ? { fingerprints: { ...fp, binds } } : {}),
     tiers,
     hourlyCostBefore: from * c.hourlyPerInstance,
     hourlyCostAfter: to * c.hourlyPerInstance,

@@ -1,9 +1,8 @@
 /**
  * The adaptive loop's trigger (pure): a cluster whose utilisation model keeps missing — its error
  * over the last `windows` scoring windows all above `threshold` — asks for a refit of the reducer
- * and clusters and a retrain of its model; a fixed schedule asks for one regardless. The loop
- * itself (a scheduled workflow with champion/challenger) is not built yet; this is what it would
- * call with the errors it scores.
+ * and clusters and a retrain of its model; a fixed schedule asks for one regardless. The scheduled
+ * loop (workflows/fingerprint-loop.ts) calls it with the champion's errors per cluster and period.
  */
 export interface DriftPolicy {
   /** Error (e.g. CPU MAE, cores) above which a window counts as a miss. */

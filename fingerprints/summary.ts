@@ -10,9 +10,20 @@ export interface MinuteSummary {
   samples: number;
   mean: Record<Signal, number>;
   p95: Record<Signal, number>;
+  /** The member's fingerprint features for the period (fingerprints/features.ts `periodFeatures`)
+   *  and the windows they used: what the fitted reducer and clusters place the member with. */
+  features?: number[];
+  windowsS?: number[];
 }
 
-export function summariseMinute(member: string, service: string, from: number, to: number, samples: readonly TelemetrySample[]): MinuteSummary {
+export function summariseMinute(
+  member: string,
+  service: string,
+  from: number,
+  to: number,
+  samples: readonly TelemetrySample[],
+  features?: { values: number[]; windowsS: number[] },
+): MinuteSummary {
   const mean = {} as Record<Signal, number>;
   const p95 = {} as Record<Signal, number>;
   for (const s of SIGNALS) {
@@ -20,5 +31,5 @@ export function summariseMinute(member: string, service: string, from: number, t
     mean[s] = st.mean;
     p95[s] = st.p95;
   }
-  return { member, service, from, to, samples: samples.length, mean, p95 };
+  return { member, service, from, to, samples: samples.length, mean, p95, ...(features ? { features: features.values, windowsS: features.windowsS } : {}) };
 }

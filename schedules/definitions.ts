@@ -3,16 +3,18 @@ import { schedulesSchema, SchedulesConfig } from '../config/schema';
 
 /**
  * The periodic learning workflows as Temporal Schedules, derived from kinetic.yaml `schedules:`
- * (defaults: retrain daily 02:15 UTC, reweight hourly, budget report daily 00:30 UTC).
+ * (defaults: retrain daily 02:15 UTC, reweight hourly, budget report daily 00:30 UTC, the
+ * fingerprint loop every 15 minutes).
  */
 
-export const SCHEDULE_KINDS = ['retrain', 'reweight', 'budget-report'] as const;
+export const SCHEDULE_KINDS = ['retrain', 'reweight', 'budget-report', 'fingerprints'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 const WORKFLOW_TYPE: Record<ScheduleKind, string> = {
   retrain: 'retrainEnsemble',
   reweight: 'reweightEnsemble',
   'budget-report': 'budgetReport',
+  fingerprints: 'fingerprintLoop',
 };
 
 export const DEFAULT_SCHEDULE_PREFIX = 'kinetic-';
@@ -33,12 +35,14 @@ export function scheduleId(kind: ScheduleKind, prefix = DEFAULT_SCHEDULE_PREFIX)
 }
 
 export function resolveSchedulesConfig(cfg: SchedulesConfig | undefined): SchedulesConfig {
-  return cfg ?? schedulesSchema.parse({});
+  // A config object built before a schedule kind existed gets that kind's default.
+  const defaults = schedulesSchema.parse({});
+  return cfg ? { ...defaults, ...cfg } : defaults;
 }
 
 export function desiredSchedules(cfg: SchedulesConfig | undefined, prefix = DEFAULT_SCHEDULE_PREFIX): DesiredSchedule[] {
   const c = resolveSchedulesConfig(cfg);
-  const entry = { retrain: c.retrain, reweight: c.reweight, 'budget-report': c.budgetReport } as const;
+  const entry = { retrain: c.retrain, reweight: c.reweight, 'budget-report': c.budgetReport, fingerprints: c.fingerprints } as const;
   return SCHEDULE_KINDS.map((kind) => {
     const e = entry[kind];
     const spec: ScheduleSpec = {};

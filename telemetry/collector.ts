@@ -1,6 +1,7 @@
 import { Agent, get } from 'node:http';
 import { counterTotal } from '../metrics/pool-scraper';
 import type { TelemetrySample } from '../fingerprints/signals';
+import { periodFeatures } from '../fingerprints/features';
 import { summariseMinute, type MinuteSummary } from '../fingerprints/summary';
 import { deriveSample, type RawReading } from './derive';
 import { readProc } from './proc';
@@ -33,6 +34,10 @@ export interface CollectorOptions {
   /** Period of the summaries (default 60000 ms; tests compress it). */
   summaryPeriodMs?: number;
   scrapeTimeoutMs?: number;
+  /** Feature windows (s): when set, every summary carries the member's fingerprint features for its
+   *  period (what decisions place members with; `kinetic fingerprints collect` sets 1, 5, 15, 60).
+   *  Off by default: computing them costs tens of ms per member per period on the sampling thread. */
+  featureWindowsS?: readonly number[];
 }
 
 export interface CollectorStats {
@@ -151,9 +156,14 @@ export class TelemetryCollector {
     if (!this.opts.persist || now - state.summarisedUntil < period) return;
     const from = state.summarisedUntil;
     const to = from + period;
-    const window = state.ring.since(from).filter((s) => s.t < to);
+    const windowsS = this.opts.featureWindowsS ? [...this.opts.featureWindowsS] : undefined;
+    const seen = state.ring.since(from - Math.max(0, ...(windowsS ?? [])) * 1000).filter((s) => s.t < to);
+    const window = seen.filter((s) => s.t >= from);
     state.summarisedUntil = to;
-    if (window.length > 0) void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window));
+    if (window.length === 0) return;
+    // The fingerprint features go with the summary, so a decision can place the member without the ring.
+    const features = windowsS ? { values: periodFeatures(seen, from, to, { windowsS }), windowsS } : undefined;
+    void this.opts.persist(summariseMinute(state.member.id, state.member.service ?? '', from, to, window, features));
   }
 
   private async scrapeMember(state: MemberState): Promise<void> {

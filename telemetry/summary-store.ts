@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MinuteSummary } from '../fingerprints/summary';
 
@@ -29,5 +29,17 @@ export class FileSummaryStore {
     const file = this.file(service, member);
     if (!existsSync(file)) return [];
     return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MinuteSummary);
+  }
+
+  /** Members with a summary file for `service`. */
+  members(service: string): string[] {
+    const dir = join(this.dir, service || 'default');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort();
+  }
+
+  /** The newest `limit` summaries of every member of `service`, oldest first. */
+  recent(service: string, limit: number): Record<string, MinuteSummary[]> {
+    return Object.fromEntries(this.members(service).map((m) => [m, this.read(service, m).slice(-limit)]));
   }
 }

@@ -1,13 +1,26 @@
 import { parseArgs } from 'node:util';
 import { UserError, type CliCommand } from '../command';
 import { FlagError, numberFlag } from '../../sim/flags';
-import { featureNames, periodFeatures } from '../../fingerprints/features';
+import { DEFAULT_WINDOWS_S, featureNames, periodFeatures } from '../../fingerprints/features';
 import { assignFleet, fitFleet, membershipByService } from '../../fingerprints/fleet';
 import { TelemetryCollector, type CollectedMember } from '../../telemetry/collector';
 import { poolMembers } from '../../telemetry/pool-members';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/load';
+import { fingerprintForecast } from '../../fingerprints/member-forecast';
+import { FingerprintModelStore } from '../../store/fingerprint-store';
+import { FileSummaryStore } from '../../telemetry/summary-store';
 
 const usage = `Usage: kinetic fingerprints clusters|show [targets] [options]
+       kinetic fingerprints clusters|show --service NAME [--config F] [--json]
+       kinetic fingerprints collect --service NAME (--lb URL | --pid ID=PID[@PORT])… [--dir DIR] [--config F] [--period S] [--windows LIST]
 
+With --service: what the running collector stored and the adaptive loop fitted — the champion
+fingerprint model, its lineage (version, parent, data window, reason, held-back error, promotion),
+its clusters, and (show) where each member's newest summary places it. collect runs the collector
+on a local pool until interrupted, writing minute summaries where decisions read them
+(fingerprints.summariesDir, default <stateDir>/telemetry).
+Without --service:
 Samples processes at 10 Hz from /proc/<pid>/{stat,status,io} and their Prometheus /metrics, turns
 the telemetry into window features and fingerprints (PCA to ≥ 90 % explained variance), and
 clusters them with k-means (k chosen by silhouette).
@@ -52,6 +65,10 @@ function parse(argv: string[]) {
         'k-max': { type: 'string' },
         seed: { type: 'string' },
         json: { type: 'boolean' },
+        service: { type: 'string' },
+        config: { type: 'string' },
+        dir: { type: 'string' },
+        period: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -80,6 +97,8 @@ async function runFingerprints(argv: string[]): Promise<number> {
     return 0;
   }
   const view = positionals[0];
+  if (view === 'collect') return collect(flags);
+  if (flags.service !== undefined && (view === 'clusters' || view === 'show')) return fromStore(view, flags.service, flags.config, !!flags.json);
   if (view !== 'clusters' && view !== 'show') throw new UserError(`say what to print: kinetic fingerprints clusters or kinetic fingerprints show\n\n${usage}`);
   const seconds = numberFlag('seconds', flags.seconds, { above: 0, max: 3600 }, 30);
   const windowsS = parseWindows(flags.windows);
@@ -118,5 +137,79 @@ async function runFingerprints(argv: string[]): Promise<number> {
   console.log(`${members.length} members, ${seconds} s at 10 Hz; PCA v${out.reducer.version}: ${out.reducer.components} components (${(out.reducer.explained * 100).toFixed(1)} % variance); k = ${out.k} (silhouette ${out.silhouette.toFixed(2)})`);
   for (const c of out.clusters) console.log(`  ${c.id}: ${c.members.join(', ')}`);
   if (out.members) for (const m of out.members) console.log(`  ${m.id.padEnd(16)} ${m.cluster.padEnd(4)} distance ${m.distance.toFixed(2)}  cpu/request ${(m.cpuPerRequest * 1000).toFixed(2)} ms  fingerprint [${m.fingerprint.map((v) => v.toFixed(2)).join(', ')}]`);
+  return 0;
+}
+
+function fingerprintsOf(service: string, config: string | undefined) {
+  const cfg = loadConfig(config);
+  const svc = cfg.services[service];
+  if (!svc) throw new UserError(`--service: no service "${service}" in ${cfg.file} (services: ${Object.keys(cfg.services).join(', ')})`);
+  if (!svc.fingerprints) throw new UserError(`--service ${service}: it has no fingerprints: block in ${cfg.file}; add fingerprints: { capacity: { cpu, memoryMiB } }`);
+  return { cfg, fp: svc.fingerprints, dir: svc.fingerprints.summariesDir ?? join(cfg.stateRoot, 'telemetry') };
+}
+
+/** The champion model, its lineage and the members' placements, from the stores (no sampling). */
+function fromStore(view: 'clusters' | 'show', service: string, config: string | undefined, json: boolean): number {
+  const { cfg, fp, dir } = fingerprintsOf(service, config);
+  const models = new FingerprintModelStore(cfg.stateRoot);
+  const champion = models.champion(service);
+  const lineage = models.versions(service).map((v) => ({
+    version: v.version,
+    parent: v.parent,
+    createdAt: new Date(v.createdAt).toISOString(),
+    reason: v.reason,
+    dataWindow: { from: new Date(v.dataWindow.from).toISOString(), to: new Date(v.dataWindow.to).toISOString() },
+    heldBackCpuMae: v.heldBack?.cpuMae,
+    promotion: v.promotion,
+    champion: v.version === champion?.version,
+  }));
+  const placed = fingerprintForecast(champion, new FileSummaryStore(dir).recent(service, 60), { now: Date.now(), maxAgeMs: fp.maxAge * 1000, load: 0, source: join(dir, service) });
+  const out = {
+    service,
+    champion: champion?.version ?? null,
+    lineage,
+    clusters: (champion?.fleet.clusters ?? []).map((c) => ({ id: c.id, fittedMembers: c.members, model: champion!.clusterModels[c.id] ? 'gru' : 'persistence' })),
+    telemetry: placed.status === 'used' ? { status: 'fresh', newest: new Date(placed.newestAt).toISOString() } : { status: 'not used', reason: placed.reason },
+    ...(view === 'show' && placed.status === 'used' ? { members: placed.members } : {}),
+  };
+  if (json) {
+    console.log(JSON.stringify(out));
+    return 0;
+  }
+  console.log(`${service}: champion fingerprint model ${champion ? `v${champion.version}` : 'none yet'}`);
+  for (const v of lineage) {
+    console.log(`  v${v.version}${v.champion ? ' (champion)' : ''} parent ${v.parent ?? '-'}; data ${v.dataWindow.from} → ${v.dataWindow.to}; ${v.reason}; ${v.promotion ? `${v.promotion.promoted ? 'promoted' : 'not promoted'}: ${v.promotion.reason}` : ''}`);
+  }
+  for (const c of out.clusters) console.log(`  cluster ${c.id} (${c.model}): fitted on ${c.fittedMembers.join(', ')}`);
+  if (out.members) for (const m of out.members) console.log(`  ${m.id.padEnd(16)} ${m.cluster.padEnd(4)} cpu ${m.cpu.p50.toFixed(3)} cores, ${m.mem.p50.toFixed(1)} MiB (${m.source})`);
+  console.log(`  telemetry: ${out.telemetry.status === 'fresh' ? `fresh (newest summary ${out.telemetry.newest})` : out.telemetry.reason}`);
+  return 0;
+}
+
+/** Runs the collector on a pool until SIGINT/SIGTERM: the store decisions and the loop read. */
+async function collect(flags: ReturnType<typeof parse>['values']): Promise<number> {
+  if (!flags.service) throw new UserError('kinetic fingerprints collect: give --service NAME (the summaries are stored per service)');
+  if (!flags.lb?.length && !flags.pid?.length) throw new UserError('kinetic fingerprints collect: give --lb URL (the local pool\'s balancer) or --pid ID=PID[@PORT]');
+  const service = flags.service;
+  const dir = flags.dir ?? fingerprintsOf(service, flags.config).dir;
+  const period = numberFlag('period', flags.period, { above: 0, max: 3600 }, 60);
+  const store = new FileSummaryStore(dir);
+  const collector = new TelemetryCollector({ intervalMs: 100, summaryPeriodMs: period * 1000, featureWindowsS: parseWindows(flags.windows) ?? DEFAULT_WINDOWS_S, persist: (s) => store.append(s) });
+  const pids = (flags.pid ?? []).map((p) => ({ ...parsePidFlag(p), service }));
+  const refresh = async () => {
+    const members: CollectedMember[] = [...pids];
+    for (const lb of flags.lb ?? []) members.push(...(await poolMembers(lb, service).catch(() => [])).map((m) => ({ ...m, service })));
+    collector.setMembers(members);
+  };
+  await refresh();
+  collector.start();
+  const timer = setInterval(() => void refresh(), 10_000);
+  console.log(`collecting ${collector.memberIds().length} member(s) of ${service} at 10 Hz into ${join(dir, service)} (a summary every ${period} s); Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(timer);
+  collector.stop();
   return 0;
 }

@@ -53,7 +53,7 @@ describe('learning commands', () => {
       const listed = await kinetic(['schedules', 'list', '--prefix', prefix, '--json', ...c]);
       expect(listed.code, listed.stderr).toBe(0);
       expect(JSON.stringify(JSON.parse(listed.stdout))).toMatch(new RegExp(`${prefix}retrain`));
-      for (const kind of ['retrain', 'reweight', 'budget-report']) {
+      for (const kind of ['retrain', 'reweight', 'budget-report', 'fingerprints']) {
         await t.client.schedule.getHandle(`${prefix}${kind}`).delete().catch(() => undefined);
       }
       const models = await kinetic(['models', 'list', 'webloopcli', '--json', ...c]);

@@ -24,6 +24,8 @@ export interface RunningKinetic {
   /** Resolves once the stream has printed text matching `pattern` (a process under load starts late). */
   printed(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<void>;
   done: Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Sends the process a signal (e.g. SIGINT to stop a long-running command). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 /** Starts the real `kinetic` binary and lets the test wait for what it prints while it runs. */
@@ -45,5 +47,5 @@ export function startKinetic(args: string[], env: NodeJS.ProcessEnv = {}): Runni
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  return { printed, done };
+  return { printed, done, signal: (sig) => void child.kill(sig) };
 }

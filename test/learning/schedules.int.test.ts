@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of prefixes) {
-    for (const kind of ['retrain', 'reweight', 'budget-report'] as const) {
+    for (const kind of ['retrain', 'reweight', 'budget-report', 'fingerprints'] as const) {
       await t.client.schedule.getHandle(scheduleId(kind, p)).delete().catch(() => undefined);
     }
   }
@@ -36,15 +36,16 @@ describe('schedules', () => {
     process.env.TEMPORAL_ADDRESS = inject('temporalAddress');
 
     const first = await applySchedulesOnWorkerStart({ configPath: sb.configPath, taskQueue: t.taskQueue, idPrefix: prefix });
-    expect(first.map((a) => a.action)).toEqual(['created', 'created', 'created']);
+    expect(first.map((a) => a.action)).toEqual(['created', 'created', 'created', 'created']);
     const second = await applySchedulesOnWorkerStart({ configPath: sb.configPath, taskQueue: t.taskQueue, idPrefix: prefix });
-    expect(second.map((a) => a.action)).toEqual(['updated', 'updated', 'updated']);
+    expect(second.map((a) => a.action)).toEqual(['updated', 'updated', 'updated', 'updated']);
 
     const described = await describeSchedules(t.client, prefix);
     expect(described.map((d) => [d.id, d.exists])).toEqual([
       [`${prefix}retrain`, true],
       [`${prefix}reweight`, true],
       [`${prefix}budget-report`, true],
+      [`${prefix}fingerprints`, true],
     ]);
     for (const d of described) {
       expect(d.overlap).toBe(ScheduleOverlapPolicy.SKIP);
@@ -54,14 +55,15 @@ describe('schedules', () => {
     const byKind = Object.fromEntries(described.map((d) => [d.kind, d]));
     expect(JSON.stringify(byKind.retrain.spec)).toMatch(/15 2 \* \* \*|"hour":\[\{"start":2|"hour":2/);
     expect(byKind.reweight.spec).toMatchObject({ intervals: [{ every: 3_600_000 }] });
-    // Visibility is eventually consistent: wait until the list shows exactly the three.
+    expect(byKind.fingerprints.spec).toMatchObject({ intervals: [{ every: 900_000 }] });
+    // Visibility is eventually consistent: wait until the list shows exactly the four.
     const deadline = Date.now() + 15_000;
     let ids = await listedIds(prefix);
-    while (ids.length < 3 && Date.now() < deadline) {
+    while (ids.length < 4 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
       ids = await listedIds(prefix);
     }
-    expect(ids).toEqual([`${prefix}budget-report`, `${prefix}retrain`, `${prefix}reweight`].sort());
+    expect(ids).toEqual([`${prefix}budget-report`, `${prefix}fingerprints`, `${prefix}retrain`, `${prefix}reweight`].sort());
   });
 
   it('applies config changes on update, keeps an operator pause, and a trigger runs the budget report', async () => {
