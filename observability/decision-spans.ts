@@ -123,7 +123,7 @@ function payloadOf<T>(input: ActivityExecuteInput, header: string): T | undefine
  * and the log lines' trace ids hang under it), then, after the last attempt, the step's
  * StartActivity.
  */
-export function runActivitySpans(ctx: Context, processor: SpanProcessor, resource: Resource): ActivityInboundCallsInterceptor['execute'] {
+export function runActivitySpans(ctx: Context, processor: SpanProcessor, resource: Resource): NonNullable<ActivityInboundCallsInterceptor['execute']> {
   const tracer = trace.getTracer('kinetic');
   return async (input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) => {
     const carrier = payloadOf<TraceCarrier>(input, TRACE_CARRIER_HEADER) ?? {};
