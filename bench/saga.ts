@@ -782,7 +782,7 @@ function markdown(info: ReturnType<typeof runInfo>, serverVersion: string, phase
       TRACING ? '## Metrics + tracing overhead (same run, without → with)' : '## Metrics overhead (same run, without → with)',
       '',
       `Each phase ran twice back to back, workers without and with \`/metrics\` (Kinetic's metrics, process metrics and Temporal's SDK exporter, as \`kinetic worker --metrics-port\`), each worker's page scraped every ${SCRAPE_MS / 1000} s${
-        TRACING ? ", and with traces of every decision (the traced workflow bundle, Temporal's OpenTelemetry interceptors, OTLP/HTTP to a real Jaeger)" : ''
+        TRACING ? ", and with traces of every decision (the traced workflow bundle: the trace context header on each activity and one sink call per run; the decision's spans built by the worker outside the workflow sandbox; OTLP/HTTP to a real Jaeger)" : ''
       }; the order alternates by round. Ratios are with ÷ without (≤ 1.10 is the target), medians over rounds.`,
       '',
       '| worker processes | rounds | worker CPU per changed decision | decisions/s (without ÷ with) | sequential p50 |',
