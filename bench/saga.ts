@@ -4,7 +4,7 @@
  *
  *   npm run bench:saga                                     # = tsx bench/saga.ts; writes bench/results/saga.md
  *   npx tsx bench/saga.ts --workers 1,2,4 --sequential 50 --total 200 --in-flight 50 [--services N] [--rounds R]
- *        [--worker-kind factory|cli] [--metrics off|on|ab] [--tracing] [--label TEXT] [--out FILE] [--no-write] [--json]
+ *        [--worker-kind factory|cli] [--metrics off|on|ab] [--tracing] [--cpu-prof DIR] [--label TEXT] [--out FILE] [--no-write] [--json]
  *   (BENCH_SEQUENTIAL, BENCH_TOTAL, BENCH_IN_FLIGHT, BENCH_SERVICES, BENCH_WORKERS, BENCH_ROUNDS, BENCH_LABEL set the same.)
  *   stdout ends with the report as JSON (one line with --json); the dev server prints its banner before it.
  *
@@ -88,6 +88,8 @@ const LABEL = flag('label') ?? process.env.BENCH_LABEL;
 const OUT = flag('out') ?? join(__dirname, 'results', 'saga.md');
 const WRITE = !process.argv.includes('--no-write');
 const JSON_OUT = process.argv.includes('--json');
+/** `--cpu-prof DIR`: each worker process writes a V8 CPU profile (node --cpu-prof) into DIR/<phase>/ when it exits. */
+const CPU_PROF_DIR = flag('cpu-prof');
 /** History per service: one week of 5-minute points. */
 const HISTORY_POINTS = 2016;
 const SEASONS = [288, 2016];
@@ -168,17 +170,18 @@ function writeConfig(dir: string, taskQueue: string, csvs: string[]): string {
 /** Starts n worker processes and waits until each polls; if one fails to start, the others are stopped. */
 async function startWorkers(
   n: number,
-  env: { address: string; taskQueue: string; config: string; bundle: string; metrics?: boolean; tracesUrl?: string },
+  env: { address: string; taskQueue: string; config: string; bundle: string; metrics?: boolean; tracesUrl?: string; cpuProfDir?: string },
   metricsUrls: string[] = [],
 ): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
   const ready = WORKER_KIND === 'factory' ? 'worker-ready' : 'worker polling';
   const started = Array.from({ length: n }, () => {
+    const profile = env.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', env.cpuProfDir] : [];
     const args =
       WORKER_KIND === 'factory'
         ? ['--import', 'tsx', join(REPO_ROOT, 'bench', 'helpers', 'saga-worker.ts')]
         : [join(REPO_ROOT, 'bin', 'kinetic.js'), 'worker', '--config', env.config, '--task-queue', env.taskQueue];
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, [...profile, ...args], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
@@ -517,7 +520,8 @@ async function runPhase(env: TestWorkflowEnvironment, root: string, csvs: string
   const services = csvs.map((_, i) => `svc-${i}`);
   log(`W=${workers}: starting ${workers} ${WORKER_KIND} worker process(es) on ${taskQueue}${metrics ? ', metrics on' : ''}${traced ? ', tracing on' : ''}`);
   const metricsUrls: string[] = [];
-  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle, metrics, ...(traced ? { tracesUrl: bundles.tracesUrl } : {}) }, metricsUrls);
+  const cpuProfDir = CPU_PROF_DIR && join(CPU_PROF_DIR, `r${round}-w${workers}${metrics ? (traced ? '-traced' : '-metrics') : ''}`);
+  const children = await startWorkers(workers, { address: env.address, taskQueue, config, bundle, metrics, ...(traced ? { tracesUrl: bundles.tracesUrl } : {}), ...(cpuProfDir ? { cpuProfDir } : {}) }, metricsUrls);
   if (metrics && metricsUrls.length !== workers) throw new Error(`metrics on, but ${workers - metricsUrls.length} worker(s) printed no metrics-url`);
   // A scraper in place of Prometheus: every worker's page read every second, as a busy Prometheus would.
   const scraped = { scrapes: 0, failed: 0 };
@@ -779,7 +783,7 @@ function markdown(info: ReturnType<typeof runInfo>, serverVersion: string, phase
       TRACING ? '## Metrics + tracing overhead (same run, without → with)' : '## Metrics overhead (same run, without → with)',
       '',
       `Each phase ran twice back to back, workers without and with \`/metrics\` (Kinetic's metrics, process metrics and Temporal's SDK exporter, as \`kinetic worker --metrics-port\`), each worker's page scraped every ${SCRAPE_MS / 1000} s${
-        TRACING ? ", and with traces of every decision (the traced workflow bundle, Temporal's OpenTelemetry interceptors, OTLP/HTTP to a real Jaeger)" : ''
+        TRACING ? ", and with traces of every decision (the traced workflow bundle: the trace context header on each activity and one sink call per run; the decision's spans built by the worker outside the workflow sandbox; OTLP/HTTP to a real Jaeger)" : ''
       }; the order alternates by round. Ratios are with ÷ without (≤ 1.10 is the target), medians over rounds.`,
       '',
       '| worker processes | rounds | worker CPU per changed decision | decisions/s (without ÷ with) | sequential p50 |',

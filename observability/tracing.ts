@@ -6,19 +6,21 @@
  * bundle has no tracing interceptors. Spans go over OTLP/HTTP (JSON) to any OpenTelemetry
  * receiver: a Collector, Jaeger, Tempo.
  *
- * Temporal's interceptors make the spans: the client's StartWorkflow, the workflow's RunWorkflow
- * and StartActivity (in the workflow bundle: observability/workflow-tracing.ts, exported through
- * the worker's `exporter` sink), the activity's RunActivity. Kinetic adds its attributes and,
- * inside the provisioning activities, the provisioner's own spans (observability/spans.ts).
+ * Temporal's client interceptor makes the client's StartWorkflow span; a decision's RunWorkflow,
+ * StartActivity and RunActivity spans are built by the worker outside the workflow sandbox
+ * (observability/decision-spans.ts, fed by observability/workflow-tracing.ts in the bundle): no
+ * OpenTelemetry code runs in the sandbox, where Temporal's workflow interceptors cost a traced
+ * worker about a sixth more CPU per decision. Kinetic adds its attributes and, inside the
+ * provisioning activities, the provisioner's own spans (observability/spans.ts).
  */
 import { join } from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import type { WorkflowInfo } from '@temporalio/workflow';
+import { runActivitySpans, runEndedSink } from './decision-spans';
+import { TRACE_CARRIER_HEADER, type DecisionTraceSinks } from './decision-trace';
 
 /** The workflow interceptor module a traced worker's bundle must include (see worker/index.ts). */
 export const TRACING_WORKFLOW_MODULE = join(__dirname, 'workflow-tracing');
@@ -107,22 +109,28 @@ export async function shutdownTracing(): Promise<void> {
   await active?.shutdown();
 }
 
-/** A traced worker's activity interceptors (RunActivity spans, trace ids on activity log lines) and the workflow span sink. */
-export function tracingWorkerOptions(t: Tracing): { activity: ActivityInterceptorsFactory[]; sinks: InjectedSinks<OpenTelemetrySinks> } {
-  const { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = t.interceptors;
-  const exporter = makeWorkflowExporter(t.spanProcessor, t.resource);
-  return {
-    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-    sinks: { exporter: { export: { fn: (info, spans) => exporter.export.fn(spanInfo(info), spans) } } },
-  };
-}
-
 /**
- * The workflow attributes a workflow span gets from the sink: the exporter would copy the whole
- * WorkflowInfo (memo, search attributes, nested objects) onto every span; these identify it.
+ * A traced worker's activity interceptors and the run sink. An activity of a traced run (the
+ * `kinetic-trace` header) gets RunActivity under its step's StartActivity under the run's
+ * RunWorkflow (observability/decision-spans.ts); any other (an untraced workflow's, or one
+ * scheduled by a workflow still running an older traced bundle, with Temporal's header) gets
+ * Temporal's RunActivity span as before. Activity log lines carry the trace and span ids.
  */
-function spanInfo(info: WorkflowInfo): WorkflowInfo {
-  return { workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, taskQueue: info.taskQueue, namespace: info.namespace } as WorkflowInfo;
+export function tracingWorkerOptions(t: Tracing): { activity: ActivityInterceptorsFactory[]; sinks: InjectedSinks<DecisionTraceSinks> } {
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = t.interceptors;
+  return {
+    activity: [
+      (ctx) => {
+        const traced = ctx.info.inWorkflow ? runActivitySpans(ctx, t.spanProcessor, t.resource) : undefined;
+        const temporal = new OpenTelemetryActivityInboundInterceptor(ctx);
+        return {
+          inbound: { execute: (input, next) => (traced && input.headers?.[TRACE_CARRIER_HEADER] ? traced(input, next) : temporal.execute(input, next)) },
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        };
+      },
+    ],
+    sinks: runEndedSink(t.spanProcessor, t.resource),
+  };
 }
 
 /** The client interceptors of a traced process (StartWorkflow, query, update… spans, whose context the workflow continues); undefined when not tracing. */

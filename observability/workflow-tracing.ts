@@ -1,19 +1,21 @@
 /**
  * Workflow interceptors of a traced worker (a `workflowInterceptorModules` entry, only in the
- * bundle of a worker with tracing on: see observability/tracing.ts). Temporal's OpenTelemetry
- * interceptors make the spans — RunWorkflow for the decision, StartActivity for each step it
- * schedules — and export them through the worker's `exporter` sink; Kinetic's, inside them, tag
- * those spans with the decision: `kinetic.service` and `kinetic.decision_id` on RunWorkflow and
- * each step's StartActivity, `kinetic.step` on the latter, `kinetic.outcome` on RunWorkflow when
- * the decision ends.
- * Only attributes: no commands, so replay is unchanged.
+ * bundle of a worker with tracing on: see observability/tracing.ts). No OpenTelemetry code runs
+ * in the sandbox: the worker builds every span of the run outside it (observability/decision-spans.ts).
+ * Here the run only (1) reads the trace context the client started it in (Temporal's
+ * `_tracer-data` start header, absent when the starter did not trace), (2) passes it to each
+ * activity it schedules in the `kinetic-trace` header, and (3) tells the worker once, through
+ * the `kineticDecisionTrace` sink, that it ended and with which outcome. Span ids are derived
+ * from the run id and activity ids, so the worker can place each step under the run.
  *
+ * Only headers and a sink call: no commands, so replay is unchanged, and sinks are not called on replay.
  * The budget authorities (long-lived coordinators, continued as new) are not traced: their spans
  * would outlive any decision and each reservation would start a trace of its own.
  */
-import { trace } from '@opentelemetry/api';
-import { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import {
+  ContinueAsNew,
+  proxySinks,
   workflowInfo,
   type ActivityInput,
   type LocalActivityInput,
@@ -23,46 +25,48 @@ import {
   type WorkflowInterceptors,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { ATTR, decisionOf, stepOf, type DecisionRef } from './decision-attributes';
+import { decisionOf } from './decision-attributes';
+import { DECISION_TRACE_SINK, TEMPORAL_TRACE_HEADER, TRACE_CARRIER_HEADER, type DecisionTraceSinks, type RunEnded, type TraceCarrier } from './decision-trace';
 
 const UNTRACED_WORKFLOWS = new Set(['budgetAuthority']);
 
+function carrierOf(header: Payload | undefined): TraceCarrier {
+  if (!header) return {};
+  try {
+    const c = defaultPayloadConverter.fromPayload(header);
+    return c && typeof c === 'object' ? (c as TraceCarrier) : {};
+  } catch {
+    return {};
+  }
+}
+
 export const interceptors = (): WorkflowInterceptors => {
   if (UNTRACED_WORKFLOWS.has(workflowInfo().workflowType)) return {};
-  let decision: DecisionRef | undefined;
-  const tag = (extra: Record<string, string> = {}) => {
-    const span = trace.getActiveSpan();
-    if (!span) return;
-    if (decision) span.setAttributes({ [ATTR.service]: decision.service, [ATTR.decisionId]: decision.decisionId });
-    span.setAttributes(extra);
-  };
-  // Inside OpenTelemetry's execute: the active span is RunWorkflow.
+  const sink = proxySinks<DecisionTraceSinks>()[DECISION_TRACE_SINK];
+  let header: Payload | undefined;
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
-      decision = decisionOf(input.args[0]);
-      tag();
-      const span = trace.getActiveSpan();
-      return next(input).then((result) => {
-        const outcome = (result as { outcome?: unknown } | undefined)?.outcome;
-        if (span && decision && typeof outcome === 'string') span.setAttribute(ATTR.outcome, outcome);
-        return result;
-      });
+      const carrier = carrierOf(input.headers[TEMPORAL_TRACE_HEADER]);
+      header = defaultPayloadConverter.toPayload(carrier);
+      const decision = decisionOf(input.args[0]);
+      const ended = (end: Omit<RunEnded, 'carrier' | 'decision'>) => sink.runEnded({ carrier, ...(decision ? { decision } : {}), ...end });
+      return next(input).then(
+        (result) => {
+          const outcome = (result as { outcome?: unknown } | undefined)?.outcome;
+          ended(typeof outcome === 'string' ? { outcome } : {});
+          return result;
+        },
+        (err: unknown) => {
+          ended(err instanceof ContinueAsNew ? {} : { error: String((err as Error | undefined)?.message ?? err) });
+          throw err;
+        },
+      );
     },
   };
-  // Inside OpenTelemetry's scheduleActivity: the active span is StartActivity:<type>.
+  const withCarrier = <T extends { headers: ActivityInput['headers'] }>(input: T): T => (header ? { ...input, headers: { ...input.headers, [TRACE_CARRIER_HEADER]: header } } : input);
   const outbound: WorkflowOutboundCallsInterceptor = {
-    scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
-      tag({ [ATTR.step]: stepOf(input.activityType) });
-      return next(input);
-    },
-    scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>) {
-      tag({ [ATTR.step]: stepOf(input.activityType) });
-      return next(input);
-    },
+    scheduleActivity: (input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) => next(withCarrier(input)),
+    scheduleLocalActivity: (input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>) => next(withCarrier(input)),
   };
-  return {
-    inbound: [new OpenTelemetryInboundInterceptor(), inbound],
-    outbound: [new OpenTelemetryOutboundInterceptor(), outbound],
-    internals: [new OpenTelemetryInternalsInterceptor()],
-  };
+  return { inbound: [inbound], outbound: [outbound] };
 };

@@ -12,6 +12,7 @@ import { closeComputePool } from '../compute';
 import { loadConfig } from '../config/load';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { decisionActivityInterceptor } from '../observability/activity-decision';
+import { DECISION_TRACE_SINK } from '../observability/decision-trace';
 import { TRACING_WORKFLOW_MODULE } from '../observability/tracing';
 import { kineticWorkflowBundle, WORKFLOW_PRELOAD_MODULES } from './workflow-bundle';
 import { ensureSearchAttributes } from './search-attributes';
@@ -135,7 +136,7 @@ function withoutWorkflowModules(o: WorkerOptions): WorkerOptions {
 /** A worker asked to trace must not run a bundle built without the tracing interceptors. */
 function checkTracedBundle(bundle: NonNullable<WorkerOptions['workflowBundle']>, modules: string[]): void {
   if (!modules.includes(TRACING_WORKFLOW_MODULE) || !('codePath' in bundle)) return;
-  if (!readFileSync(bundle.codePath, 'utf8').includes('OpenTelemetryInboundInterceptor')) {
+  if (!readFileSync(bundle.codePath, 'utf8').includes(DECISION_TRACE_SINK)) {
     throw new Error(`tracing is on but the workflow bundle ${bundle.codePath} has no tracing interceptors: build it with workflowInterceptorModules({ tracing: true }) (plugins/workflow-bundle.ts)`);
   }
 }

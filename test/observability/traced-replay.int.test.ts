@@ -4,11 +4,12 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../config/tools';
+import { DECISION_TRACE_SINK } from '../../observability/decision-trace';
 import { workflowInterceptorModules } from '../../worker';
 
 /**
- * Turning tracing on changes the workflow bundle (Temporal's OpenTelemetry interceptors and
- * Kinetic's span attributes): every committed decision history, recorded without them, still
+ * Turning tracing on changes the workflow bundle (observability/workflow-tracing.ts: the trace
+ * context header on every activity, the sink call when a run ends): every committed decision history, recorded without them, still
  * replays with them, so a fleet can switch tracing on with decisions in flight.
  */
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'histories');
@@ -21,16 +22,18 @@ describe('a traced worker replays decisions recorded without tracing', () => {
       workflowInterceptorModules: workflowInterceptorModules({ tracing: true }),
       logger: quiet,
     });
-    expect(code).toContain('OpenTelemetryInboundInterceptor');
+    expect(code).toContain(DECISION_TRACE_SINK);
     const histories = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.json'))
       .map((f) => ({ workflowId: `fixture-${f}`, history: historyFromJSON(JSON.parse(readFileSync(join(FIXTURES, f), 'utf8'))) }));
     expect(histories.length).toBeGreaterThanOrEqual(24);
     const results = [];
-    // The span sink is registered as on a traced worker (a replay never calls it).
-    const sinks = { exporter: { export: { fn: () => undefined } } };
+    // The run sink is registered as on a traced worker (a replay never calls it).
+    const sinkCalls: unknown[] = [];
+    const sinks = { [DECISION_TRACE_SINK]: { runEnded: { fn: (...args: unknown[]) => void sinkCalls.push(args) } } };
     for await (const r of Worker.runReplayHistories({ workflowBundle: { code }, sinks }, histories)) results.push(r);
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error}`)).toEqual([]);
+    expect(sinkCalls).toEqual([]);
   }, 180_000);
 });
