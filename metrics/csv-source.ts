@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { type CellProblem, type CsvTable, columnIndex, numberAt, numberColumn, parseCsvTable, timeColumn } from '../models/data/csv-table';
+import type { ServiceConfig } from '../config/schema';
 import { resampleToStep } from '../models/data/frames';
 import { MetricSeries, MetricsInputError, MetricsSource } from './contract';
 
@@ -133,4 +134,11 @@ export class CsvMetricsSource implements MetricsSource {
     const grid = await resampleToStep(rowTimes, values, stepMs, { anchorMs: newest, fromMs, toMs: newest });
     return { values: grid.values, gaps: grid.gaps };
   }
+}
+
+/** Whether any service reads a timestamped CSV (its metrics, dimension or region metrics): those reads need danfojs. */
+export function readsTimestampedCsv(services: Readonly<Record<string, ServiceConfig>>): boolean {
+  return Object.values(services).some((s) =>
+    [s.metrics, ...Object.values(s.dimensionMetrics ?? {}), ...Object.values(s.regionMetrics ?? {})].some((m) => m.source === 'csv' && !!m.timeColumn),
+  );
 }

@@ -9,7 +9,9 @@ import { Runtime, Worker, type ReplayWorkerOptions, type WorkerOptions, type Wor
 import { decisionActivities } from '../activities';
 import { createDeps, type ActivityDeps, type DepsOptions } from '../activities/deps';
 import { closeComputePool } from '../compute';
-import { loadConfig } from '../config/load';
+import { loadConfig, type LoadedConfig } from '../config/load';
+import { readsTimestampedCsv } from '../metrics/csv-source';
+import { loadDanfo } from '../models/data/frames';
 import { budgetTaskQueue } from '../workflows/budget-definitions';
 import { decisionActivityInterceptor } from '../observability/activity-decision';
 import { DECISION_TRACE_SINK } from '../observability/decision-trace';
@@ -37,13 +39,16 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
   /** Merges the activities into the worker's, as any SimplePlugin does. */
   private readonly simple: SimplePlugin;
   private readonly budgetWorkers = new WeakSet<Worker>();
+  private readonly deps: ActivityDeps;
 
   constructor(private readonly opts: KineticDecisionsOptions = {}) {
-    this.acts = decisionActivities(opts.deps ?? createDeps({ ...opts, configPath: opts.config }));
+    this.deps = opts.deps ?? createDeps({ ...opts, configPath: opts.config });
+    this.acts = decisionActivities(this.deps);
     this.simple = new SimplePlugin({ name: DECISIONS_PLUGIN, activities: this.acts });
   }
 
   async configureWorker(options: WorkerOptions): Promise<WorkerOptions> {
+    await this.loadFramesIfNeeded();
     const configured = this.simple.configureWorker(options);
     // The decision id on every step's log lines and spans; after a tracing plugin's interceptor, so it sees its span.
     const out: WorkerOptions = { ...configured, interceptors: { ...configured.interceptors, activity: [...(configured.interceptors?.activity ?? []), decisionActivityInterceptor] } };
@@ -61,6 +66,22 @@ export class KineticDecisionsPlugin implements WorkerPlugin {
     }
     // Kinetic's bundle, with the workflow interceptor modules plugins asked for (e.g. kineticTelemetry's tracing).
     return withoutWorkflowModules({ ...out, workflowBundle: await kineticWorkflowBundle(out.dataConverter?.failureConverterPath, modules) });
+  }
+
+  /**
+   * danfojs loads synchronously (1–4 s). A worker whose services read timestamped CSVs loads it
+   * here, before it polls, instead of inside a decision's forecast step, where the load would hold
+   * the event loop and with it every other activity's heartbeat. A config error is left to the
+   * activities, which name it.
+   */
+  private async loadFramesIfNeeded(): Promise<void> {
+    let services: LoadedConfig['services'];
+    try {
+      services = this.deps.config().services;
+    } catch {
+      return;
+    }
+    if (readsTimestampedCsv(services)) await loadDanfo();
   }
 
   async configureReplayWorker(options: ReplayWorkerOptions): Promise<ReplayWorkerOptions> {

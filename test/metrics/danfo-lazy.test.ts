@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../config/tools';
 import { packagesLoadedWhileRunning } from '../helpers/import-graph';
-import { createSandbox } from '../helpers/sandbox';
+import { createSandbox, serviceConfig } from '../helpers/sandbox';
 
 const DANFO = /^danfojs-node$|^@tensorflow\//;
 // Child processes through tsx on a loaded two-core machine: seconds each.
@@ -49,5 +49,30 @@ describe('danfojs is loaded lazily', () => {
     expect(out.values).toEqual(['1', '2', 'NaN', '4']);
     expect(out.gaps).toEqual([{ index: 2, length: 1 }]);
     expect(r.packages).toContain('danfojs-node');
+  }, SLOW);
+
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])('a worker whose services read timestamped CSVs loads it before it polls (%s a time column)', async (_, timed) => {
+    const sb = createSandbox('kinetic-danfo-worker-');
+    const csv = sb.csv('danfoworker', [1, 2, 3]);
+    sb.writeConfig({ danfoworker: serviceConfig(csv, { metrics: { source: 'csv', path: csv, stepSeconds: 60, historyPoints: 10, ...(timed ? { timeColumn: 'ts' } : {}) } }) });
+    const script = join(sb.dir, 'worker.ts');
+    writeFileSync(
+      script,
+      `const { kineticDecisions } = require(${JSON.stringify(join(REPO_ROOT, 'plugins', 'index.ts'))});
+       const danfo = () => Object.keys(require.cache).some((f) => f.includes('danfojs-node'));
+       (async () => {
+         const plugin = kineticDecisions({ config: ${JSON.stringify(sb.configPath)}, budgetWorker: false });
+         const before = danfo();
+         await plugin.configureWorker({ taskQueue: 'q', workflowBundle: { code: '' } });
+         console.log(JSON.stringify({ before, after: danfo() }));
+       })();`,
+    );
+    const r = await packagesLoadedWhileRunning(script, [], { cwd: REPO_ROOT, tsx: true });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { before: boolean; after: boolean };
+    expect(out).toEqual({ before: false, after: timed });
   }, SLOW);
 });
