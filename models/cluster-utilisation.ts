@@ -8,11 +8,12 @@ import { quantile } from './quantiles';
  * behaviour cluster (or once for the whole fleet: the global baseline, same structure).
  *
  * CPU is built around what drives it: an instance's CPU ≈ its cluster's idle floor + cost per
- * request × its request rate. So the CPU forecast is
- *   loadMap(load forecast at the target) + rho × (the instance's recent mean residual from the map)
- *   + the GRU's correction,
- * where the load map is a Huber line fitted on the training steps (models/load-map.ts), rho says
- * how much of an instance's own offset from its cluster's line persists `horizon` steps later
+ * request × its request rate, scaled by the instance's own factor. So the CPU forecast is
+ *   loadMap(load forecast at the target) × (1 + rho × the instance's recent relative offset from
+ *   the map) + the GRU's correction,
+ * where the load map is a Huber line fitted on the training steps (models/load-map.ts), the offset
+ * is relative (a member on a slower core, or doing more work per request, is off by a share of
+ * every request, not by a constant), rho says how much of it persists `horizon` steps later
  * (least squares on the training windows, in [0, 1]), and the GRU sees the recent fingerprints,
  * residuals, CPU, memory, request rate and the target's load forecast. Memory is persistence +
  * the GRU's predicted change (a cache's growth is not a function of the current rate).
@@ -85,16 +86,18 @@ function stepInput(m: Structure, s: UtilisationStep, target: UtilisationStep): n
   return [...s.fingerprint, ...residual, s.cpu, s.mem, s.load, target.loadForecast];
 }
 
-/** Mean residual of the instance's CPU from the load map over the input window. */
+/** The instance's CPU over the input window relative to what the load map says for its load, minus 1. */
 function recentResidual(map: LoadMap, steps: readonly UtilisationStep[], t: number, w: number): number {
   const win = steps.slice(t - w + 1, t + 1);
-  return win.reduce((a, s) => a + s.cpu - applyLoadMap(map, s.load), 0) / win.length;
+  const actual = win.reduce((a, s) => a + s.cpu, 0);
+  const mapped = win.reduce((a, s) => a + applyLoadMap(map, s.load), 0);
+  return mapped > 1e-9 ? actual / mapped - 1 : 0;
 }
 
 /** The forecast without the GRU: CPU from the load map and the persisting residual (or the last CPU for older models), memory by persistence. */
 function structural(m: Structure & { window: number; horizon: number }, steps: readonly UtilisationStep[], t: number): [number, number] {
   const target = steps[t + m.horizon];
-  const cpu = m.cpuMap ? applyLoadMap(m.cpuMap, target.loadForecast) + (m.rho ?? 0) * recentResidual(m.cpuMap, steps, t, m.window) : steps[t].cpu;
+  const cpu = m.cpuMap ? applyLoadMap(m.cpuMap, target.loadForecast) * (1 + (m.rho ?? 0) * recentResidual(m.cpuMap, steps, t, m.window)) : steps[t].cpu;
   return [cpu, steps[t].mem];
 }
 
@@ -122,7 +125,12 @@ export async function fitUtilisationModel(series: readonly InstanceSeries[], opt
   const lastTrainStep = train[train.length - 1].t + h;
   const mapSteps = series.flatMap((ser) => ser.steps.slice(0, lastTrainStep + 1)).filter((x) => Number.isFinite(x.cpu) && Number.isFinite(x.load));
   const cpuMap = fitLoadMap(mapSteps.map((x) => x.load), mapSteps.map((x) => x.cpu));
-  const rho = fitRho(train.map(({ s, t }) => ({ r: recentResidual(cpuMap, series[s].steps, t, w), y: series[s].steps[t + h].cpu - applyLoadMap(cpuMap, series[s].steps[t + h].loadForecast) })));
+  const rho = fitRho(
+    train.map(({ s, t }) => {
+      const mapped = applyLoadMap(cpuMap, series[s].steps[t + h].loadForecast);
+      return { r: mapped * recentResidual(cpuMap, series[s].steps, t, w), y: series[s].steps[t + h].cpu - mapped };
+    }),
+  );
   const structure = { cpuMap, rho, window: w, horizon: h };
   const sample = ({ s, t }: Window) => {
     const steps = series[s].steps;
@@ -164,8 +172,9 @@ export async function fitUtilisationModel(series: readonly InstanceSeries[], opt
 
 /**
  * Share of an instance's recent offset from the load map still there `horizon` steps later:
- * least squares through the origin of the target's offset on the recent mean offset, in [0, 1]
- * (an offset cannot grow by persisting, nor flip sign).
+ * least squares through the origin of the target's offset `y` on the offset `r` that full
+ * persistence of the recent relative offset predicts, in [0, 1] (an offset cannot grow by
+ * persisting, nor flip sign).
  */
 export function fitRho(pairs: ReadonlyArray<{ r: number; y: number }>): number {
   let rr = 0;
