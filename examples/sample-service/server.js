@@ -92,9 +92,9 @@ client.collectDefaultMetrics({ register: registry });
 
 /**
  * Event-loop lag that a frequent scrape cannot miss. The default metric's histogram records a
- * block only when its timer fires late, but a scrape queued behind a block is often answered
- * before that timer runs (and then resets the histogram), so at 10 Hz a loop blocked most of the
- * time read as idle. Here a 10 ms timer tracks how late it fires, and a scrape also counts how
+ * block only when its timer fires late; when requests queue, a scrape is answered between two
+ * blocks (before the timer ever runs) and resets the histogram, so at 10 Hz a saturated loop read
+ * as idle. Here a 10 ms timer tracks how late it fires, and a scrape also counts how
  * overdue the timer is right now, then restarts the measure from the scrape.
  */
 const LAG_TICK_MS = 10;
