@@ -3,6 +3,8 @@
  *
  *   npm run bench:fingerprints                 # = npx tsx bench/fingerprints.ts (about 6–8 minutes)
  *   npx tsx bench/fingerprints.ts --seconds 300 --step-seconds 3 --json
+ *   npx tsx bench/fingerprints.ts --seconds 180 --step-seconds 2 --profile-seed 101 --save dev.json
+ *   npx tsx bench/fingerprints.ts --replay dev.json      # analyse kept telemetry again, no pool
  *
  * Eight members (two each of cpu, memory, io and eventloop), each replaying its own one-day load
  * profile from the load-profile generator, compressed so one profile step (864 s) plays in
@@ -14,7 +16,8 @@
  *
  * Protocol: the first 70 % of steps train everything (reducer, clusters, models); the last 30 %
  * are held back and only scored. Models: a GRU per cluster; one global GRU on all members (same
- * inputs, same budget); persistence per instance. Reported: CPU and memory MAE at h = 5 and 15 on
+ * inputs, same structure, same budget); persistence per instance. Develop on other profile seeds
+ * (`--profile-seed`) and replayed recordings, never on the run you report. Reported: CPU and memory MAE at h = 5 and 15 on
  * held-back targets; collector CPU per member at 10 Hz; fingerprint time per 100 instances with
  * the production windows (1, 5, 15, 60 s, 60 s update).
  */
