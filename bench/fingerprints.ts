@@ -139,9 +139,23 @@ async function record(): Promise<Recording> {
   };
 }
 
+/** A recording kept by `--save`; anything else is refused with what to do. */
+function readRecording(file: string): Recording {
+  let rec: Partial<Recording>;
+  try {
+    rec = JSON.parse(readFileSync(file, 'utf8')) as Partial<Recording>;
+  } catch (e) {
+    throw new Error(`--replay ${file}: cannot read it as JSON (${(e as Error).message}); give a file written by --save`);
+  }
+  for (const k of ['t0', 'wallMs', 'steps', 'stepSeconds', 'members', 'samples', 'planned'] as const) {
+    if (rec[k] === undefined) throw new Error(`--replay ${file}: no "${k}" field; give a file written by bench/fingerprints.ts --save`);
+  }
+  return rec as Recording;
+}
+
 async function main() {
   const info = runInfo(commandLine('bench/fingerprints.ts'));
-  const rec: Recording = flags.replay ? (JSON.parse(readFileSync(flags.replay, 'utf8')) as Recording) : await record();
+  const rec: Recording = flags.replay ? readRecording(flags.replay) : await record();
   if (flags.save) writeFileSync(flags.save, JSON.stringify(rec));
   const { t0, wallMs, steps, members, planned } = rec;
   const stepSeconds = rec.stepSeconds;
