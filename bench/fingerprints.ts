@@ -3,6 +3,8 @@
  *
  *   npm run bench:fingerprints                 # = npx tsx bench/fingerprints.ts (about 6–8 minutes)
  *   npx tsx bench/fingerprints.ts --seconds 300 --step-seconds 3 --json
+ *   npx tsx bench/fingerprints.ts --seconds 180 --step-seconds 2 --profile-seed 101 --save dev.json
+ *   npx tsx bench/fingerprints.ts --replay dev.json      # analyse kept telemetry again, no pool
  *
  * Eight members (two each of cpu, memory, io and eventloop), each replaying its own one-day load
  * profile from the load-profile generator, compressed so one profile step (864 s) plays in
@@ -14,17 +16,19 @@
  *
  * Protocol: the first 70 % of steps train everything (reducer, clusters, models); the last 30 %
  * are held back and only scored. Models: a GRU per cluster; one global GRU on all members (same
- * inputs, same budget); persistence per instance. Reported: CPU and memory MAE at h = 5 and 15 on
+ * inputs, same structure, same budget); persistence per instance. Develop on other profile seeds
+ * (`--profile-seed`) and replayed recordings, never on the run you report. Reported: CPU and memory MAE at h = 5 and 15 on
  * held-back targets; collector CPU per member at 10 Hz; fingerprint time per 100 instances with
  * the production windows (1, 5, 15, 60 s, 60 s update).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adjustedRandIndex } from '../fingerprints/ari';
 import { featureNames, periodFeatures } from '../fingerprints/features';
 import { fitFleet } from '../fingerprints/fleet';
 import { fingerprint } from '../fingerprints/reduce';
 import type { TelemetrySample } from '../fingerprints/signals';
-import { fitUtilisationModel, forecastUtilisation, type InstanceSeries } from '../models/cluster-utilisation';
+import { fitUtilisationModel, forecastUtilisation, type InstanceSeries, type UtilisationModel } from '../models/cluster-utilisation';
 import { driveLoad } from '../sim/load-driver';
 import { generateProfile, type ProfileSpec } from '../sim/profiles';
 import { TelemetryCollector } from '../telemetry/collector';
@@ -37,11 +41,17 @@ const { values: flags } = parseArgs({
     'step-seconds': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
+    // Seeds of the members' load profiles (member i gets profile-seed + i): develop on another.
+    'profile-seed': { type: 'string', default: '7' },
+    // Keep the pool's telemetry in a file, or analyse a kept file again without a pool (development).
+    save: { type: 'string' },
+    replay: { type: 'string' },
   },
 });
 const SECONDS = Number(flags.seconds);
 const STEP_S = Number(flags['step-seconds']);
 const SEED = Number(flags.seed);
+const PROFILE_SEED = Number(flags['profile-seed']);
 const WINDOWS = [1, 3, 9];
 const HORIZONS = [5, 15];
 const BEHAVIOURS = ['cpu', 'memory', 'io', 'eventloop'];
@@ -51,7 +61,7 @@ function profile(i: number, steps: number, noisy: boolean): number[] {
   const spec: ProfileSpec = {
     steps,
     stepSeconds: PROFILE_STEP_S,
-    seed: 7 + i,
+    seed: PROFILE_SEED + i,
     // Requests per profile step = per wall step: 15–33 per 3 s, i.e. 5–11 req/s at the daily mean.
     userModel: { base: (5 + 2 * (i % 4)) * STEP_S, diurnalAmplitude: 0.6, peakHour: 6 + 3 * i },
     events: [{ start: Math.round(steps * (0.3 + 0.08 * (i % 5))), duration: Math.round(steps * 0.1), multiplier: 1.8, rampUp: 2, rampDown: 2 }],
@@ -61,8 +71,21 @@ function profile(i: number, steps: number, noisy: boolean): number[] {
 
 const mean = (xs: TelemetrySample[], f: (x: TelemetrySample) => number) => (xs.length ? xs.reduce((a, x) => a + f(x), 0) / xs.length : NaN);
 
-async function main() {
-  const info = runInfo(commandLine('bench/fingerprints.ts'));
+interface Recording {
+  t0: number;
+  wallMs: number;
+  steps: number;
+  stepSeconds: number;
+  profileSeed: number;
+  members: Array<{ id: string; behaviour: string }>;
+  samples: Record<string, TelemetrySample[]>;
+  planned: number[][];
+  load: ReturnType<LoadSampler['stop']>;
+  collector: Record<string, unknown>;
+}
+
+/** Runs the pool: eight real members under their load profiles, sampled by the collector at 10 Hz. */
+async function record(): Promise<Recording> {
   const load = new LoadSampler().start();
   const steps = Math.floor(SECONDS / STEP_S);
   const members: Member[] = [];
@@ -95,11 +118,52 @@ async function main() {
     await Promise.all(members.map(stopMember));
   }
   const wallMs = Date.now() - t0;
-  const loadSummary = load.stop();
+  return {
+    t0,
+    wallMs,
+    steps,
+    stepSeconds: STEP_S,
+    profileSeed: PROFILE_SEED,
+    members: members.map((m) => ({ id: m.id, behaviour: m.behaviour })),
+    samples: Object.fromEntries(members.map((m) => [m.id, collector.samples(m.id)])),
+    planned,
+    load: load.stop(),
+    collector: {
+      idleSeconds: idleMs / 1000,
+      collectorCpuPercentPerMember: ((idleCpu.user + idleCpu.system) / 1000 / idleMs / members.length) * 100,
+      idleMemberCpuPercent: idleMemberCpu.map((c) => c * 100),
+      idleSamplesPerSecond: idleSamples,
+      underLoad: { ticks: collector.stats.ticks, skippedMemberSamples: collector.stats.skippedTicks, failedReads: collector.stats.failedReads },
+      samplesPerSecondUnderLoad: members.map((m) => collector.samples(m.id).filter((x) => x.t >= t0).length / (wallMs / 1000)),
+    },
+  };
+}
+
+/** A recording kept by `--save`; anything else is refused with what to do. */
+function readRecording(file: string): Recording {
+  let rec: Partial<Recording>;
+  try {
+    rec = JSON.parse(readFileSync(file, 'utf8')) as Partial<Recording>;
+  } catch (e) {
+    throw new Error(`--replay ${file}: cannot read it as JSON (${(e as Error).message}); give a file written by --save`);
+  }
+  for (const k of ['t0', 'wallMs', 'steps', 'stepSeconds', 'members', 'samples', 'planned'] as const) {
+    if (rec[k] === undefined) throw new Error(`--replay ${file}: no "${k}" field; give a file written by bench/fingerprints.ts --save`);
+  }
+  return rec as Recording;
+}
+
+async function main() {
+  const info = runInfo(commandLine('bench/fingerprints.ts'));
+  const rec: Recording = flags.replay ? readRecording(flags.replay) : await record();
+  if (flags.save) writeFileSync(flags.save, JSON.stringify(rec));
+  const { t0, wallMs, steps, members, planned } = rec;
+  const stepSeconds = rec.stepSeconds;
+  const loadSummary = rec.load;
 
   // Steps: [t0 + s·step, t0 + (s+1)·step).
-  const stepMs = STEP_S * 1000;
-  const samples = new Map(members.map((m) => [m.id, collector.samples(m.id)]));
+  const stepMs = stepSeconds * 1000;
+  const samples = new Map(members.map((m) => [m.id, rec.samples[m.id]]));
   const usable = Math.min(steps, Math.floor(wallMs / stepMs));
   const trainUntil = Math.floor(usable * 0.7);
   const names = featureNames({ windowsS: WINDOWS });
@@ -123,7 +187,7 @@ async function main() {
         cpu: mean(inStep, (x) => x.cpuCores),
         mem: mean(inStep, (x) => x.rssMiB),
         load: mean(inStep, (x) => x.requestsPerSec),
-        loadForecast: planned[i][s] / STEP_S,
+        loadForecast: planned[i][s] / stepSeconds,
       };
     }),
   }));
@@ -140,9 +204,11 @@ async function main() {
   const results: Record<string, unknown>[] = [];
   for (const h of HORIZONS) {
     const global = await fitUtilisationModel(series, { horizon: h, trainUntil: until, seed: SEED });
-    const perCluster = new Map<string, Awaited<ReturnType<typeof fitUtilisationModel>>>();
+    const perCluster = new Map<string, UtilisationModel>();
     for (const c of fleet.clusters) perCluster.set(c.id, await fitUtilisationModel(series.filter((s) => clusterOf.get(s.id) === c.id), { horizon: h, trainUntil: until, seed: SEED }));
     const err = { cluster: [0, 0], global: [0, 0], persistence: [0, 0], covered: 0, n: 0 };
+    // CPU MAE per member (cluster / global / persistence), to see where each model wins.
+    const perMember: Record<string, { n: number; cluster: number; global: number; persistence: number }> = {};
     for (const s of series) {
       const model = perCluster.get(clusterOf.get(s.id)!)!;
       for (let t = Math.max(model.window - 1, until - h); t + h < s.steps.length; t++) {
@@ -157,6 +223,11 @@ async function main() {
         err.persistence[1] += Math.abs(s.steps[t].mem - actual.mem);
         if (actual.cpu >= c.cpu.p10 && actual.cpu <= c.cpu.p90) err.covered++;
         err.n++;
+        const pm = (perMember[s.id] ??= { n: 0, cluster: 0, global: 0, persistence: 0 });
+        pm.n++;
+        pm.cluster += Math.abs(c.cpu.p50 - actual.cpu);
+        pm.global += Math.abs(g.cpu.p50 - actual.cpu);
+        pm.persistence += Math.abs(s.steps[t].cpu - actual.cpu);
       }
     }
     const m = (x: number[]) => ({ cpu: x[0] / err.n, mem: x[1] / err.n });
@@ -164,7 +235,13 @@ async function main() {
     const gl = m(err.global);
     const pe = m(err.persistence);
     const better = Math.min(gl.cpu, pe.cpu);
-    results.push({ horizon: h, heldBackTargets: err.n, maeCluster: cl, maeGlobal: gl, maePersistence: pe, cpuGainVsBetterBaseline: 1 - cl.cpu / better, cpuP10P90Coverage: err.covered / err.n });
+    const structure = (m: UtilisationModel) => ({ cpuFloor: m.cpuMap?.floor, cpuPerRequest: m.cpuMap?.perRequest, rho: m.rho, gruKept: { cpu: m.useNet?.[0], mem: m.useNet?.[1] } });
+    results.push({
+      horizon: h,
+      models: { global: structure(global), ...Object.fromEntries([...perCluster.entries()].map(([id, m]) => [id, structure(m)])) },
+      heldBackTargets: err.n, maeCluster: cl, maeGlobal: gl, maePersistence: pe, cpuGainVsBetterBaseline: 1 - cl.cpu / better, cpuP10P90Coverage: err.covered / err.n,
+      cpuMaePerMember: Object.fromEntries(Object.entries(perMember).map(([id, v]) => [id, [v.cluster / v.n, v.global / v.n, v.persistence / v.n].map((x) => Number(x.toFixed(5)))])),
+    });
   }
 
   // Fingerprint time per 100 instances: production windows over the last 60 s, every second.
@@ -185,14 +262,8 @@ async function main() {
     clusters: fleet.clusters.map((c) => ({ id: c.id, members: c.members })),
     clusteringAri: ari,
     results,
-    collector: {
-      idleSeconds: idleMs / 1000,
-      collectorCpuPercentPerMember: ((idleCpu.user + idleCpu.system) / 1000 / idleMs / members.length) * 100,
-      idleMemberCpuPercent: idleMemberCpu.map((c) => c * 100),
-      idleSamplesPerSecond: idleSamples,
-      underLoad: { ticks: collector.stats.ticks, skippedMemberSamples: collector.stats.skippedTicks, failedReads: collector.stats.failedReads },
-      samplesPerSecondUnderLoad: members.map((m) => samples.get(m.id)!.filter((x) => x.t >= t0).length / (wallMs / 1000)),
-    },
+    ...(flags.replay ? { replayedFrom: flags.replay, recordedWith: { profileSeed: rec.profileSeed, stepSeconds } } : {}),
+    collector: rec.collector,
     fingerprintMsPer100: { features: tf1 - tf0, fitReducerAndClusters: tf2 - tf1, k: prodFleet.clusters.length },
   };
   if (flags.json) console.log(JSON.stringify(report));

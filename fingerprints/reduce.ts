@@ -1,4 +1,5 @@
 import { PCA } from 'ml-pca';
+import { SIGNAL_FAMILY } from './signals';
 
 /**
  * Fleet-level reduction of feature vectors into fingerprints: signed log1p (features span orders
@@ -27,9 +28,21 @@ export interface ReducerOptions {
    * and standardising it to unit variance would give noise the weight of a real difference.
    */
   minScale?: number;
+  /**
+   * Weight columns so every signal family (fingerprints/signals.ts SIGNAL_FAMILY: cpu, memory, disk,
+   * scheduling, requests, event loop) carries the same total variance, whatever its number of
+   * columns (default true). Columns whose name is not `<signal>.…` each form their own family.
+   */
+  familyWeighting?: boolean;
   /** Cap on kept components (default 12). */
   maxComponents?: number;
   version?: number;
+}
+
+/** The family of a feature column named `<signal>.<window>.<stat>` or `<signal>.perRequest`. */
+export function familyOf(featureName: string): string {
+  const signal = featureName.split('.')[0];
+  return (SIGNAL_FAMILY as Record<string, string>)[signal] ?? featureName;
 }
 
 export const slog = (x: number): number => Math.sign(x) * Math.log1p(Math.abs(x));
@@ -51,6 +64,13 @@ export function fitReducer(rows: readonly number[][], featureNames: readonly str
   const minScale = opts.minScale ?? 0.1;
   if (!(minScale > 0)) throw new RangeError(`minScale must be > 0, got ${minScale}`);
   for (let j = 0; j < p; j++) scale[j] = Math.max(Math.sqrt(scale[j]), minScale);
+  if (opts.familyWeighting ?? true) {
+    // A column of a family of n columns gets weight 1/√n: the family's total variance is that of one column.
+    const family = featureNames.map(familyOf);
+    const size = new Map<string, number>();
+    for (const f of family) size.set(f, (size.get(f) ?? 0) + 1);
+    for (let j = 0; j < p; j++) scale[j] *= Math.sqrt(size.get(family[j])!);
+  }
   const z = logged.map((r) => r.map((v, j) => (v - center[j]) / scale[j]));
 
   const pca = new PCA(z, { center: false, scale: false, method: 'SVD' });

@@ -183,7 +183,8 @@ export class TelemetryCollector {
       t: Date.now(),
       requests: counterTotal(text, 'sample_http_requests_total'),
       inFlight: counterTotal(text, 'sample_http_in_flight_requests'),
-      eventLoopLagMaxSeconds: counterTotal(text, 'nodejs_eventloop_lag_max_seconds'),
+      // The sample service's own gauge sees blocks the default metric misses at 10 Hz (examples/sample-service); other apps have the default.
+      eventLoopLagMaxSeconds: counterTotal(text, text.includes('sample_eventloop_lag_max_seconds') ? 'sample_eventloop_lag_max_seconds' : 'nodejs_eventloop_lag_max_seconds'),
       gcSeconds: counterTotal(text, 'nodejs_gc_duration_seconds_sum'),
     };
   }
