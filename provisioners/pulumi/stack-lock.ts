@@ -1,7 +1,8 @@
 /**
  * Running a Pulumi engine operation on a DIY-backend stack (file or S3) safely when workers crash:
  * locks of dead holders are cleared, live ones waited for (heartbeating), a stack a killed CLI left
- * with pending operations is repaired first, and a lock conflict is retried until the deadline.
+ * with pending operations or a broken checkpoint (checkpoint-repair.ts) is repaired first, and a
+ * lock conflict is retried until the deadline.
  *
  * When is a stack lock stale?
  * - **Holder on this host** (the lock's hostname is ours): when its pid is gone, a zombie, or a
@@ -23,6 +24,7 @@ import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
 import { abortError, sleep } from '../../cloud/abortable-sleep';
 import type { ProvisionContext } from '../contract';
 import { ProvisionError } from '../errors';
+import { clearRestoredMarker, repairCheckpoint, restoredPendingRepair } from './checkpoint-repair';
 import { reapOrphanPlugins } from './orphan-plugins';
 import type { StateBackend } from './backend';
 import { listStackLocks, parseLockError, type StackLock } from './locks';
@@ -162,12 +164,17 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
       o.heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), o.heartbeatIntervalMs) : undefined;
     try {
       await reapOrphans(o);
+      // No live holder now: a checkpoint a killed CLI left empty or torn is restored from a backup.
+      await repairCheckpoint({ backend: o.backend, projectName: o.projectName, stackName: o.stackName, tag: o.tag, log: o.log });
+      const restored = await restoredPendingRepair(o.backend, o.projectName, o.stackName);
       const pending = await o.pendingOperations();
-      if (cleared || pending > 0) {
-        // A dead holder may have left pending operations (a create or update that never finished).
-        o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s))`);
+      if (cleared || pending > 0 || restored) {
+        // A dead holder may have left pending operations (a create or update that never finished);
+        // a restored checkpoint may not know what the killed update started.
+        o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s)${restored ? ', checkpoint restored from a backup' : ''})`);
         await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: o.onOutput });
         await o.afterRepair?.();
+        if (restored) await clearRestoredMarker(o.backend, o.projectName, o.stackName);
       }
       const result = await run(stack);
       await reapOrphans(o);

@@ -26,6 +26,7 @@ export const PORT_BLOCKS = {
   pulumiSecrets: { file: 'test/pulumi/secrets.int.test.ts', first: 25_300, last: 25_399 },
   tracing: { file: 'test/observability/tracing.int.test.ts', first: 25_500, last: 25_599 },
   fingerprintDecision: { file: 'test/fingerprints/decision.int.test.ts', first: 26_700, last: 26_799 },
+  checkpointRepair: { file: 'test/pulumi/checkpoint-repair.int.test.ts', first: 28_300, last: 28_399 },
 } satisfies Record<string, PortBlock>;
 
 /** The first member port of pool `slot` (0, 1, …) of a block: 100 ports per pool, its balancer just below. */
