@@ -202,6 +202,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 15_000;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const log = options.log ?? (() => undefined);
+  const warn = options.log ?? ((line: string) => console.warn(line));
   const stats: PulumiLocalStats = { staleLocksCleared: 0, lockWaits: 0, lockWaitMs: 0, orphansReaped: 0 };
   const stacks = new Map<string, Promise<Stack>>();
 
@@ -368,6 +369,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       lockPollMs,
       heartbeatIntervalMs,
       log,
+      warn,
       pendingOperations: () => pendingOf(service),
       afterRepair: () => reapOrphans(service),
       stats,
@@ -378,7 +380,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   /** A checkpoint a killed CLI left empty or torn fails even `stack select`: restore it first (provisioners/pulumi/checkpoint-repair.ts). */
   async function repairBeforeOpen(service: string, ctx: ProvisionContext): Promise<void> {
     const o = lockOptions(service);
-    await repairCheckpoint({ ...o, waitForLocks: () => awaitStackLocks(o, ctx) });
+    await repairCheckpoint({ ...o, warn, waitForLocks: () => awaitStackLocks(o, ctx) });
   }
 
   /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts); a repair also reaps orphan processes. */

@@ -8,8 +8,9 @@
  * - `.pulumi/backups/<project>/<stack>/<stack>.<ns>.json` and
  *   `.pulumi/history/<project>/<stack>/<stack>-<ns>.checkpoint.json`: the state after each update.
  * A restored checkpoint can be older than the fleet (members the killed update started are not in
- * it), so a marker is written first and the next engine run repairs before it changes anything
- * (refresh; pulumi-local reaps processes the state does not know). With no valid backup it fails
+ * it), so a record is written first (`.kinetic/restored/<project>/<stack>.json`, kept afterwards)
+ * and the next engine run repairs before it changes anything (refresh; pulumi-local reaps
+ * processes the state does not know). With no valid backup it fails
  * naming the file: an empty new stack would orphan everything the stack runs.
  * Only the plain `.json` checkpoint is handled (PULUMI_DIY_BACKEND_GZIP is not used here).
  */
@@ -58,7 +59,8 @@ export interface CheckpointRepairOptions {
   stackName: string;
   /** Log prefix, e.g. "pulumi-local". */
   tag: string;
-  log: (line: string) => void;
+  /** Where the restore warning goes (the provisioner's log; stderr when it has none). */
+  warn: (line: string) => void;
   /**
    * Resolves once no live CLI holds the stack (stale locks cleared): a checkpoint is only judged
    * broken when nobody can be writing it. Omit when the caller already did so.
@@ -74,7 +76,13 @@ export interface RestoredCheckpoint {
   problem: string;
 }
 
-const markerKey = (project: string, stack: string) => `.kinetic/restored/${project}/${stack}.json`;
+/** The stack's last restore, kept after the repair (`repairedAt`) as a record for operators. */
+export interface RestoreRecord extends RestoredCheckpoint {
+  at: string;
+  repairedAt?: string;
+}
+
+const recordKey = (project: string, stack: string) => `.kinetic/restored/${project}/${stack}.json`;
 
 /** Restores a broken checkpoint from its newest valid backup; undefined when it was fine (or absent). */
 export async function repairCheckpoint(o: CheckpointRepairOptions): Promise<RestoredCheckpoint | undefined> {
@@ -103,10 +111,11 @@ export async function repairCheckpoint(o: CheckpointRepairOptions): Promise<Rest
       continue;
     }
     const from = o.backend.where(candidate.key);
-    // Marker first: a crash between the two writes still leaves the repair to do.
-    await o.backend.write(markerKey(o.projectName, o.stackName), JSON.stringify({ file, from, problem, at: new Date().toISOString() }));
+    // Record first: a crash between the two writes still leaves the repair to do.
+    const record: RestoreRecord = { file, from, problem, at: new Date().toISOString() };
+    await o.backend.write(recordKey(o.projectName, o.stackName), JSON.stringify(record));
     await o.backend.write(key, (raw as Buffer).toString('utf8'));
-    o.log(`[${o.tag}] ${o.stackName}: WARNING: checkpoint ${file} could not be loaded (${problem}); restored it from ${from}; the next engine run refreshes the stack and reconciles what the interrupted update left`);
+    o.warn(`[${o.tag}] ${o.stackName}: WARNING: checkpoint ${file} could not be loaded (${problem}); restored it from ${from}; the next engine run refreshes the stack and reconciles what the interrupted update left`);
     return { file, from, problem };
   }
   throw new ProvisionError(
@@ -118,12 +127,26 @@ export async function repairCheckpoint(o: CheckpointRepairOptions): Promise<Rest
   );
 }
 
-/** True when a checkpoint was restored and the stack has not been repaired since. */
-export async function restoredPendingRepair(backend: StateBackend, project: string, stack: string): Promise<boolean> {
-  return (await backend.read(markerKey(project, stack))) !== undefined;
+/** The stack's last checkpoint restore, if any (`.kinetic/restored/<project>/<stack>.json`). */
+export async function lastRestore(backend: StateBackend, project: string, stack: string): Promise<RestoreRecord | undefined> {
+  const raw = await backend.read(recordKey(project, stack));
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as RestoreRecord;
+  } catch {
+    // Torn itself: treat as a restore still to repair (a refresh too many is harmless).
+    return { file: backend.where(recordKey(project, stack)), from: '', problem: 'restore record unreadable', at: '' };
+  }
 }
 
-/** Called once the repair after a restore is done. */
-export async function clearRestoredMarker(backend: StateBackend, project: string, stack: string): Promise<void> {
-  await backend.remove(markerKey(project, stack));
+/** True when a checkpoint was restored and the stack has not been repaired since. */
+export async function restoredPendingRepair(backend: StateBackend, project: string, stack: string): Promise<boolean> {
+  const r = await lastRestore(backend, project, stack);
+  return r !== undefined && r.repairedAt === undefined;
+}
+
+/** Called once the repair after a restore is done; the record stays. */
+export async function markRestoreRepaired(backend: StateBackend, project: string, stack: string): Promise<void> {
+  const r = await lastRestore(backend, project, stack);
+  if (r) await backend.write(recordKey(project, stack), JSON.stringify({ ...r, repairedAt: new Date().toISOString() }));
 }

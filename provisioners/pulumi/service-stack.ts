@@ -68,6 +68,7 @@ export function serviceStack(
   const backend = stateBackend(paths);
   const workDir = path.join(paths.workRoot, s.stackName);
   const log = options.log ?? (() => undefined);
+  const warn = options.log ?? ((line: string) => console.warn(line));
   let stackPromise: Promise<Stack> | undefined;
 
   function getStack(ctx: ProvisionContext): Promise<Stack> {
@@ -78,7 +79,7 @@ export function serviceStack(
         fs.mkdirSync(paths.pulumiHome, { recursive: true });
         // A checkpoint a killed CLI left empty or torn fails even `stack select` (checkpoint-repair.ts).
         const o = lockOptions();
-        await repairCheckpoint({ ...o, waitForLocks: () => awaitStackLocks(o, ctx) });
+        await repairCheckpoint({ ...o, warn, waitForLocks: () => awaitStackLocks(o, ctx) });
         return LocalWorkspace.createOrSelectStack(
           { projectName: s.projectName, stackName: s.stackName, program: await s.program() },
           {
@@ -108,6 +109,7 @@ export function serviceStack(
       lockPollMs: options.lockPollMs ?? 1_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
       log,
+      warn,
       pendingOperations: async () => pendingOperations(await checkpoint()),
       onOutput: options.onOutput,
     };

@@ -24,7 +24,7 @@ import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
 import { abortError, sleep } from '../../cloud/abortable-sleep';
 import type { ProvisionContext } from '../contract';
 import { ProvisionError } from '../errors';
-import { clearRestoredMarker, repairCheckpoint, restoredPendingRepair } from './checkpoint-repair';
+import { markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from './checkpoint-repair';
 import { reapOrphanPlugins } from './orphan-plugins';
 import type { StateBackend } from './backend';
 import { listStackLocks, parseLockError, type StackLock } from './locks';
@@ -41,6 +41,8 @@ export interface StackLockOptions {
   /** Heartbeat at least this often while the operation runs (0 = only what `run` sends). */
   heartbeatIntervalMs: number;
   log: (line: string) => void;
+  /** Warnings an operator must see (a restored checkpoint); default `log`. */
+  warn?: (line: string) => void;
   pendingOperations: () => Promise<number>;
   /** Repairs after an interrupted operation (the refresh is done already), e.g. reaping orphans. */
   afterRepair?: () => Promise<unknown> | unknown;
@@ -165,7 +167,7 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
     try {
       await reapOrphans(o);
       // No live holder now: a checkpoint a killed CLI left empty or torn is restored from a backup.
-      await repairCheckpoint({ backend: o.backend, projectName: o.projectName, stackName: o.stackName, tag: o.tag, log: o.log });
+      await repairCheckpoint({ backend: o.backend, projectName: o.projectName, stackName: o.stackName, tag: o.tag, warn: o.warn ?? o.log });
       const restored = await restoredPendingRepair(o.backend, o.projectName, o.stackName);
       const pending = await o.pendingOperations();
       if (cleared || pending > 0 || restored) {
@@ -174,7 +176,7 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
         o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s)${restored ? ', checkpoint restored from a backup' : ''})`);
         await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: o.onOutput });
         await o.afterRepair?.();
-        if (restored) await clearRestoredMarker(o.backend, o.projectName, o.stackName);
+        if (restored) await markRestoreRepaired(o.backend, o.projectName, o.stackName);
       }
       const result = await run(stack);
       await reapOrphans(o);

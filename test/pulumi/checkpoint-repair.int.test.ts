@@ -107,7 +107,9 @@ describe('pulumi-local: a checkpoint left empty or torn by a killed up', () => {
     expect(runningPids()).toContain(kept);
     expect(runningPids()).toHaveLength(2);
     expect(runningPids()).toEqual(appliedPids(res.applied.details));
-    expect(fs.existsSync(path.join(first.paths.backendDir as string, '.kinetic', 'restored', PROJECT, `${SERVICE}.json`))).toBe(false);
+    // The restore is on record for operators, and repaired.
+    const record = JSON.parse(fs.readFileSync(path.join(first.paths.backendDir as string, '.kinetic', 'restored', PROJECT, `${SERVICE}.json`), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ file: checkpointFile(), from: `${checkpointFile()}.bak`, problem: 'it is empty', repairedAt: expect.any(String) });
     expect(await retry.locks(SERVICE)).toEqual([]);
 
     // Repaired for good: the same plan again changes nothing and restores nothing.

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvisionError } from '../../provisioners/errors';
 import { createStateBackend, type StateBackend } from '../../provisioners/pulumi/backend';
-import { backupCandidates, checkpointProblem, repairCheckpoint, restoredPendingRepair } from '../../provisioners/pulumi/checkpoint-repair';
+import { backupCandidates, checkpointProblem, lastRestore, markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from '../../provisioners/pulumi/checkpoint-repair';
 import { readCheckpoint } from '../../provisioners/pulumi/stack-state';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-cp-repair-'));
@@ -37,7 +37,7 @@ const opts = (backend: StateBackend, lines: string[], waitForLocks?: () => Promi
   projectName: 'p',
   stackName: 'web',
   tag: 'test',
-  log: (l: string) => void lines.push(l),
+  warn: (l: string) => void lines.push(l),
   waitForLocks,
 });
 
@@ -106,8 +106,12 @@ describe('repairCheckpoint', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`WARNING: checkpoint ${b.where(CP)} could not be loaded (it is empty); restored it from ${b.where(`${CP}.bak`)}`);
     expect(await restoredPendingRepair(b, 'p', 'web')).toBe(true);
-    // Repaired: a second call finds nothing to do.
+    // Restored: a second call finds nothing to do.
     expect(await repairCheckpoint(opts(b, lines))).toBeUndefined();
+    // The record outlives the repair, marked as repaired.
+    await markRestoreRepaired(b, 'p', 'web');
+    expect(await restoredPendingRepair(b, 'p', 'web')).toBe(false);
+    expect(await lastRestore(b, 'p', 'web')).toMatchObject({ file: b.where(CP), from: b.where(`${CP}.bak`), problem: 'it is empty', repairedAt: expect.any(String) });
   });
 
   it('skips a torn backup and takes the next one; a torn checkpoint is named as such', async () => {
