@@ -12,8 +12,15 @@
  * and the next engine run repairs before it changes anything (refresh; pulumi-local reaps
  * processes the state does not know). With no valid backup it fails
  * naming the file: an empty new stack would orphan everything the stack runs.
+ * On a `file://` backend each object has an attributes sidecar (`<key>.attrs`, gocloud's fileblob),
+ * which the engine reads with the object and rewrites in place (truncate, then write) before it
+ * renames the new content over the old: a kill in between leaves it empty, and every command fails
+ * with `failed to load checkpoint: EOF` while the checkpoint itself still holds the save before.
+ * Such a sidecar is rewritten (content type and MD5 as the engine writes them), and that counts as
+ * a restore too: the state is one save behind.
  * Only the plain `.json` checkpoint is handled (PULUMI_DIY_BACKEND_GZIP is not used here).
  */
+import { createHash } from 'node:crypto';
 import { ProvisionError } from '../errors';
 import type { BackendObject, StateBackend } from './backend';
 import { checkpointKey } from './stack-state';
@@ -30,6 +37,30 @@ export function checkpointProblem(raw: Buffer): string | undefined {
   const cp = (doc as { checkpoint?: unknown } | null)?.checkpoint;
   if (typeof doc !== 'object' || doc === null || typeof cp !== 'object' || cp === null) return 'it is JSON but has no "checkpoint" object';
   return undefined;
+}
+
+/** Why an attributes sidecar cannot be read by the engine; undefined when it can. */
+export function attrsProblem(raw: Buffer): string | undefined {
+  if (raw.toString('utf8').trim() === '') return 'its attributes file is empty';
+  try {
+    const doc = JSON.parse(raw.toString('utf8')) as unknown;
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? undefined : 'its attributes file is not a JSON object';
+  } catch {
+    return 'its attributes file is not valid JSON';
+  }
+}
+
+/** The sidecar the engine writes for a checkpoint body. */
+export function checkpointAttrs(body: Buffer): string {
+  return JSON.stringify({
+    'user.cache_control': '',
+    'user.content_disposition': '',
+    'user.content_encoding': '',
+    'user.content_language': '',
+    'user.content_type': 'text/plain; charset=utf-8',
+    'user.metadata': null,
+    md5: createHash('md5').update(body).digest('base64'),
+  });
 }
 
 /** Backups of the stack's checkpoint among `objects`, newest first (modification time, then the key's timestamp). */
@@ -87,16 +118,35 @@ const recordKey = (project: string, stack: string) => `.kinetic/restored/${proje
 /** Restores a broken checkpoint from its newest valid backup; undefined when it was fine (or absent). */
 export async function repairCheckpoint(o: CheckpointRepairOptions): Promise<RestoredCheckpoint | undefined> {
   const key = `${checkpointKey(o.projectName, o.stackName)}.json`;
-  const broken = async () => {
+  const sidecar = o.backend.spec.kind === 'file';
+  const broken = async (): Promise<{ problem: string; body?: Buffer } | undefined> => {
     const raw = await o.backend.read(key);
-    return raw === undefined ? undefined : checkpointProblem(raw);
+    if (raw === undefined) return undefined;
+    const problem = checkpointProblem(raw);
+    if (problem !== undefined) return { problem };
+    const attrs = sidecar ? await o.backend.read(`${key}.attrs`) : undefined;
+    const attrsWhy = attrs === undefined ? undefined : attrsProblem(attrs);
+    return attrsWhy === undefined ? undefined : { problem: attrsWhy, body: raw };
   };
   if ((await broken()) === undefined) return undefined;
   await o.waitForLocks?.();
-  const problem = await broken();
-  if (problem === undefined) return undefined;
+  const found = await broken();
+  if (found === undefined) return undefined;
+  const { problem } = found;
 
   const file = o.backend.where(key);
+  const record = async (from: string) => {
+    // Record first: a crash before the repair's writes still leaves the repair to do.
+    const r: RestoreRecord = { file, from, problem, at: new Date().toISOString() };
+    await o.backend.write(recordKey(o.projectName, o.stackName), JSON.stringify(r));
+  };
+  if (found.body) {
+    // The checkpoint parses; only its sidecar is torn, so it holds the save before the killed one.
+    await record(file);
+    await o.backend.write(`${key}.attrs`, checkpointAttrs(found.body));
+    o.warn(`[${o.tag}] ${o.stackName}: WARNING: checkpoint ${file} could not be loaded (${problem}: ${file}.attrs); rewrote it; the checkpoint is one save behind, so the next engine run refreshes the stack and reconciles what the interrupted update left`);
+    return { file, from: file, problem };
+  }
   const objects = [
     ...(await o.backend.list(`.pulumi/stacks/${o.projectName}/${o.stackName}.json.bak`)),
     ...(await o.backend.list(`.pulumi/backups/${o.projectName}/${o.stackName}/`)),
@@ -111,10 +161,9 @@ export async function repairCheckpoint(o: CheckpointRepairOptions): Promise<Rest
       continue;
     }
     const from = o.backend.where(candidate.key);
-    // Record first: a crash between the two writes still leaves the repair to do.
-    const record: RestoreRecord = { file, from, problem, at: new Date().toISOString() };
-    await o.backend.write(recordKey(o.projectName, o.stackName), JSON.stringify(record));
+    await record(from);
     await o.backend.write(key, (raw as Buffer).toString('utf8'));
+    if (sidecar) await o.backend.write(`${key}.attrs`, checkpointAttrs(raw as Buffer));
     o.warn(`[${o.tag}] ${o.stackName}: WARNING: checkpoint ${file} could not be loaded (${problem}); restored it from ${from}; the next engine run refreshes the stack and reconciles what the interrupted update left`);
     return { file, from, problem };
   }

@@ -1,7 +1,8 @@
 /**
  * A pulumi-local stack whose checkpoint a killed `pulumi up` left empty or torn (the crash matrix's
  * "apply mid-`up`" cell in CI): the next apply, through the real engine and by a provisioner that
- * has not opened the stack yet (a replacement worker), restores the newest valid backup, reconciles
+ * has not opened the stack yet (a replacement worker), restores the newest valid backup (or
+ * rewrites the attributes sidecar a killed write left empty, which is what CI hit), reconciles
  * the members the restored (older) state does not know, and ends with exactly the planned members.
  * Without a valid backup the apply fails naming the file and leaves the running members alone.
  */
@@ -136,6 +137,25 @@ describe('pulumi-local: a checkpoint left empty or torn by a killed up', () => {
     expect(runningPids()).toHaveLength(3);
     expect(runningPids()).toEqual(appliedPids(res.applied.details));
     for (const pid of before) expect(runningPids()).toContain(pid);
+  }, SLOW);
+
+  it('empty attributes sidecar (what CI saw: `failed to load checkpoint: EOF`): rewritten, the stack repaired, the planned members run once', async () => {
+    const attrs = `${checkpointFile()}.attrs`;
+    expect(fs.statSync(attrs).size).toBeGreaterThan(0);
+    fs.truncateSync(attrs, 0);
+    const broken = engineStackOutput();
+    expect(broken.status).not.toBe(0);
+    expect(broken.stderr).toContain('failed to load checkpoint: EOF');
+
+    logs.length = 0;
+    const retry = worker();
+    const res = await retry.apply(plan(SERVICE, { default: 2 }, 'd-4b'));
+    expect(logs.join('\n')).toContain(`WARNING: checkpoint ${checkpointFile()} could not be loaded (its attributes file is empty: ${attrs}); rewrote it`);
+    expect(logs.join('\n')).toContain('checkpoint restored from a backup');
+    expect(res.applied.tiers).toEqual({ default: 2 });
+    expect(runningPids()).toHaveLength(2);
+    expect(runningPids()).toEqual(appliedPids(res.applied.details));
+    expect(engineStackOutput().status).toBe(0);
   }, SLOW);
 
   it('no valid backup: fails naming the file and the fix; no empty stack is created over the running members', async () => {

@@ -2,13 +2,14 @@
  * Restoring a stack checkpoint a killed CLI left empty or torn, on a real file backend (no engine):
  * which backup wins, what is logged and marked, and the error when no backup is valid.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvisionError } from '../../provisioners/errors';
 import { createStateBackend, type StateBackend } from '../../provisioners/pulumi/backend';
-import { backupCandidates, checkpointProblem, lastRestore, markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from '../../provisioners/pulumi/checkpoint-repair';
+import { attrsProblem, backupCandidates, checkpointAttrs, checkpointProblem, lastRestore, markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from '../../provisioners/pulumi/checkpoint-repair';
 import { readCheckpoint } from '../../provisioners/pulumi/stack-state';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-cp-repair-'));
@@ -49,6 +50,19 @@ describe('checkpointProblem', () => {
     expect(checkpointProblem(Buffer.from('null'))).toMatch(/no "checkpoint" object/);
     expect(checkpointProblem(Buffer.from('{"version":3}'))).toMatch(/no "checkpoint" object/);
     expect(checkpointProblem(Buffer.from(doc(2)))).toBeUndefined();
+  });
+});
+
+describe('attrsProblem / checkpointAttrs', () => {
+  it("names an empty or torn sidecar; writes the engine's fields with the body's MD5", () => {
+    expect(attrsProblem(Buffer.alloc(0))).toBe('its attributes file is empty');
+    expect(attrsProblem(Buffer.from('{"user.content_type":'))).toBe('its attributes file is not valid JSON');
+    expect(attrsProblem(Buffer.from('[]'))).toBe('its attributes file is not a JSON object');
+    const body = Buffer.from(doc(1));
+    const attrs = JSON.parse(checkpointAttrs(body)) as Record<string, unknown>;
+    expect(attrs.md5).toBe(createHash('md5').update(doc(1)).digest('base64'));
+    expect(attrs['user.content_type']).toBe('text/plain; charset=utf-8');
+    expect(attrsProblem(Buffer.from(checkpointAttrs(body)))).toBeUndefined();
   });
 });
 
@@ -102,6 +116,7 @@ describe('repairCheckpoint', () => {
     expect(waits).toBe(1);
     expect(r).toEqual({ file: b.where(CP), from: b.where(`${CP}.bak`), problem: 'it is empty' });
     expect(fs.readFileSync(b.where(CP), 'utf8')).toBe(doc(3));
+    expect(JSON.parse(fs.readFileSync(b.where(`${CP}.attrs`), 'utf8'))).toMatchObject({ md5: createHash('md5').update(doc(3)).digest('base64') });
     expect((await readCheckpoint(b, 'p', 'web'))?.checkpoint?.latest?.resources?.[0].outputs).toEqual({ members: 3 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`WARNING: checkpoint ${b.where(CP)} could not be loaded (it is empty); restored it from ${b.where(`${CP}.bak`)}`);
@@ -124,6 +139,22 @@ describe('repairCheckpoint', () => {
     expect(r?.from).toBe(b.where('.pulumi/backups/p/web/web.7.json'));
     expect(r?.problem).toMatch(/^it is not valid JSON/);
     expect(fs.readFileSync(b.where(CP), 'utf8')).toBe(doc(2));
+  });
+
+  it('rewrites an empty attributes sidecar of a valid checkpoint (what a kill inside the engine write leaves) and marks the stack for repair', async () => {
+    const b = freshBackend();
+    put(b, CP, doc(2), 0);
+    put(b, `${CP}.attrs`, '', 0);
+    put(b, `${CP}.bak`, doc(1), 0);
+    const lines: string[] = [];
+    const r = await repairCheckpoint(opts(b, lines));
+    expect(r).toEqual({ file: b.where(CP), from: b.where(CP), problem: 'its attributes file is empty' });
+    expect(fs.readFileSync(b.where(CP), 'utf8')).toBe(doc(2)); // kept: it is the newest save that landed
+    expect(attrsProblem(fs.readFileSync(b.where(`${CP}.attrs`)))).toBeUndefined();
+    expect(JSON.parse(fs.readFileSync(b.where(`${CP}.attrs`), 'utf8'))).toMatchObject({ md5: createHash('md5').update(doc(2)).digest('base64') });
+    expect(lines.join('\n')).toContain(`WARNING: checkpoint ${b.where(CP)} could not be loaded (its attributes file is empty: ${b.where(CP)}.attrs); rewrote it`);
+    expect(await restoredPendingRepair(b, 'p', 'web')).toBe(true);
+    expect(await repairCheckpoint(opts(b, lines))).toBeUndefined();
   });
 
   it('does nothing when the checkpoint became valid while it waited for a live holder', async () => {
