@@ -21,7 +21,7 @@ export const PORT_BLOCKS = {
   workerCrash: { file: 'test/pulumi/worker-crash.int.test.ts', first: 23_500, last: 23_599 },
   s3Backend: { file: 'test/pulumi/s3-backend.int.test.ts', first: 23_600, last: 23_799 },
   twoHosts: { file: 'test/workflows/two-hosts.int.test.ts', first: 24_100, last: 24_199 },
-  crashMatrix: { file: 'test/workflows/crash-matrix.int.test.ts', first: 24_600, last: 24_799 },
+  crashMatrix: { file: 'test/workflows/crash-matrix.int.test.ts', first: 24_600, last: 24_899 },
   localPoolSource: { file: 'test/metrics/local-pool-source.int.test.ts', first: 25_100, last: 25_199 },
   pulumiSecrets: { file: 'test/pulumi/secrets.int.test.ts', first: 25_300, last: 25_399 },
   tracing: { file: 'test/observability/tracing.int.test.ts', first: 25_500, last: 25_599 },
