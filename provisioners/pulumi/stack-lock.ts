@@ -152,6 +152,15 @@ async function reapOrphans(o: StackLockOptions): Promise<void> {
   if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of a dead engine (${reaped.join(', ')})`);
 }
 
+/**
+ * The heartbeat timer's period: the configured one, but at most a third of the activity's
+ * heartbeat timeout (a beat exactly at the timeout is missed by any stall); 0 stays off.
+ */
+export function heartbeatEvery(intervalMs: number, heartbeatTimeoutMs: number | undefined): number {
+  if (intervalMs <= 0) return 0;
+  return heartbeatTimeoutMs && heartbeatTimeoutMs > 0 ? Math.max(100, Math.min(intervalMs, Math.floor(heartbeatTimeoutMs / 3))) : intervalMs;
+}
+
 /** Runs one engine operation with the lock handling above; retries after ConcurrentUpdateError. */
 export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionContext, o: StackLockOptions, run: (stack: Stack) => Promise<T>): Promise<T> {
   const deadline = Date.now() + o.lockTimeoutMs;
@@ -160,10 +169,11 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
     const cleared = await awaitStackLocks(o, ctx);
     // Recorded before the CLI takes the lock, renewed while it runs: how other hosts judge our lock.
     const owner = await registerOwner(o.backend, { project: o.projectName, stack: o.stackName, op, activity: ctx.activity, log: o.log });
-    // Engine events can be sparse (an instance booting for seconds): keep heartbeating meanwhile.
+    // Engine events can be sparse (an instance booting for seconds; a repair's refresh sends none
+    // to us): keep heartbeating meanwhile, well within the activity's heartbeat timeout.
     const started = Date.now();
-    const timer =
-      o.heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), o.heartbeatIntervalMs) : undefined;
+    const every = heartbeatEvery(o.heartbeatIntervalMs, ctx.activity?.heartbeatTimeoutMs);
+    const timer = every > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), every) : undefined;
     try {
       await reapOrphans(o);
       // No live holder now: a checkpoint a killed CLI left empty or torn is restored from a backup.
