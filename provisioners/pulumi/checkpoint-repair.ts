@@ -10,8 +10,8 @@
  * A restored checkpoint can be older than the fleet (members the killed update started are not in
  * it), so a record is written first (`.kinetic/restored/<project>/<stack>.json`, kept afterwards)
  * and the next engine run repairs before it changes anything (refresh; pulumi-local reaps
- * processes the state does not know). With no valid backup it fails
- * naming the file: an empty new stack would orphan everything the stack runs.
+ * processes the state does not know). With no valid backup it fails naming the file: an empty
+ * new stack would orphan everything the stack runs.
  * On a `file://` backend each object has an attributes sidecar (`<key>.attrs`, gocloud's fileblob),
  * which the engine reads with the object and rewrites in place (truncate, then write) before it
  * renames the new content over the old: a kill in between leaves it empty, and every command fails
