@@ -40,7 +40,7 @@ export interface PulumiStackOptions {
   lockTimeoutMs?: number;
   /** Poll interval while waiting for a lock (default 1000 ms). */
   lockPollMs?: number;
-  /** Heartbeat at least this often while an engine operation runs (default 5000 ms; 0 = events only). */
+  /** Heartbeat at least this often while an engine operation runs (default 5000 ms, at most a third of the activity's heartbeat timeout; 0 = events only). */
   heartbeatIntervalMs?: number;
   log?: (line: string) => void;
   onOutput?: (text: string) => void;
