@@ -56,7 +56,8 @@ import { listStackLocks, pidAlive, type StackLock } from '../pulumi/locks';
 import { serviceProgram, type ResolvedServiceSpec } from './program';
 import { EXAMPLES, type PoolMember } from '../../pulumi/local-pool';
 import { abortError, changesOf, sleep } from '../../cloud/abortable-sleep';
-import { runLocked } from '../pulumi/stack-lock';
+import { awaitStackLocks, runLocked, type StackLockOptions } from '../pulumi/stack-lock';
+import { repairCheckpoint } from '../pulumi/checkpoint-repair';
 import { readJournal, removeJournal, writeJournal } from '../pulumi/stack-journal';
 import { latestHistory as readLatestHistory, pendingOperations, readCheckpoint, rootOutputs, stackExists } from '../pulumi/stack-state';
 import { pulumiUpSpan } from '../pulumi/span';
@@ -201,6 +202,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 15_000;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const log = options.log ?? (() => undefined);
+  const warn = options.log ?? ((line: string) => console.warn(line));
   const stats: PulumiLocalStats = { staleLocksCleared: 0, lockWaits: 0, lockWaitMs: 0, orphansReaped: 0 };
   const stacks = new Map<string, Promise<Stack>>();
 
@@ -252,12 +254,13 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     };
   }
 
-  function getStack(service: string): Promise<Stack> {
+  function getStack(service: string, ctx: ProvisionContext = noopProvisionContext): Promise<Stack> {
     checkService(service);
     let p = stacks.get(service);
     if (!p) {
       p = (async () => {
         const opts = await workspaceOpts(service);
+        await repairBeforeOpen(service, ctx);
         const stack = await LocalWorkspace.createOrSelectStack({ projectName, stackName: service, program: serviceProgram() }, opts);
         return fastReads(stack);
       })();
@@ -311,6 +314,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     if (!(await stackExists(backend, projectName, service))) return undefined;
     try {
       const opts = await workspaceOpts(service);
+      await repairBeforeOpen(service, noopProvisionContext);
       const stack = fastReads(await LocalWorkspace.selectStack({ projectName, stackName: service, program: serviceProgram() }, opts));
       stacks.set(service, Promise.resolve(stack));
       return stack;
@@ -355,10 +359,8 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
     return n;
   }
 
-  /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts); a repair also reaps orphan processes. */
-  async function locked<T>(service: string, op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
-    const stack = await getStack(service);
-    return runLocked(stack, op, ctx, {
+  function lockOptions(service: string): StackLockOptions {
+    return {
       tag: 'pulumi-local',
       backend,
       projectName,
@@ -367,11 +369,24 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
       lockPollMs,
       heartbeatIntervalMs,
       log,
+      warn,
       pendingOperations: () => pendingOf(service),
       afterRepair: () => reapOrphans(service),
       stats,
       onOutput: options.onOutput,
-    }, run);
+    };
+  }
+
+  /** A checkpoint a killed CLI left empty or torn fails even `stack select`: restore it first (provisioners/pulumi/checkpoint-repair.ts). */
+  async function repairBeforeOpen(service: string, ctx: ProvisionContext): Promise<void> {
+    const o = lockOptions(service);
+    await repairCheckpoint({ ...o, warn, waitForLocks: () => awaitStackLocks(o, ctx) });
+  }
+
+  /** Runs one engine operation with lock handling (provisioners/pulumi/stack-lock.ts); a repair also reaps orphan processes. */
+  async function locked<T>(service: string, op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
+    const stack = await getStack(service, ctx);
+    return runLocked(stack, op, ctx, lockOptions(service), run);
   }
 
   function eventHandler(service: string, op: string, ctx: ProvisionContext, counter: { n: number }) {
@@ -542,7 +557,7 @@ export function createPulumiLocalProvisioner(options: PulumiLocalOptions = {}): 
         phases[name] = now - lap;
         lap = now;
       };
-      await getStack(service);
+      await getStack(service, ctx);
       mark('stack');
       const counter = { n: 0 };
       ctx.heartbeat({ op: 'up', service, stage: 'starting' });

@@ -12,8 +12,9 @@ import type { StateBackend } from './backend';
 import { cliEnv, pulumiCommand, resolvePaths, stateBackend, type PulumiPaths } from './env';
 import type { SecretsSettings } from './passphrase';
 import { removeJournal } from './stack-journal';
-import { runLocked } from './stack-lock';
-import { pendingOperations, readCheckpoint, type Checkpoint } from './stack-state';
+import { repairCheckpoint } from './checkpoint-repair';
+import { awaitStackLocks, runLocked, type StackLockOptions } from './stack-lock';
+import { pendingOperations, readCheckpoint, stackExists, type Checkpoint } from './stack-state';
 
 /** Options every stack-per-service Pulumi provisioner takes. */
 export interface PulumiStackOptions {
@@ -39,7 +40,7 @@ export interface PulumiStackOptions {
   lockTimeoutMs?: number;
   /** Poll interval while waiting for a lock (default 1000 ms). */
   lockPollMs?: number;
-  /** Heartbeat at least this often while an engine operation runs (default 5000 ms; 0 = events only). */
+  /** Heartbeat at least this often while an engine operation runs (default 5000 ms, at most a third of the activity's heartbeat timeout; 0 = events only). */
   heartbeatIntervalMs?: number;
   log?: (line: string) => void;
   onOutput?: (text: string) => void;
@@ -67,14 +68,18 @@ export function serviceStack(
   const backend = stateBackend(paths);
   const workDir = path.join(paths.workRoot, s.stackName);
   const log = options.log ?? (() => undefined);
+  const warn = options.log ?? ((line: string) => console.warn(line));
   let stackPromise: Promise<Stack> | undefined;
 
-  function getStack(): Promise<Stack> {
+  function getStack(ctx: ProvisionContext): Promise<Stack> {
     if (!stackPromise) {
       stackPromise = (async () => {
         fs.mkdirSync(workDir, { recursive: true });
         if (paths.backendDir) fs.mkdirSync(paths.backendDir, { recursive: true });
         fs.mkdirSync(paths.pulumiHome, { recursive: true });
+        // A checkpoint a killed CLI left empty or torn fails even `stack select` (checkpoint-repair.ts).
+        const o = lockOptions();
+        await repairCheckpoint({ ...o, warn, waitForLocks: () => awaitStackLocks(o, ctx) });
         return LocalWorkspace.createOrSelectStack(
           { projectName: s.projectName, stackName: s.stackName, program: await s.program() },
           {
@@ -94,27 +99,26 @@ export function serviceStack(
 
   const checkpoint = () => readCheckpoint(backend, s.projectName, s.stackName);
 
+  function lockOptions(): StackLockOptions {
+    return {
+      tag: s.tag,
+      backend,
+      projectName: s.projectName,
+      stackName: s.stackName,
+      lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
+      lockPollMs: options.lockPollMs ?? 1_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+      log,
+      warn,
+      pendingOperations: async () => pendingOperations(await checkpoint()),
+      onOutput: options.onOutput,
+    };
+  }
+
   async function locked<T>(op: string, ctx: ProvisionContext, run: (stack: Stack) => Promise<T>): Promise<T> {
     s.beforeRun?.();
-    const stack = await getStack();
-    return runLocked(
-      stack,
-      op,
-      ctx,
-      {
-        tag: s.tag,
-        backend,
-        projectName: s.projectName,
-        stackName: s.stackName,
-        lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
-        lockPollMs: options.lockPollMs ?? 1_000,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
-        log,
-        pendingOperations: async () => pendingOperations(await checkpoint()),
-        onOutput: options.onOutput,
-      },
-      run,
-    );
+    const stack = await getStack(ctx);
+    return runLocked(stack, op, ctx, lockOptions(), run);
   }
 
   return {
@@ -128,9 +132,10 @@ export function serviceStack(
       ctx.heartbeat({ op, service: s.stackName, seq: e.sequence, resource: meta ? `${meta.op} ${meta.urn.split('::').pop()}` : undefined });
     },
     async destroy(ctx) {
-      if (!(await checkpoint())) return;
+      // Existence only: a broken checkpoint is restored by the locked run (checkpoint-repair.ts).
+      if (!(await stackExists(backend, s.projectName, s.stackName))) return;
       await locked('destroy', ctx, (st) => st.destroy({ signal: ctx.signal, onOutput: options.onOutput }));
-      const stack = await getStack();
+      const stack = await getStack(ctx);
       await stack.workspace.removeStack(s.stackName);
       stackPromise = undefined;
       await removeJournal(backend, s.projectName, s.stackName, path.join(workDir, 'decisions.json'));

@@ -1,7 +1,8 @@
 /**
  * Running a Pulumi engine operation on a DIY-backend stack (file or S3) safely when workers crash:
  * locks of dead holders are cleared, live ones waited for (heartbeating), a stack a killed CLI left
- * with pending operations is repaired first, and a lock conflict is retried until the deadline.
+ * with pending operations or a broken checkpoint (checkpoint-repair.ts) is repaired first, and a
+ * lock conflict is retried until the deadline.
  *
  * When is a stack lock stale?
  * - **Holder on this host** (the lock's hostname is ours): when its pid is gone, a zombie, or a
@@ -23,6 +24,7 @@ import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
 import { abortError, sleep } from '../../cloud/abortable-sleep';
 import type { ProvisionContext } from '../contract';
 import { ProvisionError } from '../errors';
+import { markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from './checkpoint-repair';
 import { reapOrphanPlugins } from './orphan-plugins';
 import type { StateBackend } from './backend';
 import { listStackLocks, parseLockError, type StackLock } from './locks';
@@ -39,6 +41,8 @@ export interface StackLockOptions {
   /** Heartbeat at least this often while the operation runs (0 = only what `run` sends). */
   heartbeatIntervalMs: number;
   log: (line: string) => void;
+  /** Warnings an operator must see (a restored checkpoint); default `log`. */
+  warn?: (line: string) => void;
   pendingOperations: () => Promise<number>;
   /** Repairs after an interrupted operation (the refresh is done already), e.g. reaping orphans. */
   afterRepair?: () => Promise<unknown> | unknown;
@@ -148,6 +152,15 @@ async function reapOrphans(o: StackLockOptions): Promise<void> {
   if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of a dead engine (${reaped.join(', ')})`);
 }
 
+/**
+ * The heartbeat timer's period: the configured one, but at most a third of the activity's
+ * heartbeat timeout (a beat exactly at the timeout is missed by any stall); 0 stays off.
+ */
+export function heartbeatEvery(intervalMs: number, heartbeatTimeoutMs: number | undefined): number {
+  if (intervalMs <= 0) return 0;
+  return heartbeatTimeoutMs && heartbeatTimeoutMs > 0 ? Math.max(100, Math.min(intervalMs, Math.floor(heartbeatTimeoutMs / 3))) : intervalMs;
+}
+
 /** Runs one engine operation with the lock handling above; retries after ConcurrentUpdateError. */
 export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionContext, o: StackLockOptions, run: (stack: Stack) => Promise<T>): Promise<T> {
   const deadline = Date.now() + o.lockTimeoutMs;
@@ -156,18 +169,24 @@ export async function runLocked<T>(stack: Stack, op: string, ctx: ProvisionConte
     const cleared = await awaitStackLocks(o, ctx);
     // Recorded before the CLI takes the lock, renewed while it runs: how other hosts judge our lock.
     const owner = await registerOwner(o.backend, { project: o.projectName, stack: o.stackName, op, activity: ctx.activity, log: o.log });
-    // Engine events can be sparse (an instance booting for seconds): keep heartbeating meanwhile.
+    // Engine events can be sparse (an instance booting for seconds; a repair's refresh sends none
+    // to us): keep heartbeating meanwhile, well within the activity's heartbeat timeout.
     const started = Date.now();
-    const timer =
-      o.heartbeatIntervalMs > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), o.heartbeatIntervalMs) : undefined;
+    const every = heartbeatEvery(o.heartbeatIntervalMs, ctx.activity?.heartbeatTimeoutMs);
+    const timer = every > 0 ? setInterval(() => ctx.heartbeat({ op, service: o.stackName, stage: 'running', elapsedMs: Date.now() - started }), every) : undefined;
     try {
       await reapOrphans(o);
+      // No live holder now: a checkpoint a killed CLI left empty or torn is restored from a backup.
+      await repairCheckpoint({ backend: o.backend, projectName: o.projectName, stackName: o.stackName, tag: o.tag, warn: o.warn ?? o.log });
+      const restored = await restoredPendingRepair(o.backend, o.projectName, o.stackName);
       const pending = await o.pendingOperations();
-      if (cleared || pending > 0) {
-        // A dead holder may have left pending operations (a create or update that never finished).
-        o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s))`);
+      if (cleared || pending > 0 || restored) {
+        // A dead holder may have left pending operations (a create or update that never finished);
+        // a restored checkpoint may not know what the killed update started.
+        o.log(`[${o.tag}] ${o.stackName}: repairing after an interrupted operation (${pending} pending operation(s)${restored ? ', checkpoint restored from a backup' : ''})`);
         await stack.refresh({ clearPendingCreates: true, signal: ctx.signal, onOutput: o.onOutput });
         await o.afterRepair?.();
+        if (restored) await markRestoreRepaired(o.backend, o.projectName, o.stackName);
       }
       const result = await run(stack);
       await reapOrphans(o);

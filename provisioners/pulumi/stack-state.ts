@@ -26,7 +26,13 @@ export async function readCheckpoint(backend: StateBackend, project: string, sta
   const plain = await backend.read(`${base}.json`);
   const raw = plain ?? (await backend.read(`${base}.json.gz`).then((gz) => (gz ? zlib.gunzipSync(gz) : undefined)));
   if (!raw) return undefined;
-  return JSON.parse(raw.toString('utf8')) as Checkpoint;
+  try {
+    return JSON.parse(raw.toString('utf8')) as Checkpoint;
+  } catch (err) {
+    throw new Error(
+      `checkpoint ${backend.where(plain ? `${base}.json` : `${base}.json.gz`)} cannot be loaded (${(err as Error).message}; ${raw.length} bytes, probably left by a killed pulumi write): the next engine run of the stack restores it from a backup (provisioners/pulumi/checkpoint-repair.ts)`,
+    );
+  }
 }
 
 export function pendingOperations(cp: Checkpoint | undefined): number {

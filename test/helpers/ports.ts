@@ -21,11 +21,12 @@ export const PORT_BLOCKS = {
   workerCrash: { file: 'test/pulumi/worker-crash.int.test.ts', first: 23_500, last: 23_599 },
   s3Backend: { file: 'test/pulumi/s3-backend.int.test.ts', first: 23_600, last: 23_799 },
   twoHosts: { file: 'test/workflows/two-hosts.int.test.ts', first: 24_100, last: 24_199 },
-  crashMatrix: { file: 'test/workflows/crash-matrix.int.test.ts', first: 24_600, last: 24_799 },
+  crashMatrix: { file: 'test/workflows/crash-matrix.int.test.ts', first: 24_600, last: 24_899 },
   localPoolSource: { file: 'test/metrics/local-pool-source.int.test.ts', first: 25_100, last: 25_199 },
   pulumiSecrets: { file: 'test/pulumi/secrets.int.test.ts', first: 25_300, last: 25_399 },
   tracing: { file: 'test/observability/tracing.int.test.ts', first: 25_500, last: 25_599 },
   fingerprintDecision: { file: 'test/fingerprints/decision.int.test.ts', first: 26_700, last: 26_799 },
+  checkpointRepair: { file: 'test/pulumi/checkpoint-repair.int.test.ts', first: 28_300, last: 28_399 },
 } satisfies Record<string, PortBlock>;
 
 /** The first member port of pool `slot` (0, 1, …) of a block: 100 ports per pool, its balancer just below. */

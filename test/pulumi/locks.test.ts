@@ -14,7 +14,7 @@ import type { ActivityIdentity, ProvisionContext } from '../../provisioners/cont
 import { ProvisionError } from '../../provisioners/errors';
 import { createStateBackend, parseBackendUrl, type StateBackend } from '../../provisioners/pulumi/backend';
 import { listStackLocks, localHolderAlive, parseLockError, pidAlive } from '../../provisioners/pulumi/locks';
-import { awaitStackLocks, judgeStackLock, type StackLockOptions } from '../../provisioners/pulumi/stack-lock';
+import { awaitStackLocks, heartbeatEvery, judgeStackLock, type StackLockOptions } from '../../provisioners/pulumi/stack-lock';
 import { listOwners, registerOwner, type OwnerRecord } from '../../provisioners/pulumi/stack-owners';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server';
 
@@ -242,5 +242,15 @@ describe('backend URLs', () => {
     expect(() => parseBackendUrl('s3://b/p?s3ForcePathStyle=yes', '/')).toThrow(/s3ForcePathStyle must be true or false/);
     expect(() => parseBackendUrl('gs://b/p', '/')).toThrow(/use file:\/\/<directory> or s3:\/\/<bucket>\/<prefix>/);
     expect(() => parseBackendUrl('file://', '/')).toThrow(/give a directory/);
+  });
+});
+
+describe('heartbeatEvery (the timer that covers a repair refresh and sparse engine events)', () => {
+  it('beats at most every third of the heartbeat timeout, never faster than 100 ms; 0 stays off', () => {
+    expect(heartbeatEvery(5_000, 5_000)).toBe(1_666);
+    expect(heartbeatEvery(5_000, 60_000)).toBe(5_000);
+    expect(heartbeatEvery(5_000, undefined)).toBe(5_000);
+    expect(heartbeatEvery(5_000, 120)).toBe(100);
+    expect(heartbeatEvery(0, 5_000)).toBe(0);
   });
 });

@@ -6,14 +6,16 @@
  * (rolled back), never in between; exactly one effective apply (the fault-injecting provisioner's
  * journal); nothing left reserved in the budget authority; exactly one audit record; no orphan
  * process. Local-activity steps (context … budget, commit, record) die inside their workflow task:
- * the task times out and the replacement worker runs it again.
+ * the task times out and the replacement worker runs it again. One `pulumi-local` cell also kills
+ * the dead worker's `pulumi up` and empties the checkpoint's attributes file (a kill inside the
+ * engine's checkpoint write, seen in CI): the replacement must repair it, not fail forever.
  *
  * This file runs its own dev server (persistent SQLite file, free ports) so it can restart it.
  * The matrix is printed and written to bench/results/reliability.md.
  */
 import { poolPort, PORT_BLOCKS } from '../helpers/ports';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -180,7 +182,8 @@ function writeMatrix(full: boolean) {
     'decision on its own service and task queue: 2 → 6 instances through the fault-injecting provisioner, or',
     '0 → 4 real sample-service processes through `pulumi-local`. `worker SIGKILL`: the worker process running',
     "the decision is killed at that step (held there by the test fixture's `KINETIC_TEST_PAUSE_AT` hook, or",
-    'mid-apply by the provisioner\'s apply delay / a running `pulumi up`) and a replacement worker process',
+    'mid-apply by the provisioner\'s apply delay / a running `pulumi up`; "checkpoint write torn": its `pulumi up`',
+    'is killed too and the checkpoint\'s attributes file emptied, as a kill inside the checkpoint write left it) and a replacement worker process',
     'finishes it; steps that are local activities die inside their workflow task, which times out (10 s) and',
     'runs again on the replacement. `server restart`: the Temporal dev server (SQLite file) is stopped and',
     'started again while one decision applies and another waits for approval; the workers keep running.',
@@ -377,21 +380,29 @@ interface PulumiCell {
   step: string;
   /** The fixture's pause, or undefined: kill as soon as the first new member runs (mid-`up`). */
   pause?: string;
+  /**
+   * Also SIGKILL the killed worker's `pulumi up` and empty the checkpoint's attributes sidecar
+   * (`<stack>.json.attrs`), as a kill inside the engine's checkpoint write left it in CI: every
+   * retry then failed with `failed to load checkpoint: EOF`.
+   */
+  tearCheckpoint?: boolean;
   basePort: number;
 }
 
 const PULUMI_CELLS: PulumiCell[] = [
   { step: 'apply mid-`up` (pulumi-local)', basePort: poolPort(PORT_BLOCKS.crashMatrix, 0) },
   { step: 'apply, landed, completion not reported (pulumi-local)', pause: 'applyCapacity:after', basePort: poolPort(PORT_BLOCKS.crashMatrix, 1) },
+  { step: 'apply mid-`up`, checkpoint write torn (pulumi-local)', tearCheckpoint: true, basePort: poolPort(PORT_BLOCKS.crashMatrix, 2) },
 ];
-/** True while a `pulumi up` of the stack runs (the CLI the killed worker started). */
-function upRunningFor(stack: string): boolean {
+/** Pids of the running `pulumi up` of the stack (the CLI the killed worker started). */
+function upPidsFor(stack: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `pulumi up .*--stack ${stack}( |$)`], { encoding: 'utf8' }).trim() !== '';
+    return execFileSync('pgrep', ['-f', `pulumi up .*--stack ${stack}( |$)`], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return false; // pgrep exits 1 when nothing matches
+    return []; // pgrep exits 1 when nothing matches
   }
 }
+const upRunningFor = (stack: string) => upPidsFor(stack).length > 0;
 
 const PULUMI_PLANNED = 4; // flat demand 35, from 0 members
 const PULUMI_TIMEOUTS = { stepSeconds: 60, forecastSeconds: 30, provisionSeconds: 180, heartbeatSeconds: 5, verifySeconds: 60 };
@@ -418,6 +429,12 @@ async function runPulumiCell(cell: PulumiCell, i: number, expect: ExpectStatic) 
       const upRunning = upRunningFor(service);
       const killedAt = Date.now();
       await killWorker(first);
+      const checkpointFile = join(sb.stateRoot, 'pulumi', 'state', '.pulumi', 'stacks', 'kinetic-local', `${service}.json`);
+      if (cell.tearCheckpoint) {
+        for (const pid of upPidsFor(service)) process.kill(pid, 'SIGKILL');
+        await waitFor('the killed `pulumi up` to exit', () => !upRunningFor(service), 30_000);
+        truncateSync(`${checkpointFile}.attrs`, 0);
+      }
       const second = await startWorkerProcess(taskQueue, sb.configPath, children, { address: server.address });
       const rec = await withTimeout(kinetic.waitForDecision(id), 240_000, `decision ${id}`);
       const recoveryMs = Date.now() - killedAt;
@@ -429,6 +446,8 @@ async function runPulumiCell(cell: PulumiCell, i: number, expect: ExpectStatic) 
       const book = await new BudgetAuthorityClient(client, taskQueue).book(`pool:${service}`);
       const audit = (await new FileAuditLog(sb.stateRoot).all()).filter((r) => r.id === id);
       const orphans = running.filter((pid) => !stack.some((m) => m.pid === pid)).length;
+      const restoreFile = join(sb.stateRoot, 'pulumi', 'state', '.kinetic', 'restored', 'kinetic-local', `${service}.json`);
+      const restore = existsSync(restoreFile) ? (JSON.parse(readFileSync(restoreFile, 'utf8')) as Record<string, unknown>) : undefined;
       // Tear the pool down: nothing of it may survive.
       await createPulumiLocalProvisioner({ rootDir: join(sb.stateRoot, 'pulumi') }).destroy(service);
       const afterDestroy = processesUnder(sb.dir).length;
@@ -461,6 +480,9 @@ async function runPulumiCell(cell: PulumiCell, i: number, expect: ExpectStatic) 
       expect(book.closed.find((c) => c.decisionId === id)?.as).toBe('committed');
       expect(audit).toHaveLength(1);
       expect(afterDestroy).toBe(0);
+      // The torn checkpoint was repaired (and the stack with it); the others never needed it.
+      if (cell.tearCheckpoint) expect(restore).toMatchObject({ file: checkpointFile, problem: 'its attributes file is empty', repairedAt: expect.any(String) });
+      else expect(restore).toBeUndefined();
       await killWorker(second);
       rmSync(sb.dir, { recursive: true, force: true });
 }
