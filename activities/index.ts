@@ -14,6 +14,7 @@ import { fingerprintLoopActivities } from './fingerprint-loop';
 import { retrainActivities } from './retrain';
 import { reweightActivities } from './reweight';
 import { planActivities } from './plan';
+import { planReviewReserveActivities } from './plan-review-reserve';
 import { provisionActivities } from './provision';
 import { recordActivities } from './record';
 
@@ -29,6 +30,7 @@ export function decisionActivities(deps: ActivityDeps) {
     ...contextActivities(deps),
     ...forecastActivities(deps),
     ...planActivities(),
+    ...planReviewReserveActivities(deps),
     ...budgetActivities(deps),
     ...budgetAuthorityActivities(deps),
     ...budgetAlertActivities(deps),

@@ -32,6 +32,8 @@ const STEPS: Record<string, string> = {
   planCapacity: 'plan',
   checkPolicy: 'policy',
   reserveBudget: 'budget',
+  // Saga change plan-review-reserve-one-step: the three steps above as one activity.
+  planReviewAndReserve: 'plan',
   previewCapacity: 'preview',
   verifyToken: 'approval',
   currentCapacity: 'recheck',

@@ -119,7 +119,8 @@ describe('traces of decisions in a real Jaeger', () => {
     expect(tr.spans.filter((s) => parentOf(s) === undefined)).toEqual([root]);
 
     // A span per step, in the order the saga runs them; each step's StartActivity is a child of RunWorkflow.
-    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'policy', 'budget', 'provision', 'verify', 'commit', 'record']);
+    // Plan, policy and budget reserve are one activity (saga change plan-review-reserve-one-step), step `plan`.
+    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'provision', 'verify', 'commit', 'record']);
     const ids = new Map(tr.spans.map((s) => [s.spanID, s]));
     for (const s of tr.spans.filter((x) => x.operationName.startsWith('RunActivity:'))) {
       const scheduled = ids.get(parentOf(s)!)!;
@@ -158,7 +159,7 @@ describe('traces of decisions in a real Jaeger', () => {
     expect(parentOf(run)).toBeUndefined();
     expect(tr.spans.filter((s) => parentOf(s) === undefined)).toEqual([run]);
     expect([tagOf(run, KEYS.decisionId), tagOf(run, KEYS.outcome)]).toEqual([d.decisionId, 'rolled-back']);
-    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'policy', 'budget', 'provision', 'verify', 'compensate', 'compensate', 'record']);
+    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'provision', 'verify', 'compensate', 'compensate', 'record']);
     const rollback = one(tr, 'provision.rollback');
     expect(parentOf(rollback)).toBe(one(tr, 'RunActivity:rollbackCapacity').spanID);
     expect(tagOf(one(tr, 'provision.verify'), 'kinetic.verify.ok')).toBe(false);

@@ -118,9 +118,9 @@ interface Cell {
 const KILL_CELLS: Cell[] = [
   { step: 'context', fault: 'worker SIGKILL', pause: 'loadDecisionContext:before', local: true, expected: 'committed' },
   { step: 'forecast', fault: 'worker SIGKILL', pause: 'forecastDemand:before', local: true, expected: 'committed' },
-  { step: 'plan', fault: 'worker SIGKILL', pause: 'planCapacity:before', local: true, expected: 'committed' },
-  { step: 'policy', fault: 'worker SIGKILL', pause: 'checkPolicy:before', local: true, expected: 'committed' },
-  { step: 'budget reserve (reserved, result not recorded)', fault: 'worker SIGKILL', pause: 'reserveBudget:after', local: true, expected: 'committed' },
+  // Plan, policy and budget reserve run as one local activity (saga change plan-review-reserve-one-step).
+  { step: 'plan + policy + budget reserve', fault: 'worker SIGKILL', pause: 'planReviewAndReserve:before', local: true, expected: 'committed' },
+  { step: 'plan + policy + budget reserve (reserved, result not recorded)', fault: 'worker SIGKILL', pause: 'planReviewAndReserve:after', local: true, expected: 'committed' },
   { step: 'awaiting approval', fault: 'worker SIGKILL', approval: true, expected: 'committed' },
   { step: 'apply, before the change lands', fault: 'worker SIGKILL', pause: 'applyCapacity:before', release: true, applyDelayMs: 5000, expected: 'committed' },
   { step: 'apply, landed, completion not reported', fault: 'worker SIGKILL', pause: 'applyCapacity:after', expected: 'committed' },
