@@ -2,6 +2,7 @@ import { authActivities } from './auth';
 import { budgetActivities } from './budget';
 import { budgetAlertActivities } from './budget-alerts';
 import { budgetAuthorityActivities } from './budget-authority';
+import { commitAndRecordActivities } from './commit-and-record';
 import { contextActivities } from './context';
 import { ActivityDeps, createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
@@ -37,6 +38,7 @@ export function decisionActivities(deps: ActivityDeps) {
     ...operatorAlertActivities(deps),
     ...provisionActivities(deps),
     ...recordActivities(deps),
+    ...commitAndRecordActivities(deps),
   });
 }
 

@@ -11,7 +11,7 @@ export interface PlannedReviewedReserved extends ReviewedPlan {
 }
 
 /**
- * Saga change `plan-review-reserve-one-step`: planCapacity, checkPolicy and reserveBudget as one
+ * Saga change `merged-decision-steps`: planCapacity, checkPolicy and reserveBudget as one
  * local activity (decision/reviewed-plan.ts says why). A retry repeats all three: the plan and the
  * review are pure, and the reservation is keyed by decision id at the authority.
  */

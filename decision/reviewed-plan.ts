@@ -1,6 +1,6 @@
 /**
  * Plan, policy review and (by the activity) budget reservation as one step: saga change
- * `plan-review-reserve-one-step`. Each local activity's result is one more activation of the
+ * `merged-decision-steps`. Each local activity's result is one more activation of the
  * decision's workflow sandbox, the worker's main cost per decision; the three short steps run back
  * to back with nothing in between that needs the workflow, so they run as one.
  *

@@ -27,6 +27,7 @@ const OBSERVERS: Record<string, Observer> = {
   },
   // Counted only when the audit log newly took the record: a retried write counts once.
   recordDecision: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
+  commitBudgetAndRecord: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
 };
 
 /**

@@ -39,6 +39,7 @@ import {
   approveUpdate,
   currentStepQuery,
   decisionRecordQuery,
+  BUDGET_COMMIT_FAILED,
   NON_RETRYABLE_TYPES,
   rejectUpdate,
   resolveUpdate,
@@ -164,10 +165,12 @@ export const RECHECK_AFTER_APPROVAL_PATCH = 'approved-plan-rechecked-before-appl
 export const BUDGET_RECHECK_PATCH = 'approved-plan-budget-rechecked';
 
 /**
- * Id of the saga change: plan, policy review and budget reservation run as one local activity
- * (`planReviewAndReserve`), the same gates between them; a decision's stages and record are the same.
+ * Id of the saga change: fewer local activities, each one activation of the decision fewer, the
+ * same gates, stages, record and compensation: plan, policy review and budget reservation run as
+ * one (`planReviewAndReserve`), and a committed decision's budget commit runs in its record step
+ * (`commitBudgetAndRecord`).
  */
-export const PLAN_REVIEW_RESERVE_PATCH = 'plan-review-reserve-one-step';
+export const MERGED_STEPS_PATCH = 'merged-decision-steps';
 
 /** Default of `approval.maxPlanAge` for contexts recorded without it. */
 const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
@@ -416,6 +419,8 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   let provisioningStarted = false;
   /** The budget release a failed compensation kept back for the operator's resolution. */
   let heldRelease: { step: string; run: () => Promise<string> } | undefined;
+  /** Set at the commit step (saga change merged-decision-steps): the record step commits the reservation first. */
+  let commitWithRecord: { root?: string } | undefined;
 
   try {
     context = await acts.pure.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
@@ -436,7 +441,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('plan');
     // Plan, policy and reservation as one local activity: one activation of this workflow instead
     // of three (decision/reviewed-plan.ts). Decisions started before keep the three steps.
-    const oneStep = changes.has(PLAN_REVIEW_RESERVE_PATCH)
+    const oneStep = changes.has(MERGED_STEPS_PATCH)
       ? await acts.pure.planReviewAndReserve({ decisionId: input.decisionId, context, forecast: record.forecast, targetOverride: input.targetOverride, now: Date.now(), dryRun: record.dryRun })
       : undefined;
     let plan: PlanSummary = oneStep ? oneStep.plan : await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
@@ -566,7 +571,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('commit');
-    await acts.pure.commitBudget({ decisionId: input.decisionId, ...budgetRoot });
+    // With the record (one local activity, one activation fewer): close() commits, then writes.
+    if (changes.has(MERGED_STEPS_PATCH)) commitWithRecord = budgetRoot;
+    else await acts.pure.commitBudget({ decisionId: input.decisionId, ...budgetRoot });
     finish('committed', `${plan.from} → ${plan.to} instances applied and verified`);
     return await close();
   } catch (err) {
@@ -680,8 +687,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       // No unaudited completion: the decision stays in stage `record` until the sink has the record.
       await CancellationScope.nonCancellable(async () => {
         try {
-          await acts.pure.recordDecision(record, recorded?.audit);
+          const commit = commitWithRecord;
+          commitWithRecord = undefined;
+          if (commit) await acts.pure.commitBudgetAndRecord(record, recorded?.audit, commit);
+          else await acts.pure.recordDecision(record, recorded?.audit);
         } catch (e) {
+          // A failed commit fails the decision's commit step, as before: the saga compensates.
+          if (failureType(e) === BUDGET_COMMIT_FAILED) throw e;
           log.warn('audit record not written yet; retrying until the audit log takes it', { error: rootMessage(e) });
           attributes.flush();
           await acts.audit.recordDecision(record, recorded?.audit);
