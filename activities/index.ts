@@ -2,6 +2,7 @@ import { authActivities } from './auth';
 import { budgetActivities } from './budget';
 import { budgetAlertActivities } from './budget-alerts';
 import { budgetAuthorityActivities } from './budget-authority';
+import { commitAndRecordActivities } from './commit-and-record';
 import { contextActivities } from './context';
 import { ActivityDeps, createDeps, DepsOptions } from './deps';
 import { withFailureMapping } from './failures';
@@ -14,6 +15,7 @@ import { fingerprintLoopActivities } from './fingerprint-loop';
 import { retrainActivities } from './retrain';
 import { reweightActivities } from './reweight';
 import { planActivities } from './plan';
+import { planReviewReserveActivities } from './plan-review-reserve';
 import { provisionActivities } from './provision';
 import { recordActivities } from './record';
 
@@ -29,12 +31,14 @@ export function decisionActivities(deps: ActivityDeps) {
     ...contextActivities(deps),
     ...forecastActivities(deps),
     ...planActivities(),
+    ...planReviewReserveActivities(deps),
     ...budgetActivities(deps),
     ...budgetAuthorityActivities(deps),
     ...budgetAlertActivities(deps),
     ...operatorAlertActivities(deps),
     ...provisionActivities(deps),
     ...recordActivities(deps),
+    ...commitAndRecordActivities(deps),
   });
 }
 

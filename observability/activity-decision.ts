@@ -10,7 +10,7 @@ import { trace } from '@opentelemetry/api';
 import type { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptors, GetLogAttributesInput, Next } from '@temporalio/worker';
-import { ATTR, DECISION_HEADER, decisionOf, stepOf, type DecisionRef } from './decision-attributes';
+import { ATTR, DECISION_HEADER, decisionOf, RECORD_ACTIVITIES, stepOf, type DecisionRef } from './decision-attributes';
 
 function fromHeader(input: ActivityExecuteInput): DecisionRef | undefined {
   const payload = input.headers?.[DECISION_HEADER];
@@ -33,14 +33,14 @@ export function decisionActivityInterceptor(ctx: Context): ActivityInterceptors 
         if (span?.isRecording()) {
           span.setAttribute(ATTR.step, stepOf(ctx.info.activityType));
           if (decision) span.setAttributes({ [ATTR.service]: decision.service, [ATTR.decisionId]: decision.decisionId });
-          const outcome = ctx.info.activityType === 'recordDecision' ? (input.args[0] as { outcome?: unknown } | undefined)?.outcome : undefined;
+          const outcome = RECORD_ACTIVITIES.has(ctx.info.activityType) ? (input.args[0] as { outcome?: unknown } | undefined)?.outcome : undefined;
           if (typeof outcome === 'string') span.setAttribute(ATTR.outcome, outcome);
         }
         if (!decision) return next(input);
         // One INFO line a step of a decision (the SDK logs activity completions at DEBUG only).
         const started = Date.now();
         const result = await next(input);
-        const record = ctx.info.activityType === 'recordDecision' ? (input.args[0] as { outcome?: string; reason?: string }) : undefined;
+        const record = RECORD_ACTIVITIES.has(ctx.info.activityType) ? (input.args[0] as { outcome?: string; reason?: string }) : undefined;
         if (record?.outcome) ctx.log.info('decision recorded', { outcome: record.outcome, reason: record.reason, durationMs: Date.now() - started });
         else ctx.log.info('decision step done', { step: stepOf(ctx.info.activityType), durationMs: Date.now() - started });
         return result;

@@ -10,6 +10,7 @@ import type { PlanSummary } from '../decision/plan';
 import type { BudgetSummary, DecisionRecord } from '../decision/record';
 import type { ReservedBudget } from '../decision/review';
 import type { OperatorAlert } from '../activities/operator-alerts';
+import type { PlannedReviewedReserved } from '../activities/plan-review-reserve';
 import { Context } from '@temporalio/activity';
 import { observeBudget, observeCompensationFailed, observeContext, observeForecast, observePlan, observeRecord } from './decision-metrics';
 
@@ -20,8 +21,13 @@ const OBSERVERS: Record<string, Observer> = {
   forecastDemand: (input: { context: DecisionContext }, f: ForecastSummary) => observeForecast(input.context, f),
   planCapacity: (input: { context: DecisionContext }, plan: PlanSummary) => observePlan(input.context.service, plan),
   reserveBudget: (_: unknown, res: ReservedBudget | BudgetSummary) => observeBudget('budget' in res ? res.budget : res),
+  planReviewAndReserve: (input: { context: DecisionContext }, res: PlannedReviewedReserved) => {
+    observePlan(input.context.service, res.plan);
+    if (res.reserved) observeBudget(res.reserved.budget);
+  },
   // Counted only when the audit log newly took the record: a retried write counts once.
   recordDecision: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
+  commitBudgetAndRecord: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
 };
 
 /**

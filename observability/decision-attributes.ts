@@ -32,6 +32,8 @@ const STEPS: Record<string, string> = {
   planCapacity: 'plan',
   checkPolicy: 'policy',
   reserveBudget: 'budget',
+  // Saga change merged-decision-steps: the three steps above as one activity.
+  planReviewAndReserve: 'plan',
   previewCapacity: 'preview',
   verifyToken: 'approval',
   currentCapacity: 'recheck',
@@ -43,8 +45,13 @@ const STEPS: Record<string, string> = {
   releaseBudget: 'compensate',
   deliverOperatorAlert: 'needs-operator',
   recordDecision: 'record',
+  // Saga change merged-decision-steps: a committed decision's budget commit and record as one activity.
+  commitBudgetAndRecord: 'record',
   recordAccessDenied: 'record',
 };
+
+/** Activities whose first argument is the finished decision's record. */
+export const RECORD_ACTIVITIES: ReadonlySet<string> = new Set(['recordDecision', 'commitBudgetAndRecord']);
 
 /** The saga step an activity type is (its own name when it is not a decision step). */
 export function stepOf(activityType: string): string {

@@ -37,6 +37,7 @@ export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [
   ['decision', 'budget-book'],
   ['decision', 'details'],
   ['decision', 'input-validation'],
+  ['decision', 'plan-gate'],
   ['decision', 'recheck'],
   ['decision', 'resolution'],
   ['decision', 'roles'],

@@ -31,3 +31,9 @@ export const DEFAULT_TASK_QUEUE = 'kinetic-decisions';
 
 /** Failure types that retrying cannot fix (bad config, bad metrics, a definitive provisioning error). */
 export const NON_RETRYABLE_TYPES = ['InvalidConfig', 'UnknownService', 'InvalidMetrics', 'ProvisionFailed', 'VerificationFailed'];
+
+/**
+ * Failure type of the budget commit inside a committed decision's record step (saga change
+ * merged-decision-steps): the saga compensates, as when the separate commit step failed.
+ */
+export const BUDGET_COMMIT_FAILED = 'BudgetCommitFailed';

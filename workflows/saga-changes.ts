@@ -51,6 +51,10 @@ export const LATER_CHANGES = [
   //   approval, compensation, operator, a failing audit write) and at the end, not at every step:
   //   3 stage writes per committed decision instead of 10.
   'workflow-sets-own-search-attributes',
+  // Fewer local activities, each one activation of the decision fewer (issue 12's throughput):
+  // plan, policy review and budget reservation as one (`planReviewAndReserve`), and a committed
+  // decision's budget commit inside its record step (`commitBudgetAndRecord`).
+  'merged-decision-steps',
 ] as const;
 
 export type SagaChangeId = (typeof CHANGES_AT_START)[number] | (typeof LATER_CHANGES)[number];

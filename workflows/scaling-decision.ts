@@ -28,6 +28,7 @@ import type { BudgetSummary, DecisionOutcome, DecisionRecord, DecisionStage } fr
 import { type ApprovalRequirement, withBudgetReasons } from '../decision/approval';
 import type { ReservedBudget } from '../decision/review';
 import { fleetRunsPlan, resolutionMessage } from '../decision/resolution';
+import { planGate } from '../decision/plan-gate';
 import { recheckApprovedPlan, reproposalReason } from '../decision/recheck';
 import type { CapacityState } from '../provisioners/contract';
 import { decisionInputProblems, INVALID_DECISION_INPUT, invalidInputMessage } from '../decision/input-validation';
@@ -38,6 +39,7 @@ import {
   approveUpdate,
   currentStepQuery,
   decisionRecordQuery,
+  BUDGET_COMMIT_FAILED,
   NON_RETRYABLE_TYPES,
   rejectUpdate,
   resolveUpdate,
@@ -161,6 +163,14 @@ export const HOLD_FOR_OPERATOR_PATCH = 'compensation-failed-waits-for-operator';
 export const RECHECK_AFTER_APPROVAL_PATCH = 'approved-plan-rechecked-before-apply';
 /** Id of the `patched` marker: the re-check after approval also asks whether the held reservation fits today's budgets. */
 export const BUDGET_RECHECK_PATCH = 'approved-plan-budget-rechecked';
+
+/**
+ * Id of the saga change: fewer local activities, each one activation of the decision fewer, the
+ * same gates, stages, record and compensation: plan, policy review and budget reservation run as
+ * one (`planReviewAndReserve`), and a committed decision's budget commit runs in its record step
+ * (`commitBudgetAndRecord`).
+ */
+export const MERGED_STEPS_PATCH = 'merged-decision-steps';
 
 /** Default of `approval.maxPlanAge` for contexts recorded without it. */
 const DEFAULT_MAX_PLAN_AGE_SECONDS = 900;
@@ -409,6 +419,8 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
   let provisioningStarted = false;
   /** The budget release a failed compensation kept back for the operator's resolution. */
   let heldRelease: { step: string; run: () => Promise<string> } | undefined;
+  /** Set at the commit step (saga change merged-decision-steps): the record step commits the reservation first. */
+  let commitWithRecord: { root?: string } | undefined;
 
   try {
     context = await acts.pure.loadDecisionContext({ decisionId: input.decisionId, service: input.service });
@@ -427,25 +439,30 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     enter('forecast');
     record.forecast = await acts.forecast.forecastDemand({ decisionId: input.decisionId, context });
     enter('plan');
-    let plan: PlanSummary = await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
+    // Plan, policy and reservation as one local activity: one activation of this workflow instead
+    // of three (decision/reviewed-plan.ts). Decisions started before keep the three steps.
+    const oneStep = changes.has(MERGED_STEPS_PATCH)
+      ? await acts.pure.planReviewAndReserve({ decisionId: input.decisionId, context, forecast: record.forecast, targetOverride: input.targetOverride, now: Date.now(), dryRun: record.dryRun })
+      : undefined;
+    let plan: PlanSummary = oneStep ? oneStep.plan : await acts.pure.planCapacity({ context, forecast: record.forecast, targetOverride: input.targetOverride });
     record.plan = plan;
     explain();
     attributes.set({ key: SA_DIRECTION, value: plan.direction });
     upsertMemo({ plan: { from: plan.from, to: plan.to, direction: plan.direction, reason: plan.reason } });
-    if (plan.allocation?.status === 'FAILURE') {
-      log.warn('capacity allocation is infeasible', { service: input.service, reasons: plan.allocation.reasons });
-      finish('infeasible', `no allocation fits the pools: ${plan.allocation.reasons.join('; ')}`);
+    const gate = planGate(plan);
+    if (gate === 'infeasible') {
+      const reasons = plan.allocation?.reasons ?? [];
+      log.warn('capacity allocation is infeasible', { service: input.service, reasons });
+      finish('infeasible', `no allocation fits the pools: ${reasons.join('; ')}`);
       return await close();
     }
-    // Same total can still be a change: a new mix of tiers (rebalance) or a new template.
-    const rebalance = Object.values(plan.tiers).some((t) => t.from !== t.to);
-    if (plan.direction === 'none' && !plan.vertical && !rebalance) {
+    if (gate === 'no-change') {
       finish('no-change', plan.hysteresis?.held ? plan.hysteresis.reason : `the fleet already has the planned ${plan.to} instances`);
       return await close();
     }
 
     enter('policy');
-    const review = await acts.pure.checkPolicy({ context, plan, now: Date.now() });
+    const review = oneStep ? oneStep.review! : await acts.pure.checkPolicy({ context, plan, now: Date.now() });
     record.policy = review.policy;
     if (!review.policy.allowed) {
       finish('policy-rejected', review.policy.checks.filter((c) => !c.passed).map((c) => `${c.id ?? c.rule}: ${c.message}`).join('; '));
@@ -456,7 +473,7 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     record.plan = plan = review.plan ?? plan;
 
     enter('budget');
-    const reserved = await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun, approval: review.approval });
+    const reserved = oneStep ? oneStep.reserved! : await acts.pure.reserveBudget({ decisionId: input.decisionId, context, plan, dryRun: record.dryRun, approval: review.approval });
     const { budget, approval } = budgetStepResult(changes, reserved, review.approval);
     record.budget = budget;
     if (!budget.allowed) {
@@ -554,7 +571,9 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
     }
 
     enter('commit');
-    await acts.pure.commitBudget({ decisionId: input.decisionId, ...budgetRoot });
+    // With the record (one local activity, one activation fewer): close() commits, then writes.
+    if (changes.has(MERGED_STEPS_PATCH)) commitWithRecord = budgetRoot;
+    else await acts.pure.commitBudget({ decisionId: input.decisionId, ...budgetRoot });
     finish('committed', `${plan.from} → ${plan.to} instances applied and verified`);
     return await close();
   } catch (err) {
@@ -668,8 +687,13 @@ export async function scalingDecision(input: DecisionInput): Promise<DecisionRec
       // No unaudited completion: the decision stays in stage `record` until the sink has the record.
       await CancellationScope.nonCancellable(async () => {
         try {
-          await acts.pure.recordDecision(record, recorded?.audit);
+          const commit = commitWithRecord;
+          commitWithRecord = undefined;
+          if (commit) await acts.pure.commitBudgetAndRecord(record, recorded?.audit, commit);
+          else await acts.pure.recordDecision(record, recorded?.audit);
         } catch (e) {
+          // A failed commit fails the decision's commit step, as before: the saga compensates.
+          if (failureType(e) === BUDGET_COMMIT_FAILED) throw e;
           log.warn('audit record not written yet; retrying until the audit log takes it', { error: rootMessage(e) });
           attributes.flush();
           await acts.audit.recordDecision(record, recorded?.audit);

@@ -119,7 +119,9 @@ describe('traces of decisions in a real Jaeger', () => {
     expect(tr.spans.filter((s) => parentOf(s) === undefined)).toEqual([root]);
 
     // A span per step, in the order the saga runs them; each step's StartActivity is a child of RunWorkflow.
-    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'policy', 'budget', 'provision', 'verify', 'commit', 'record']);
+    // Plan, policy and budget reserve are one activity (saga change merged-decision-steps), step
+    // `plan`; the budget commit runs in the record step's activity.
+    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'provision', 'verify', 'record']);
     const ids = new Map(tr.spans.map((s) => [s.spanID, s]));
     for (const s of tr.spans.filter((x) => x.operationName.startsWith('RunActivity:'))) {
       const scheduled = ids.get(parentOf(s)!)!;
@@ -128,7 +130,7 @@ describe('traces of decisions in a real Jaeger', () => {
       expect([tagOf(s, KEYS.service), tagOf(s, KEYS.decisionId)]).toEqual(['trace-pool', record.id]);
       expect(tagOf(scheduled, KEYS.step)).toBe(tagOf(s, KEYS.step));
     }
-    expect(tagOf(one(tr, 'RunActivity:recordDecision'), KEYS.outcome)).toBe('committed');
+    expect(tagOf(one(tr, 'RunActivity:commitBudgetAndRecord'), KEYS.outcome)).toBe('committed');
 
     // Provisioning inside the activities: the provisioner's apply, `pulumi up` inside it; verification.
     const apply = one(tr, 'provision.apply');
@@ -158,7 +160,7 @@ describe('traces of decisions in a real Jaeger', () => {
     expect(parentOf(run)).toBeUndefined();
     expect(tr.spans.filter((s) => parentOf(s) === undefined)).toEqual([run]);
     expect([tagOf(run, KEYS.decisionId), tagOf(run, KEYS.outcome)]).toEqual([d.decisionId, 'rolled-back']);
-    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'policy', 'budget', 'provision', 'verify', 'compensate', 'compensate', 'record']);
+    expect(steps(tr)).toEqual(['context', 'forecast', 'plan', 'provision', 'verify', 'compensate', 'compensate', 'record']);
     const rollback = one(tr, 'provision.rollback');
     expect(parentOf(rollback)).toBe(one(tr, 'RunActivity:rollbackCapacity').spanID);
     expect(tagOf(one(tr, 'provision.verify'), 'kinetic.verify.ok')).toBe(false);
@@ -185,7 +187,8 @@ describe("the worker's JSON log lines", () => {
     for (const l of ofDecision) expect([l.workflowId, l.runId, l.service]).toEqual([rec.workflowId, rec.runId, 'trace-secret']);
     // The first decision's steps were logged too, each with its ids (and the trace it belongs to).
     const stepLines = lines.filter((l) => l.msg === 'decision step done' && l.service === 'trace-pool');
-    expect(stepLines.map((l) => l.step)).toEqual(expect.arrayContaining(['context', 'forecast', 'plan', 'provision', 'verify', 'commit']));
+    // The budget commit runs in the record step (saga change merged-decision-steps): its line is 'decision recorded'.
+    expect(stepLines.map((l) => l.step)).toEqual(expect.arrayContaining(['context', 'forecast', 'plan', 'provision', 'verify']));
     for (const l of stepLines) expect(l).toMatchObject({ decisionId: expect.stringMatching(/^trace-pool-/), workflowId: 'scale-trace-pool', runId: expect.any(String), trace_id: expect.any(String) });
     // The failed forecast's error named the Prometheus URL: logged, with its password redacted.
     expect(stdout).not.toContain(SECRET);

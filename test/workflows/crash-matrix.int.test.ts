@@ -120,9 +120,9 @@ interface Cell {
 const KILL_CELLS: Cell[] = [
   { step: 'context', fault: 'worker SIGKILL', pause: 'loadDecisionContext:before', local: true, expected: 'committed' },
   { step: 'forecast', fault: 'worker SIGKILL', pause: 'forecastDemand:before', local: true, expected: 'committed' },
-  { step: 'plan', fault: 'worker SIGKILL', pause: 'planCapacity:before', local: true, expected: 'committed' },
-  { step: 'policy', fault: 'worker SIGKILL', pause: 'checkPolicy:before', local: true, expected: 'committed' },
-  { step: 'budget reserve (reserved, result not recorded)', fault: 'worker SIGKILL', pause: 'reserveBudget:after', local: true, expected: 'committed' },
+  // Plan, policy and budget reserve run as one local activity (saga change merged-decision-steps).
+  { step: 'plan + policy + budget reserve', fault: 'worker SIGKILL', pause: 'planReviewAndReserve:before', local: true, expected: 'committed' },
+  { step: 'plan + policy + budget reserve (reserved, result not recorded)', fault: 'worker SIGKILL', pause: 'planReviewAndReserve:after', local: true, expected: 'committed' },
   { step: 'awaiting approval', fault: 'worker SIGKILL', approval: true, expected: 'committed' },
   { step: 'apply, before the change lands', fault: 'worker SIGKILL', pause: 'applyCapacity:before', release: true, applyDelayMs: 5000, expected: 'committed' },
   { step: 'apply, landed, completion not reported', fault: 'worker SIGKILL', pause: 'applyCapacity:after', expected: 'committed' },
@@ -130,8 +130,9 @@ const KILL_CELLS: Cell[] = [
   // attempts held on the first worker cannot time out before the (slow to start) replacement is up.
   { step: 'verify', fault: 'worker SIGKILL', pause: 'verifyCapacity:before', timeouts: { verifySeconds: 30 }, expected: 'committed' },
   { step: 'rollback (verify failed)', fault: 'worker SIGKILL', pause: 'rollbackCapacity:before', failVerify: true, expected: 'rolled-back' },
-  { step: 'commit (committed, result not recorded)', fault: 'worker SIGKILL', pause: 'commitBudget:after', local: true, expected: 'committed' },
-  { step: 'record (written, result not recorded)', fault: 'worker SIGKILL', pause: 'recordDecision:after', local: true, expected: 'committed' },
+  // A committed decision's budget commit runs in its record step (saga change merged-decision-steps).
+  { step: 'commit + record, before either', fault: 'worker SIGKILL', pause: 'commitBudgetAndRecord:before', local: true, expected: 'committed' },
+  { step: 'commit + record (committed and written, result not recorded)', fault: 'worker SIGKILL', pause: 'commitBudgetAndRecord:after', local: true, expected: 'committed' },
 ];
 
 interface Row {

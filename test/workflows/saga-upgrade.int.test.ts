@@ -103,7 +103,7 @@ describe('a decision started before decision/review', () => {
     expect(await patches(upgraded)).toEqual(['approved-plan-rechecked-before-apply', 'approved-plan-budget-rechecked', 'record-step-retries-until-written']);
     // A fresh decision records its markers in its first task: one for every change of the marker's
     // time, then one per later change (workflows/saga-changes.ts says why, and why not where used).
-    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start', 'workflow-sets-own-search-attributes']);
+    expect(await patches(fresh)).toEqual(['saga-changes-decided-at-start', 'workflow-sets-own-search-attributes', 'merged-decision-steps']);
     for (const r of [upgraded, fresh]) {
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, await historyOf(r), r.workflowId);
     }
