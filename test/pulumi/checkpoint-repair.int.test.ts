@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProvisionError } from '../../provisioners/errors';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
 import { cliEnv } from '../../provisioners/pulumi/env';
-import { killLeftovers, membersUnder, plan, processesUnder, tempRoot } from './helpers';
+import { destroyAndSweep, membersUnder, plan, tempRoot } from './helpers';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const SLOW = 300_000;
@@ -64,14 +64,8 @@ describe('pulumi-local: a checkpoint left empty or torn by a killed up', () => {
   });
 
   afterAll(async () => {
-    try {
-      await worker().destroy(SERVICE);
-    } catch (err) {
-      console.error('destroy failed', err);
-    }
-    const killed = await killLeftovers(root);
-    expect(processesUnder(root)).toEqual([]);
-    fs.rmSync(root, { recursive: true, force: true });
+    const { killed, left } = await destroyAndSweep(root, () => worker().destroy(SERVICE));
+    expect(left).toEqual([]);
     expect(killed).toBe(0);
   });
 

@@ -62,6 +62,23 @@ export async function killLeftovers(prefix: string): Promise<number> {
   return procs.length;
 }
 
+/**
+ * The end of a pool test file: destroy through the provisioner (a failure is logged, not thrown),
+ * sweep what is left, remove the root. The test asserts `left` is empty and `killed` is 0: destroy
+ * alone stopped everything.
+ */
+export async function destroyAndSweep(root: string, destroy: () => Promise<unknown>): Promise<{ killed: number; left: ProcInfo[] }> {
+  try {
+    await destroy();
+  } catch (err) {
+    console.error('destroy failed', err);
+  }
+  const killed = await killLeftovers(root);
+  const left = processesUnder(root);
+  fs.rmSync(root, { recursive: true, force: true });
+  return { killed, left };
+}
+
 /** Pids of all descendants of `pid` (from /proc/<pid>/stat ppid links). */
 export function descendants(pid: number): number[] {
   const parent = new Map<number, number>();

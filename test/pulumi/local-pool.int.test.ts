@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
-import { balancersUnder, killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
+import { balancersUnder, destroyAndSweep, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const SERVICE = 'pool-it';
@@ -45,14 +45,8 @@ describe('LocalPool (real engine, real processes)', () => {
   });
 
   afterAll(async () => {
-    try {
-      await p?.destroy(SERVICE);
-    } catch (err) {
-      console.error('destroy failed', err);
-    }
-    const killed = await killLeftovers(root);
-    expect(processesUnder(root)).toEqual([]);
-    fs.rmSync(root, { recursive: true, force: true });
+    const { killed, left } = await destroyAndSweep(root, async () => p?.destroy(SERVICE));
+    expect(left).toEqual([]);
     expect(killed).toBe(0); // destroy alone stopped everything
   });
 

@@ -4,13 +4,12 @@
  * exactly once, the stack is not left locked, and no orphan or duplicate member survives.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulumiLocalProvisioner, type PulumiLocalProvisioner } from '../../provisioners/pulumi-local';
 import { REPO_ROOT } from '../../provisioners/pulumi/env';
 import { pluginsOfBackend } from '../../provisioners/pulumi/orphan-plugins';
-import { killLeftovers, membersUnder, plan, processesUnder, tempRoot, waitFor } from './helpers';
+import { destroyAndSweep, membersUnder, plan, tempRoot, waitFor } from './helpers';
 import { PORT_BLOCKS, poolPort } from '../helpers/ports';
 
 const SLOW = 600_000;
@@ -34,14 +33,8 @@ describe('worker SIGKILL during up', () => {
   });
 
   afterAll(async () => {
-    try {
-      await p?.destroy(SERVICE);
-    } catch (err) {
-      console.error('destroy failed', err);
-    }
-    const killed = await killLeftovers(root);
-    expect(processesUnder(root)).toEqual([]);
-    fs.rmSync(root, { recursive: true, force: true });
+    const { killed, left } = await destroyAndSweep(root, async () => p?.destroy(SERVICE));
+    expect(left).toEqual([]);
     expect(killed).toBe(0);
   });
 
