@@ -28,6 +28,7 @@ import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, InjectedSinks, Next } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { ATTR, DECISION_HEADER, decisionOf, stepOf, type DecisionRef } from './decision-attributes';
+import { inAnchoredSpan } from './span-clock';
 import { DECISION_TRACE_SINK, TRACE_CARRIER_HEADER, type DecisionTraceSinks, type RunEnded, type TraceCarrier } from './decision-trace';
 
 const hex = (seed: string, chars: number) => createHash('sha256').update(seed).digest('hex').slice(0, chars);
@@ -137,7 +138,8 @@ export function runActivitySpans(ctx: Context, processor: SpanProcessor, resourc
     const ids = { temporalActivityId: info.activityId, temporalWorkflowId: workflowId, run_id: runId };
     let failure: unknown;
     try {
-      return await tracer.startActiveSpan(`RunActivity:${info.activityType}`, { attributes: ids }, parent, async (span) => {
+      // The provisioner's spans inside the attempt share this span's clock (span-clock.ts).
+      return await inAnchoredSpan(tracer, `RunActivity:${info.activityType}`, ids, parent, async (span, clock) => {
         try {
           const result = await next(input);
           span.setStatus({ code: SpanStatusCode.OK });
@@ -145,11 +147,9 @@ export function runActivitySpans(ctx: Context, processor: SpanProcessor, resourc
         } catch (err) {
           if (!(err instanceof CompleteAsyncError)) {
             span.setStatus(errorStatus(err));
-            if (err instanceof Error) span.recordException(err);
+            if (err instanceof Error) span.recordException(err, clock.now());
           }
           throw err;
-        } finally {
-          span.end();
         }
       });
     } catch (err) {
