@@ -6,6 +6,7 @@ import type { ProvisionerSettings } from '../decision/context';
 import type { ActivityDeps } from './deps';
 import { ATTR } from '../observability/decision-attributes';
 import { withSpan } from '../observability/spans';
+import { heartbeatEvery } from '../provisioners/heartbeat-period';
 
 /** Provisioning through the service's Provisioner; heartbeats keep long applies alive and cancellable. */
 function provisionContext(): ProvisionContext {
@@ -24,6 +25,26 @@ function provisionContext(): ProvisionContext {
       heartbeatTimeoutMs: i.heartbeatTimeoutMs,
     },
   };
+}
+
+/** Verification's own beat, whatever the provisioner sends (its beats can be seconds apart: reading stack outputs, polling a balancer). */
+const VERIFY_BEAT_MS = 5_000;
+
+/**
+ * Runs `fn` while beating on a timer: the verify step's heartbeat timeout is the decision's
+ * `heartbeatSeconds`, so a worker that dies (or whose completion is lost) mid-verification is
+ * noticed within it, not at the step's whole timeout.
+ */
+async function beating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const every = heartbeatEvery(VERIFY_BEAT_MS, ctx.info.heartbeatTimeoutMs);
+  const started = Date.now();
+  const timer = setInterval(() => ctx.heartbeat({ op: 'verify', elapsedMs: Date.now() - started }), every);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function spanAttrs(input: { decisionId?: string; service: string }, provisioner: string) {
@@ -49,11 +70,13 @@ export function provisionActivities(deps: ActivityDeps) {
     },
     async verifyCapacity(input: { decisionId: string; service: string; plan: PlanSummary; provisioner?: ProvisionerSettings }): Promise<VerifyResult> {
       const p = provisionerOf(input);
-      return withSpan('provision.verify', spanAttrs(input, p.kind), async (span) => {
-        const res = await p.verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
-        span.setAttributes({ 'kinetic.verify.ok': res.ok, 'kinetic.verify.healthy': res.healthy, 'kinetic.verify.expected': res.expected });
-        return res;
-      });
+      return beating(() =>
+        withSpan('provision.verify', spanAttrs(input, p.kind), async (span) => {
+          const res = await p.verify(toCapacityPlan(input.decisionId, input.service, input.plan), provisionContext());
+          span.setAttributes({ 'kinetic.verify.ok': res.ok, 'kinetic.verify.healthy': res.healthy, 'kinetic.verify.expected': res.expected });
+          return res;
+        }),
+      );
     },
     /** With `provisioner` (what the decision recorded at its start) kinetic.yaml is not read at all. */
     async rollbackCapacity(input: { service: string; previous: CapacityState; provisioner?: ProvisionerSettings }): Promise<CapacityState> {

@@ -18,6 +18,9 @@ import { patched } from '@temporalio/workflow';
  * markers written first). A marker written before the first activity cannot be split from it.
  *
  * A later change adds its id to `LATER_CHANGES`: `sagaChanges()` asks `patched(id)` for it there, eagerly.
+ * A change to activity options only (timeouts, retry policy) needs no marker: replay matches a
+ * scheduled activity by type and id, not by its options (the saga-replay tests replay histories
+ * recorded with the older options), and a marker costs every decision a history event.
  */
 export const SAGA_CHANGES_AT_START_PATCH = 'saga-changes-decided-at-start';
 

@@ -87,9 +87,12 @@ function activitiesFor(t: DecisionTimeouts) {
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: { ...retry, maximumAttempts: 4 },
     }),
+    // Verification beats on a timer (activities/provision.ts): a dead worker or a lost completion
+    // is noticed within heartbeatSeconds, not at verifySeconds. Activity options are not part of
+    // replay (a scheduled activity is matched by type and id), so this needs no saga-change marker.
     verify: proxyActivities<DecisionActivities>({
       startToCloseTimeout: ms(t.verifySeconds),
-      heartbeatTimeout: ms(Math.max(t.heartbeatSeconds, t.verifySeconds)),
+      heartbeatTimeout: ms(t.heartbeatSeconds),
       retry: { ...retry, maximumAttempts: 2 },
     }),
     // The operator alert of a failed compensation: retried like budget alerts (2 s doubling to 5 min, 10 attempts).

@@ -24,6 +24,7 @@ import { ConcurrentUpdateError, type Stack } from '@pulumi/pulumi/automation';
 import { abortError, sleep } from '../../cloud/abortable-sleep';
 import type { ProvisionContext } from '../contract';
 import { ProvisionError } from '../errors';
+import { heartbeatEvery } from '../heartbeat-period';
 import { markRestoreRepaired, repairCheckpoint, restoredPendingRepair } from './checkpoint-repair';
 import { reapOrphanPlugins } from './orphan-plugins';
 import type { StateBackend } from './backend';
@@ -150,15 +151,6 @@ export async function awaitStackLocks(o: StackLockOptions, ctx: ProvisionContext
 async function reapOrphans(o: StackLockOptions): Promise<void> {
   const reaped = await reapOrphanPlugins(o.backend.url);
   if (reaped.length) o.log(`[${o.tag}] ${o.stackName}: killed ${reaped.length} provider plugin(s) of a dead engine (${reaped.join(', ')})`);
-}
-
-/**
- * The heartbeat timer's period: the configured one, but at most a third of the activity's
- * heartbeat timeout (a beat exactly at the timeout is missed by any stall); 0 stays off.
- */
-export function heartbeatEvery(intervalMs: number, heartbeatTimeoutMs: number | undefined): number {
-  if (intervalMs <= 0) return 0;
-  return heartbeatTimeoutMs && heartbeatTimeoutMs > 0 ? Math.max(100, Math.min(intervalMs, Math.floor(heartbeatTimeoutMs / 3))) : intervalMs;
 }
 
 /** Runs one engine operation with the lock handling above; retries after ConcurrentUpdateError. */

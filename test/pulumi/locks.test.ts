@@ -14,7 +14,8 @@ import type { ActivityIdentity, ProvisionContext } from '../../provisioners/cont
 import { ProvisionError } from '../../provisioners/errors';
 import { createStateBackend, parseBackendUrl, type StateBackend } from '../../provisioners/pulumi/backend';
 import { listStackLocks, localHolderAlive, parseLockError, pidAlive } from '../../provisioners/pulumi/locks';
-import { awaitStackLocks, heartbeatEvery, judgeStackLock, type StackLockOptions } from '../../provisioners/pulumi/stack-lock';
+import { heartbeatEvery } from '../../provisioners/heartbeat-period';
+import { awaitStackLocks, judgeStackLock, type StackLockOptions } from '../../provisioners/pulumi/stack-lock';
 import { listOwners, registerOwner, type OwnerRecord } from '../../provisioners/pulumi/stack-owners';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server';
 

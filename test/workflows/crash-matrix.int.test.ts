@@ -112,6 +112,8 @@ interface Cell {
    */
   release?: boolean;
   failVerify?: boolean;
+  /** The decision ends within this many seconds of the kill. */
+  maxRecoverySeconds?: number;
   /** Timeouts other than FAST_TIMEOUTS. */
   timeouts?: Partial<typeof FAST_TIMEOUTS>;
   expected: 'committed' | 'rolled-back';
@@ -126,9 +128,9 @@ const KILL_CELLS: Cell[] = [
   { step: 'awaiting approval', fault: 'worker SIGKILL', approval: true, expected: 'committed' },
   { step: 'apply, before the change lands', fault: 'worker SIGKILL', pause: 'applyCapacity:before', release: true, applyDelayMs: 5000, expected: 'committed' },
   { step: 'apply, landed, completion not reported', fault: 'worker SIGKILL', pause: 'applyCapacity:after', expected: 'committed' },
-  // Verification's heartbeat timeout is its whole timeout, and it has 2 attempts: 30 s, so both
-  // attempts held on the first worker cannot time out before the (slow to start) replacement is up.
-  { step: 'verify', fault: 'worker SIGKILL', pause: 'verifyCapacity:before', timeouts: { verifySeconds: 30 }, expected: 'committed' },
+  // Verification's heartbeat timeout is heartbeatSeconds (3 s here), not its 150 s timeout: the
+  // replacement takes over within seconds (before, the kill cost the whole verifySeconds).
+  { step: 'verify', fault: 'worker SIGKILL', pause: 'verifyCapacity:before', timeouts: { verifySeconds: 150 }, maxRecoverySeconds: 60, expected: 'committed' },
   { step: 'rollback (verify failed)', fault: 'worker SIGKILL', pause: 'rollbackCapacity:before', failVerify: true, expected: 'rolled-back' },
   // A committed decision's budget commit runs in its record step (saga change merged-decision-steps).
   { step: 'commit + record, before either', fault: 'worker SIGKILL', pause: 'commitBudgetAndRecord:before', local: true, expected: 'committed' },
@@ -371,6 +373,7 @@ async function runKillCell(cell: Cell, expect: ExpectStatic) {
       rows.push({ n: KILL_CELLS.indexOf(cell), row: row(cell, rec, f, recoveryMs, Date.now() - t0) });
       expectCommonInvariants(expect, cell, rec, f);
       expectTakeover(expect, cell, f.events, first.pid!, second.pid!);
+      if (cell.maxRecoverySeconds) expect(recoveryMs).toBeLessThan(cell.maxRecoverySeconds * 1000);
       await killWorker(second);
       rmSync(s.sb.dir, { recursive: true, force: true });
 }
