@@ -1,9 +1,7 @@
 import type { KineticConfig, LearningConfig, ServiceConfig } from '../config/schema';
 import { classifyDecision, type DecisionFacts } from '../learning/decision-outcome';
 import { exp3, seedFrom, type OutcomeEvent } from '../learning/exp3';
-import { foldIntoPrior } from '../learning/adahedge';
-import type { Observation } from '../learning/hedge';
-import { learnWeights, reweightLearning } from '../learning/learn-weights';
+import { hedge, Observation, reweightHedgeOptions } from '../learning/hedge';
 import { createModelStore } from '../store/model-store';
 import { CompactionResult, createPredictionStore, PredictionRecord } from '../store/prediction-store';
 import { newestWeights, WeightsVersion } from '../store/weights-store';
@@ -100,7 +98,7 @@ export function reweightActivities(deps: ActivityDeps) {
       }
       const usable = observations.filter((o) => Number.isFinite(o.actual));
       const ledger = serviceLedger.filter((r) => r.finishedAt && Date.parse(r.finishedAt) > cursor);
-      const result = learnWeights(previous, models, usable, reweightLearning(l), current?.adaHedge);
+      const result = hedge(previous, models, usable, reweightHedgeOptions(l));
 
       const events = outcomeEvents(withoutDemand, serviceLedger, now, window);
       const bandit = exp3(result.weights, models, events, {
@@ -109,8 +107,7 @@ export function reweightActivities(deps: ActivityDeps) {
         weightFloor: l.weightFloor,
         seed: seedFrom(input.sourceId),
       });
-      const rate = l.learningRate === 'auto' ? `AdaHedge η ${Number.isFinite(result.learningRate) ? result.learningRate.toPrecision(3) : '∞ (follows the leader)'}` : `Hedge η ${l.learningRate}`;
-      const reasons = [`${result.observations} realised points from ${due.length - withoutDemand.length} predictions (${rate})`];
+      const reasons = [`${result.observations} realised points from ${due.length - withoutDemand.length} predictions`];
       if (withoutDemand.length) reasons.push(`${events.length} decision outcomes (Exp3, γ ${l.exploration}) for ${withoutDemand.length} predictions without realised demand`);
       const version = await modelStore.appendWeights({
         service: input.service,
@@ -134,7 +131,6 @@ export function reweightActivities(deps: ActivityDeps) {
             }
           : undefined,
         params: { learningRate: l.learningRate, underForecastPenalty: l.underForecastPenalty, weightFloor: l.weightFloor, exploration: l.exploration },
-        adaHedge: result.adaHedge && foldIntoPrior(result.adaHedge, result.weights, bandit.weights),
         reason: `${reasons.join('; ')}; point errors scored symmetrically${withoutDemand.length ? `, under-provisioning outcomes cost ${l.underForecastPenalty}× wasteful ones` : ''}`,
       });
       // Forecast error for /metrics, once per new version (a retried run returned above).

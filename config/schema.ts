@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DEFAULT_HEDGE } from '../learning/hedge';
-import { DEFAULT_LEARNING_RATE, type LearningRate } from '../learning/learn-weights';
 import { DEFAULT_PLANNER_MODELS } from '../planning/predictive/options';
 import { tierId } from '../planning/allocation';
 import { parseCron } from '../planning/freeze-windows';
@@ -251,15 +250,8 @@ const learning = z
     promotionMargin: z.number().min(0).max(1).default(0.02),
     /** Reweighting from decision outcomes (Exp3): an under-provisioning outcome costs this many times a wasteful one. */
     underForecastPenalty: z.number().min(1).default(3),
-    /**
-     * Reweighting on realised demand: a number is Hedge at that fixed learning rate η (per
-     * evaluated prediction, loss scaled by demand level); `auto` is AdaHedge, which sets η itself.
-     */
-    learningRate: z
-      .custom<LearningRate>((v) => v === 'auto' || (typeof v === 'number' && Number.isFinite(v) && v > 0), {
-        error: (i) => `learningRate must be a positive number (Hedge with that fixed η, e.g. 0.5) or "auto" (AdaHedge sets η from the data); got ${JSON.stringify(i.input)}`,
-      })
-      .default(DEFAULT_LEARNING_RATE),
+    /** Reweighting: Hedge learning rate (per evaluated prediction, loss scaled by demand level). */
+    learningRate: z.number().positive().default(DEFAULT_HEDGE.learningRate),
     /** Reweighting: no model's weight falls below this (then weights are renormalised). */
     weightFloor: z.number().min(0).max(0.5).default(DEFAULT_HEDGE.weightFloor),
     /** Reweighting from decision outcomes only (Exp3): exploration rate γ, in (0, 1]. */

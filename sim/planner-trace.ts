@@ -1,6 +1,4 @@
-import { DEFAULT_HEDGE } from '../learning/hedge';
-import type { AdaHedgeState } from '../learning/adahedge';
-import { DEFAULT_LEARNING_RATE, learnWeights, reweightLearning, type WeightLearning } from '../learning/learn-weights';
+import { DEFAULT_HEDGE, hedge, reweightHedgeOptions, type HedgeOptions } from '../learning/hedge';
 import type { FittedModel } from '../models/contract';
 import { getForecaster } from '../models/registry';
 import { ModelTrack, tailLength, type PlacedModel } from '../planning/predictive/model-paths';
@@ -10,8 +8,8 @@ import { DemandPlanner, type DemandPlan } from '../planning/predictive/planner';
 /**
  * Runs the product's learning loop over a trace, causally: the models are refitted every
  * `retrainEvery` steps on the recent history (the retrain schedule), the ensemble weights move by
- * Hedge (or AdaHedge, `learningRate: auto`) every `reweightEvery` steps from the realised demand (the
- * reweight schedule, with the options reweighting uses: learning/learn-weights.ts `reweightLearning`), and the planner — the same code a decision runs — plans every step from the
+ * Hedge every `reweightEvery` steps from the realised demand (the reweight schedule, with the
+ * options reweighting uses: learning/hedge.ts `reweightHedgeOptions`), and the planner — the same code a decision runs — plans every step from the
  * observations before it. The simulator's predictive policy is this, nothing else.
  */
 export interface PlannerTraceOptions {
@@ -25,7 +23,7 @@ export interface PlannerTraceOptions {
   reweightEvery: number;
   /** Most recent steps each refit sees. */
   fitWindow: number;
-  learning: WeightLearning;
+  learning: HedgeOptions;
   combine?: PlannerOptions['combine'];
   /** Planner settings other than the defaults (experiments and tests). */
   planner?: Partial<PlannerOptions>;
@@ -53,7 +51,7 @@ export function traceDefaults(stepSeconds: number | undefined, bootSteps: number
     retrainEvery: stepsIn(86_400, step),
     reweightEvery: stepsIn(3_600, step),
     fitWindow: Math.min(20_160, Math.max(2016, stepsIn(14 * 86_400, step))),
-    learning: reweightLearning({ learningRate: DEFAULT_LEARNING_RATE, weightFloor: DEFAULT_HEDGE.weightFloor }),
+    learning: reweightHedgeOptions(DEFAULT_HEDGE),
   };
 }
 
@@ -78,16 +76,12 @@ export async function planTrace(demand: readonly number[], firstStep: number, o:
   let sinceReweight = 0;
   let weights: Record<string, number> = Object.fromEntries(o.models.map((m) => [m, 1 / o.models.length]));
   const heaviest: Record<string, number> = Object.fromEntries(o.models.map((m) => [m, 0]));
-  // AdaHedge's state lives here between batches, as it lives in the weights store in production.
-  let adaHedge: AdaHedgeState | undefined;
   const plans: DemandPlan[] = [];
   for (let t = 1; t < n; t++) {
     planner.observe(demand[t - 1]);
     if (t < replayFrom) continue;
     if (++sinceReweight >= o.reweightEvery) {
-      const learned = learnWeights(weights, o.models, planner.drainObservations(), o.learning, adaHedge);
-      weights = learned.weights;
-      adaHedge = learned.adaHedge;
+      weights = hedge(weights, o.models, planner.drainObservations(), o.learning).weights;
       planner.setWeights(weights);
       sinceReweight = 0;
       reweights++;

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { withFileLock } from './file-lock';
 import { readJson, writeJsonAtomic } from './json-file';
-import type { AdaHedgeState } from '../learning/adahedge';
 
 /**
  * Versioned ensemble weights per service, with their history (what was evaluated, the losses,
@@ -32,14 +31,7 @@ export interface WeightsVersion {
     played: Record<string, number>;
     meanReward: Record<string, number>;
   };
-  /** `learningRate` is the configured one: a fixed η, or `auto` (AdaHedge). */
-  params?: { learningRate: number | 'auto'; underForecastPenalty: number; weightFloor: number; exploration?: number };
-  /**
-   * AdaHedge's state after this version (`learningRate: auto` only): the next reweight continues
-   * from it. A version without it (fixed-η Hedge, or written before AdaHedge) starts AdaHedge fresh
-   * from its weights.
-   */
-  adaHedge?: AdaHedgeState;
+  params?: { learningRate: number; underForecastPenalty: number; weightFloor: number; exploration?: number };
   reason: string;
 }
 
