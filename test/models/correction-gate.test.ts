@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dieboldMariano, gateCorrection, type PairedError } from '../../models/correction-gate';
-import { normalQuantile, studentTQuantile } from '../../models/student-t';
+import { normalQuantile } from '../../models/quantiles';
+import { studentTQuantile } from '../../models/student-t';
 
 /** Pairs for members a and b at origins 0..3·perBlock−1 in three blocks; gain(block, origin, member) = base − corrected. */
 function pairs(perBlock: number, gain: (block: number, origin: number, member: string) => number): PairedError[] {
