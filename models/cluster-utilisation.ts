@@ -1,7 +1,7 @@
 import { gruForward, type GruWeights } from './optim/gru-forward';
 import { trainGruWindows } from './gru';
 import { applyLoadMap, fitLoadMap, type LoadMap } from './load-map';
-import { gateCorrection, type PairedError } from './correction-gate';
+import { gateCorrection, sizeProblem, tooFewOriginsForTest, type PairedError } from './correction-gate';
 import { conformalBand } from './residual-band';
 
 /**
@@ -147,13 +147,17 @@ export async function fitUtilisationModel(series: readonly InstanceSeries[], opt
   const blockLen = Math.floor(origins.length * CV_BLOCK_SHARE);
   const blocks = blockLen >= 1 ? Array.from({ length: CV_BLOCKS }, (_, b) => origins.slice(origins.length - (CV_BLOCKS - b) * blockLen, origins.length - (CV_BLOCKS - 1 - b) * blockLen)) : [];
 
+  // A correction the gate could never keep (too few members, blocks or origins) is not fitted in
+  // the folds: the verdict is known from the cross-validation windows alone.
+  const slots = blocks.flatMap((block, b) => windows.filter((x) => x.t >= block[0] && x.t <= block[block.length - 1]).map((x) => ({ member: series[x.s].id, origin: x.t, block: b })));
+  const tooSmall = opts.correction === 'always' ? undefined : (sizeProblem(slots) ?? tooFewOriginsForTest(new Set(slots.map((x) => x.origin)).size, h));
   // Out-of-sample errors from each fold: the fold fits on the windows whose targets are known at
   // the block's first origin, then forecasts every window of the block.
   const pairs: [PairedError[], PairedError[]] = [[], []];
   const residuals: { base: [number, number]; corrected?: [number, number] }[] = [];
   for (const [b, block] of blocks.entries()) {
     const cut = block[0];
-    const fold = await fitStage(series, windows.filter((x) => x.t + h <= cut), cut, opts, w, true);
+    const fold = await fitStage(series, windows.filter((x) => x.t + h <= cut), cut, opts, w, !tooSmall);
     for (const win of windows.filter((x) => x.t >= cut && x.t <= block[block.length - 1])) {
       const steps = series[win.s].steps;
       const target = steps[win.t + h];
@@ -167,7 +171,7 @@ export async function fitUtilisationModel(series: readonly InstanceSeries[], opt
       residuals.push(res);
     }
   }
-  const gates = [0, 1].map((k) => gateCorrection(pairs[k], { horizon: h }));
+  const gates = [0, 1].map((k) => (tooSmall ? { keep: false, reason: tooSmall } : gateCorrection(pairs[k], { horizon: h })));
   const useNet: [boolean, boolean] = opts.correction === 'always' ? [true, true] : [gates[0].keep, gates[1].keep];
   // The net is trained (on all training windows) only when some output keeps its correction.
   const final = await fitStage(series, windows, opts.trainUntil - 1, opts, w, useNet[0] || useNet[1]);

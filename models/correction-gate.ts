@@ -55,9 +55,6 @@ export const GATE_DEFAULTS = { level: 0.05, minMembers: 2, minBlocks: 3, minOrig
 export function gateCorrection(pairs: readonly PairedError[], opts: GateOptions): GateVerdict {
   const h = opts.horizon;
   const level = opts.level ?? GATE_DEFAULTS.level;
-  const minMembers = opts.minMembers ?? GATE_DEFAULTS.minMembers;
-  const minBlocks = opts.minBlocks ?? GATE_DEFAULTS.minBlocks;
-  const minOrigins = opts.minOriginsPerBlock ?? GATE_DEFAULTS.minOriginsPerBlock;
   if (!(Number.isInteger(h) && h >= 1)) throw new RangeError(`correction gate: horizon must be a positive integer of steps, got ${h}`);
   if (!(level > 0 && level < 0.5)) throw new RangeError(`correction gate: level must be in (0, 0.5), got ${level}`);
   pairs.forEach((p, i) => {
@@ -78,11 +75,8 @@ export function gateCorrection(pairs: readonly PairedError[], opts: GateOptions)
     memberGains: Object.fromEntries([...byMember.entries()].map(([m, ps]) => [m, gain(ps)])),
   };
   const reject = (reason: string, extra: Partial<GateVerdict> = {}): GateVerdict => ({ keep: false, reason, ...verdict, ...extra });
-  if (byMember.size < minMembers) return reject(`${byMember.size} member(s): at least ${minMembers} are needed to see that it holds across members`);
-  const origins = (ps: readonly PairedError[]) => new Set(ps.map((p) => p.origin)).size;
-  if (byBlock.length < minBlocks || byBlock.some(([, ps]) => origins(ps) < minOrigins)) {
-    return reject(`${byBlock.length} block(s) with ${byBlock.map(([, ps]) => origins(ps)).join('/')} origins: at least ${minBlocks} blocks of ${minOrigins} origins are needed`);
-  }
+  const tooSmall = sizeProblem(pairs, opts);
+  if (tooSmall) return reject(tooSmall);
   const worseBlock = verdict.blockGains.findIndex((g) => !(g > 0));
   if (worseBlock >= 0) return reject(`no gain in block ${byBlock[worseBlock][0]} (mean gain ${verdict.blockGains[worseBlock].toPrecision(3)})`);
   const worseMember = Object.entries(verdict.memberGains).find(([, g]) => g < 0);
@@ -90,13 +84,40 @@ export function gateCorrection(pairs: readonly PairedError[], opts: GateOptions)
   const d = byOrigin.map(([, ps]) => gain(ps));
   // Forecasts from origins less than h apart overlap: n origins hold about n / h independent ones,
   // and fewer than three leave the variance of the mean gain with almost no degrees of freedom.
-  const test = d.length >= 3 * h ? dieboldMariano(d, h) : undefined;
-  if (test === undefined) return reject(`${d.length} origins are too few for the test at horizon ${h} (need at least 3h = ${3 * h})`);
+  const fewOrigins = tooFewOriginsForTest(d.length, h);
+  const test = fewOrigins ? undefined : dieboldMariano(d, h);
+  if (test === undefined) return reject(fewOrigins ?? `${d.length} origins are too few for the test at horizon ${h} (need at least 3h = ${3 * h})`);
   const critical = studentTQuantile(1 - level, d.length - 1);
   const stats = { dm: test, critical };
   return test > critical
     ? { keep: true, reason: `lower error in every block and for every member; DM ${fmt(test)} > t(${d.length - 1}) ${fmt(critical)} at level ${level}`, ...verdict, ...stats }
     : reject(`not significant: DM ${fmt(test)} <= t(${d.length - 1}) ${fmt(critical)} at level ${level}`, stats);
+}
+
+/** Where a forecast was made: the part of a pair the size rules read. */
+export type PairSlot = Pick<PairedError, 'member' | 'origin' | 'block'>;
+
+/**
+ * Rule 1's member and block sizes, or undefined when they hold. Known before any correction is
+ * fitted (the slots are the cross-validation windows), so a caller can skip fitting one that
+ * could never be kept.
+ */
+export function sizeProblem(slots: readonly PairSlot[], opts: Partial<Pick<GateOptions, 'minMembers' | 'minBlocks' | 'minOriginsPerBlock'>> = {}): string | undefined {
+  const minMembers = opts.minMembers ?? GATE_DEFAULTS.minMembers;
+  const minBlocks = opts.minBlocks ?? GATE_DEFAULTS.minBlocks;
+  const minOrigins = opts.minOriginsPerBlock ?? GATE_DEFAULTS.minOriginsPerBlock;
+  const members = new Set(slots.map((p) => p.member)).size;
+  if (members < minMembers) return `${members} member(s): at least ${minMembers} are needed to see that it holds across members`;
+  const blocks = new Map<number, Set<number>>();
+  for (const p of slots) blocks.set(p.block, (blocks.get(p.block) ?? new Set()).add(p.origin));
+  const counts = [...blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o.size);
+  if (counts.length < minBlocks || counts.some((n) => n < minOrigins)) return `${counts.length} block(s) with ${counts.join('/')} origins: at least ${minBlocks} blocks of ${minOrigins} origins are needed`;
+  return undefined;
+}
+
+/** Rule 3's size: h-step forecasts from fewer than 3h origins overlap too much for the test. */
+export function tooFewOriginsForTest(origins: number, h: number): string | undefined {
+  return origins >= 3 * h ? undefined : `${origins} origins are too few for the test at horizon ${h} (need at least 3h = ${3 * h})`;
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
