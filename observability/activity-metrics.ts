@@ -12,9 +12,13 @@ import type { ReservedBudget } from '../decision/review';
 import type { OperatorAlert } from '../activities/operator-alerts';
 import type { PlannedReviewedReserved } from '../activities/plan-review-reserve';
 import { Context } from '@temporalio/activity';
+import { RECORD_ACTIVITIES } from './decision-attributes';
 import { observeBudget, observeCompensationFailed, observeContext, observeForecast, observePlan, observeRecord } from './decision-metrics';
 
 type Observer = (input: never, result: never) => void;
+
+/** Counted only when the audit log newly took the record: a retried write counts once. */
+const recorded = (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record);
 
 const OBSERVERS: Record<string, Observer> = {
   loadDecisionContext: (_: unknown, ctx: DecisionContext) => observeContext(ctx),
@@ -25,9 +29,7 @@ const OBSERVERS: Record<string, Observer> = {
     observePlan(input.context.service, res.plan);
     if (res.reserved) observeBudget(res.reserved.budget);
   },
-  // Counted only when the audit log newly took the record: a retried write counts once.
-  recordDecision: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
-  commitBudgetAndRecord: (record: DecisionRecord, res: { written: boolean }) => res.written && observeRecord(record),
+  ...Object.fromEntries([...RECORD_ACTIVITIES].map((name) => [name, recorded])),
 };
 
 /**
