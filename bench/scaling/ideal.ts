@@ -1,4 +1,5 @@
-import { scoreFleet, withWarmup, type FleetParams } from '../../sim/fleet';
+import type { FleetParams } from '../../sim/fleet';
+import { bufferFrontier, windowPeak } from './buffer-frontier';
 import type { FrontierPoint } from '../../sim/frontier';
 
 /**
@@ -26,20 +27,9 @@ export function idealFrontier(demand: readonly number[], params: FleetParams, qu
   const peaks: number[] = [];
   const z: number[] = [];
   for (let t = params.warmup; t < n; t++) {
-    let M = 0;
-    let P = 0;
-    for (let k = 0; k <= B && t + k < n; k++) {
-      M = Math.max(M, demand[t + k]);
-      P = Math.max(P, level[t + k]);
-    }
+    const P = Math.max(0, windowPeak(level, t, B));
     peaks.push(P);
-    z.push((M - P) / scale[t]);
+    z.push((Math.max(0, windowPeak(demand, t, B)) - P) / scale[t]);
   }
-  const sorted = [...z].sort((a, b) => a - b);
-  return quantiles.map((q) => {
-    const zq = sorted[Math.floor(q * (sorted.length - 1))];
-    const decisions = peaks.map((p, j) => Math.max(1, Math.ceil((p + zq * scale[params.warmup + j]) / params.capacity - 1e-9)));
-    const s = scoreFleet(demand, withWarmup(demand, decisions, params), params).score;
-    return { knob: q, instanceSteps: s.instanceSteps, slaViolationPct: s.slaViolationPct };
-  });
+  return bufferFrontier(demand, params, quantiles, peaks, z, (t) => scale[t]);
 }
