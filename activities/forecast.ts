@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../config/schema';
 import type { DecisionContext } from '../decision/context';
 import type { DimensionForecast, FingerprintSummary, ForecastSummary } from '../decision/forecast';
+import type { LeadBucketWeights } from '../learning/lead-hedge';
 import { MetricsInputError, type MetricSeries } from '../metrics/contract';
 import { planningWindow } from '../planning/capacity';
 import { defaultPlannerOptions } from '../planning/predictive/options';
@@ -67,7 +68,8 @@ export function forecastActivities(deps: ActivityDeps) {
       maxAgeMs: svc.forecast.championMaxAge * 1000,
     });
     const weights = weightsVersion ? pick(weightsVersion.weights, models) : equal(models);
-    const result = await plan(series, svc, window, choices, weights);
+    const byLead = weightsVersion?.byLead?.map((b) => ({ ...b, weights: pick(b.weights, models) }));
+    const result = await plan(series, svc, window, choices, weights, byLead);
     remember(cache, context.service, 'demand', series, result);
 
     const q = result.plan.buffers[0];
@@ -108,6 +110,7 @@ export function forecastActivities(deps: ActivityDeps) {
       },
       models: used.map((c) => ({ model: c.job.name, version: c.version, source: c.source, ...(c.dataEnd ? { dataEnd: c.dataEnd } : {}), weight: result.plan.weights[c.job.name] ?? 0 })),
       weightsVersion: weightsVersion?.version ?? 0,
+      ...(byLead?.length ? { weightsByLead: byLead } : {}),
       dropouts: { missingSteps: result.dropouts, newestMissing: result.plan.dropout },
       predictionId: input.decisionId,
     };
@@ -152,7 +155,14 @@ export function plannerModels(svc: ServiceConfig): string[] {
   return svc.forecast.models ?? learningOf(svc).models;
 }
 
-async function plan(series: MetricSeries, svc: ServiceConfig, window: ReturnType<typeof planningWindow>, choices: ModelChoice[], weights: Record<string, number>): Promise<ReplayJobResult> {
+async function plan(
+  series: MetricSeries,
+  svc: ServiceConfig,
+  window: ReturnType<typeof planningWindow>,
+  choices: ModelChoice[],
+  weights: Record<string, number>,
+  weightsByLead?: LeadBucketWeights[],
+): Promise<ReplayJobResult> {
   const quantiles = [svc.forecast.quantile, ...SUMMARY_QUANTILES.filter((x) => x !== svc.forecast.quantile)];
   const options = {
     ...defaultPlannerOptions(series.stepSeconds, { from: window.fromStep + 1, to: window.toStep }, quantiles),
@@ -162,6 +172,7 @@ async function plan(series: MetricSeries, svc: ServiceConfig, window: ReturnType
     history: series.values,
     models: choices.map((c) => c.job),
     weights,
+    ...(weightsByLead ? { weightsByLead } : {}),
     options,
     seasons: svc.seasons,
     stepSeconds: series.stepSeconds,

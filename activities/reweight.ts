@@ -1,7 +1,8 @@
 import type { KineticConfig, LearningConfig, ServiceConfig } from '../config/schema';
 import { classifyDecision, type DecisionFacts } from '../learning/decision-outcome';
 import { exp3, seedFrom, type OutcomeEvent } from '../learning/exp3';
-import { hedge, Observation, reweightHedgeOptions } from '../learning/hedge';
+import { hedge, reweightHedgeOptions } from '../learning/hedge';
+import { hedgeByLead, type LeadBucketWeights, type LeadObservation } from '../learning/lead-hedge';
 import { createModelStore } from '../store/model-store';
 import { CompactionResult, createPredictionStore, PredictionRecord } from '../store/prediction-store';
 import { newestWeights, WeightsVersion } from '../store/weights-store';
@@ -17,6 +18,8 @@ export interface ReweightResult {
   outcome: 'updated' | 'no-new-data';
   version?: number;
   weights: Record<string, number>;
+  /** The weights per lead bucket decisions combine with (absent: `weights` for every lead). */
+  byLead?: LeadBucketWeights[];
   previous: Record<string, number>;
   /** Realised-demand points Hedge learned from. */
   observations: number;
@@ -87,7 +90,7 @@ export function reweightActivities(deps: ActivityDeps) {
         return i >= 0 && i < series.values.length ? series.values[i] : NaN;
       };
       const models = [...new Set(due.flatMap((p) => Object.keys(p.perModel)))].sort();
-      const observations: Observation[] = [];
+      const observations: LeadObservation[] = [];
       const withoutDemand: PredictionRecord[] = [];
       let under = 0;
       let waste = 0;
@@ -99,19 +102,25 @@ export function reweightActivities(deps: ActivityDeps) {
       const usable = observations.filter((o) => Number.isFinite(o.actual));
       const ledger = serviceLedger.filter((r) => r.finishedAt && Date.parse(r.finishedAt) > cursor);
       const result = hedge(previous, models, usable, reweightHedgeOptions(l));
+      // Per lead bucket as well; a bucket new to this record starts from its single vector.
+      const byLeadHedge = hedgeByLead(current?.byLead, previous, models, usable, reweightHedgeOptions(l));
 
       const events = outcomeEvents(withoutDemand, serviceLedger, now, window);
-      const bandit = exp3(result.weights, models, events, {
+      const exp3Options = {
         exploration: l.exploration,
         underForecastPenalty: l.underForecastPenalty,
         weightFloor: l.weightFloor,
         seed: seedFrom(input.sourceId),
-      });
+      };
+      const bandit = exp3(result.weights, models, events, exp3Options);
+      // Outcomes have no lead (they score a plan's peak): every bucket learns from the same ones.
+      const byLead = byLeadHedge.map((b) => ({ ...b, weights: exp3(b.weights, models, events, exp3Options).weights }));
       const reasons = [`${result.observations} realised points from ${due.length - withoutDemand.length} predictions`];
       if (withoutDemand.length) reasons.push(`${events.length} decision outcomes (Exp3, γ ${l.exploration}) for ${withoutDemand.length} predictions without realised demand`);
       const version = await modelStore.appendWeights({
         service: input.service,
         weights: bandit.weights,
+        byLead,
         source: input.sourceId,
         evaluatedThrough: Math.max(...due.map((p) => p.madeAt)),
         observations: result.observations,
@@ -209,14 +218,14 @@ function observationsOf(
   count: (under: number, waste: number) => void,
   capacityPerInstance: number,
   targetUtilization: number,
-): Observation[] {
-  const out: Observation[] = [];
+): LeadObservation[] {
+  const out: LeadObservation[] = [];
   p.targets.forEach((t, j) => {
     if (t > now) return;
     const actual = realised(t);
     const predicted: Record<string, number> = {};
     for (const [m, path] of Object.entries(p.perModel)) predicted[m] = path[j];
-    out.push({ actual, predicted });
+    out.push({ actual, predicted, lead: j + 1 });
     if (!Number.isFinite(actual)) return;
     if (p.plannedDemand !== undefined) {
       // The decision provisioned for this demand: above it the plan fell short, below half of it it wasted.
@@ -236,6 +245,7 @@ function resultOf(service: string, v: WeightsVersion, history: WeightsVersion[],
     outcome: 'updated',
     version: v.version,
     weights: v.weights,
+    ...(v.byLead ? { byLead: v.byLead } : {}),
     previous: prev?.weights ?? {},
     observations: v.observations,
     outcomeRounds: v.outcomeLearning?.rounds ?? 0,

@@ -27,6 +27,8 @@ export interface ForecastSummary {
   models?: Array<{ model: string; version: string; source: 'champion' | 'cached' | 'fitted-now'; dataEnd?: string; weight: number }>;
   /** The learned ensemble weights version used (0 = none yet: equal weights). */
   weightsVersion?: number;
+  /** That version's weights per lead bucket, which each lead was combined with (absent: `weights` for every lead). */
+  weightsByLead?: Array<{ fromLead: number; toLead: number; weights: Record<string, number> }>;
   /** Missing samples in the history (NaN or outage zeros) and whether the newest one is missing. */
   dropouts?: { missingSteps: number; newestMissing: boolean };
   /** The stored prediction reweighting scores against realised demand (the decision id). */

@@ -1,4 +1,5 @@
 import { DEFAULT_HEDGE, hedge, reweightHedgeOptions, type HedgeOptions } from '../learning/hedge';
+import { hedgeByLead, type LeadBucketWeights } from '../learning/lead-hedge';
 import type { FittedModel } from '../models/contract';
 import { getForecaster } from '../models/registry';
 import { ModelTrack, tailLength, type PlacedModel } from '../planning/predictive/model-paths';
@@ -9,7 +10,8 @@ import { DemandPlanner, type DemandPlan } from '../planning/predictive/planner';
  * Runs the product's learning loop over a trace, causally: the models are refitted every
  * `retrainEvery` steps on the recent history (the retrain schedule), the ensemble weights move by
  * Hedge every `reweightEvery` steps from the realised demand (the reweight schedule, with the
- * options reweighting uses: learning/hedge.ts `reweightHedgeOptions`), and the planner — the same code a decision runs — plans every step from the
+ * options reweighting uses: learning/hedge.ts `reweightHedgeOptions`; pooled weights and, as the
+ * planner combines with, weights per lead bucket: learning/lead-hedge.ts), and the planner — the same code a decision runs — plans every step from the
  * observations before it. The simulator's predictive policy is this, nothing else.
  */
 export interface PlannerTraceOptions {
@@ -74,15 +76,20 @@ export async function planTrace(demand: readonly number[], firstStep: number, o:
   let refits = 0;
   let reweights = 0;
   let sinceReweight = 0;
-  let weights: Record<string, number> = Object.fromEntries(o.models.map((m) => [m, 1 / o.models.length]));
+  const equal: Record<string, number> = Object.fromEntries(o.models.map((m) => [m, 1 / o.models.length]));
+  let weights = equal;
+  let byLead: LeadBucketWeights[] = [];
   const heaviest: Record<string, number> = Object.fromEntries(o.models.map((m) => [m, 0]));
   const plans: DemandPlan[] = [];
   for (let t = 1; t < n; t++) {
     planner.observe(demand[t - 1]);
     if (t < replayFrom) continue;
     if (++sinceReweight >= o.reweightEvery) {
-      weights = hedge(weights, o.models, planner.drainObservations(), o.learning).weights;
-      planner.setWeights(weights);
+      const batch = planner.drainObservations();
+      weights = hedge(weights, o.models, batch, o.learning).weights;
+      // A bucket first seen starts from equal weights, as the pooled vector did.
+      byLead = hedgeByLead(byLead, equal, o.models, batch, o.learning);
+      planner.setWeights(weights, byLead);
       sinceReweight = 0;
       reweights++;
     }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { LeadBucketWeights } from '../learning/lead-hedge';
 import { withFileLock } from './file-lock';
 import { readJson, writeJsonAtomic } from './json-file';
 
@@ -12,7 +13,13 @@ import { readJson, writeJsonAtomic } from './json-file';
 export interface WeightsVersion {
   version: number;
   service: string;
+  /** One vector for every lead (pooled Hedge, then Exp3): what versions before `byLead` combined with. */
   weights: Record<string, number>;
+  /**
+   * Weights per lead bucket (1, 2–3, 4–6, 7–12, …; learning/lead-hedge.ts), what decisions combine
+   * each lead with. Absent in versions written before it: `weights` serves every lead.
+   */
+  byLead?: LeadBucketWeights[];
   createdAt: string;
   /** Who produced it: reweight workflow/run id, or `cli:<user>` / `initial`. */
   source: string;

@@ -1,4 +1,4 @@
-import type { Observation } from '../../learning/hedge';
+import { weightsForLead, type LeadBucketWeights, type LeadObservation } from '../../learning/lead-hedge';
 import { DropoutDetector } from './dropouts';
 import { type PlannerOptions, validatePlannerOptions } from './options';
 import { PEAK_RULES, PeakRules, type PeakBasis, type PeakRule } from './peak-rules';
@@ -10,7 +10,8 @@ import { SlidingMax } from './sliding-max';
  * only triggers decisions) and the simulator's predictive policy. Fed one observation at a time and
  * asked for a plan at any point, with the models' point paths from that point:
  * 1. each model's path is re-anchored to the newest level (EWMA of its own one-step errors);
- * 2. the paths are combined with the learned weights (Hedge/Exp3, set from outside);
+ * 2. the paths are combined with the learned weights (Hedge/Exp3, set from outside), each lead
+ *    with its lead bucket's weights when there are per-lead weights;
  * 3. the buffer covers the peak over the plan's window at the configured quantile
  *    (peak-rules.ts: forecast residuals or the calibrated reactive rule, whichever has been right);
  * 4. the plan is never below the newest observed demand — the reactive floor it can always fall
@@ -38,7 +39,10 @@ export interface DemandPlan {
   point: number[];
   /** Each model's re-anchored path (what reweighting later scores). */
   perModel: Record<string, number[]>;
+  /** The pooled weights (one vector for every lead; what the record shows per model). */
   weights: Record<string, number>;
+  /** The weights each lead was combined with (index 0 = lead 1): the pooled ones, or the lead bucket's. */
+  leadWeights: Record<string, number>[];
   /** Forecast peak over the window. */
   peak: number;
   scale: number;
@@ -76,7 +80,9 @@ export class DemandPlanner {
   private readonly maxWindow: SlidingMax;
   private readonly pending: Pending[] = [];
   private weights: number[];
-  private observations: Observation[] = [];
+  /** Weights per lead (index 0 = lead 1), normalised; the pooled ones when none were set per lead. */
+  private leadWeights: number[][];
+  private observations: LeadObservation[] = [];
   private lastValid = NaN;
   private readonly keepObservations: boolean;
 
@@ -95,6 +101,7 @@ export class DemandPlanner {
     const minScale = Math.max(1e-9, options.minScaleShare * Math.abs(init.typical));
     this.anchors = models.map(() => 0);
     this.weights = models.map(() => 1 / models.length);
+    this.leadWeights = Array.from({ length: options.window.to }, () => this.weights);
     this.scale = new TwoSpeedScale(init.initialScale, minScale, options.scale);
     this.rules = new PeakRules(options.quantiles, options.calibration, options.minCalibration, options.ruleHalfLife, minScale, options.rules);
     this.detector = new DropoutDetector(options.dropoutRun, options.dropoutMaxZeroShare, Math.max(1, options.capSteps || 2016));
@@ -110,15 +117,23 @@ export class DemandPlanner {
     return this.detector.missing;
   }
 
-  /** Learned weights (missing models get 0; all zero → equal). */
-  setWeights(w: Readonly<Record<string, number>>): void {
-    const raw = this.models.map((m) => (Number.isFinite(w[m]) && w[m] > 0 ? w[m] : 0));
-    const total = raw.reduce((a, b) => a + b, 0);
-    this.weights = total > 0 ? raw.map((x) => x / total) : this.models.map(() => 1 / this.models.length);
+  /**
+   * Learned weights (missing models get 0; all zero → equal): `pooled` for every lead, or per lead
+   * bucket where `byLead` has one.
+   */
+  setWeights(pooled: Readonly<Record<string, number>>, byLead?: readonly LeadBucketWeights[]): void {
+    this.weights = this.normalised(pooled);
+    this.leadWeights = Array.from({ length: this.options.window.to }, (_, j) => (byLead ? this.normalised(weightsForLead(byLead, pooled, j + 1)) : this.weights));
   }
 
-  /** Realised (model paths, demand) pairs since the last call, for Hedge. */
-  drainObservations(): Observation[] {
+  private normalised(w: Readonly<Record<string, number>>): number[] {
+    const raw = this.models.map((m) => (Number.isFinite(w[m]) && w[m] > 0 ? w[m] : 0));
+    const total = raw.reduce((a, b) => a + b, 0);
+    return total > 0 ? raw.map((x) => x / total) : this.models.map(() => 1 / this.models.length);
+  }
+
+  /** Realised (model paths, demand) pairs since the last call, each with its lead, for Hedge. */
+  drainObservations(): LeadObservation[] {
     const out = this.observations;
     this.observations = [];
     return out;
@@ -169,6 +184,7 @@ export class DemandPlanner {
       point: combined,
       perModel: Object.fromEntries(this.models.map((m, k) => [m, perModel[k]])),
       weights: named(this.weights),
+      leadWeights: this.leadWeights.map(named),
       peak,
       scale: basis.scale,
       recentMax,
@@ -188,13 +204,14 @@ export class DemandPlanner {
   private combine(perModel: number[][]): number[] {
     const h = perModel[0].length;
     if (this.options.combine === 'consensus') {
-      const top = this.models
-        .map((_, k) => k)
-        .sort((a, b) => this.weights[b] - this.weights[a] || a - b)
-        .slice(0, Math.min(3, this.models.length));
-      return Array.from({ length: h }, (_, j) => median(top.map((k) => perModel[k][j])));
+      const top = (w: number[]) =>
+        this.models
+          .map((_, k) => k)
+          .sort((a, b) => w[b] - w[a] || a - b)
+          .slice(0, Math.min(3, this.models.length));
+      return Array.from({ length: h }, (_, j) => median(top(this.leadWeights[j]).map((k) => perModel[k][j])));
     }
-    return Array.from({ length: h }, (_, j) => perModel.reduce((s, p, k) => s + this.weights[k] * p[j], 0));
+    return Array.from({ length: h }, (_, j) => perModel.reduce((s, p, k) => s + this.leadWeights[j][k] * p[j], 0));
   }
 
   /** Observation i (not missing): one-step errors re-anchor the models and move the scale; Hedge gets every realised lead. */
@@ -205,7 +222,7 @@ export class DemandPlanner {
       if (this.keepObservations) {
         const predicted: Record<string, number> = {};
         this.models.forEach((m, k) => (predicted[m] = p.perModel[k][lead - 1]));
-        this.observations.push({ actual: v, predicted });
+        this.observations.push({ actual: v, predicted, lead });
       }
       if (lead === 1) {
         this.scale.update(Math.abs(v - p.combined[0]));

@@ -1,3 +1,4 @@
+import type { LeadBucketWeights } from '../../learning/lead-hedge';
 import type { SerializedModel } from '../../models/contract';
 import { getForecaster } from '../../models/registry';
 import type { PlacedModel } from './model-paths';
@@ -21,6 +22,7 @@ export interface ReplayJob {
   history: number[];
   models: ReplayJobModel[];
   weights: Record<string, number>;
+  weightsByLead?: LeadBucketWeights[];
   options: PlannerOptions;
   seasons: number[];
   stepSeconds: number;
@@ -59,6 +61,6 @@ export async function runReplayJob(job: ReplayJob): Promise<ReplayJobResult> {
     }
   }
   if (placed.length === 0) throw new RangeError(`no model could forecast: ${Object.entries(failed).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
-  const result = replayPlan({ history: job.history, models: placed, weights: job.weights, options: job.options, seasons: job.seasons, replaySteps: job.replaySteps });
+  const result = replayPlan({ history: job.history, models: placed, weights: job.weights, weightsByLead: job.weightsByLead, options: job.options, seasons: job.seasons, replaySteps: job.replaySteps });
   return { ...result, fitted, failed, descriptions, ms: performance.now() - t0 };
 }

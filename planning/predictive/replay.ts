@@ -1,3 +1,4 @@
+import type { LeadBucketWeights } from '../../learning/lead-hedge';
 import type { FittedModel } from '../../models/contract';
 import { ModelTrack, tailLength, type PlacedModel } from './model-paths';
 import type { PlannerOptions } from './options';
@@ -14,6 +15,8 @@ export interface ReplayInput {
   history: readonly number[];
   models: PlacedModel[];
   weights: Readonly<Record<string, number>>;
+  /** Learned weights per lead bucket (absent in weights records written before them: `weights` for every lead). */
+  weightsByLead?: readonly LeadBucketWeights[];
   options: PlannerOptions;
   seasons: readonly number[];
   /** Plans made before "now" to calibrate on (the more, the better calibrated; each costs a path per model). */
@@ -56,7 +59,7 @@ export function replayPlan(input: ReplayInput): ReplayResult {
     options,
     { typical, initialScale: pairs ? change / pairs : Math.abs(typical) * 0.1 },
   );
-  planner.setWeights(input.weights);
+  planner.setWeights(input.weights, input.weightsByLead);
   const tracks = models.map((m) => new ModelTrack(m, tailLength(m.name, seasons)));
   const start = firstOrigin(n, input.replaySteps, models, seasons);
   let plan: DemandPlan | undefined;

@@ -73,4 +73,55 @@ describe('reweight', () => {
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ version: 1, observations: 60, params: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } });
   });
+  it('learns weights per lead bucket; a record written before them seeds the new buckets with its single vector', async () => {
+    const sb = createSandbox();
+    sb.writeConfig({ webreweightlead: serviceConfig(sb.csv('webreweightlead', flat(10)), { learning: { learningRate: 0.1, weightFloor: 0.02 } }) });
+    // An older weights version, without `byLead`.
+    await new FileWeightsStore(sb.stateRoot).append({
+      service: 'webreweightlead',
+      weights: { near: 0.7, far: 0.3 },
+      source: 'initial',
+      evaluatedThrough: 0,
+      observations: 0,
+      meanLoss: {},
+      reason: 'seeded by the test',
+    });
+    const preds = new FilePredictionStore(sb.stateRoot);
+    const now = Math.floor(Date.now() / STEP) * STEP;
+    // "near" is exact at lead 1 and 15% low at leads 2–3; "far" the other way round.
+    for (let k = 0; k < 20; k++) {
+      const madeAt = now - (40 - k) * STEP;
+      const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
+      const actual = targets.map(demand);
+      await preds.append({
+        id: `q${k}`,
+        service: 'webreweightlead',
+        madeAt,
+        stepSeconds: 60,
+        targets,
+        perModel: { near: actual.map((v, j) => (j === 0 ? v : v * 0.85)), far: actual.map((v, j) => (j === 0 ? v * 0.85 : v)) },
+        ensemble: actual,
+        weights: {},
+        weightsVersion: 1,
+        peakP90: Math.max(...actual),
+      });
+    }
+    const r = (await withWorker(t, { configPath: sb.configPath, metrics: () => truth }, () =>
+      t.client.workflow.execute(reweightEnsemble, { workflowId: `rw-lead-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['webreweightlead'] }] }),
+    )).services[0] as { outcome: string; byLead?: Array<{ fromLead: number; toLead: number; weights: Record<string, number> }> };
+    expect(r.outcome).toBe('updated');
+    expect(r.byLead?.map((b) => [b.fromLead, b.toLead])).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+    const [lead1, leads23] = r.byLead!;
+    // Lead 1: 20 errors of 15% (scaled by that bucket's mean demand, sum 0.15 × 20 = 3), from 0.7 : 0.3.
+    expect(lead1.weights.near / lead1.weights.far).toBeCloseTo((0.7 / 0.3) * Math.exp(0.1 * 3), 6);
+    // Leads 2–3: 40 such errors for "near" (sum 6).
+    expect(leads23.weights.far / leads23.weights.near).toBeCloseTo((0.3 / 0.7) * Math.exp(0.1 * 6), 6);
+    const history = await new FileWeightsStore(sb.stateRoot).history('webreweightlead');
+    expect(history).toHaveLength(2);
+    expect(history[1].byLead).toEqual(r.byLead);
+    expect(history[1].weights.near).toBeGreaterThan(0); // the pooled vector is still recorded
+  });
 });

@@ -63,6 +63,32 @@ describe('learning reaches the decision', () => {
     expect(Object.keys(pred.perModel).sort()).toEqual(['ewma', 'naive']);
   });
 
+  it('combines each lead with the weights of its lead bucket and records them', async () => {
+    const sb = createSandbox();
+    // naive and ewma disagree on a saw-tooth, so the combination shows which weights each lead used.
+    const saw = Array.from({ length: 60 }, (_, i) => 40 + (i % 6) * 5);
+    sb.writeConfig({ webleadweights: serviceConfig(sb.csv('webleadweights', saw), { learning: { models: ['naive', 'ewma'] } }) });
+    const byLead = [
+      { fromLead: 1, toLead: 1, weights: { naive: 0.9, ewma: 0.1 } },
+      { fromLead: 2, toLead: 3, weights: { naive: 0.1, ewma: 0.9 } },
+    ];
+    await new FileWeightsStore(sb.stateRoot).append({ service: 'webleadweights', weights: { naive: 0.5, ewma: 0.5 }, byLead, source: 'test-reweight', evaluatedThrough: 0, observations: 12, meanLoss: {}, reason: 'seeded' });
+    const rec = await withWorker(t, { configPath: sb.configPath }, async () => {
+      const s = await t.kinetic.startDecision('webleadweights', { timeouts: FAST_TIMEOUTS });
+      return t.kinetic.waitForDecision(s.decisionId);
+    });
+    expect(rec.outcome).toBe('committed');
+    expect(rec.forecast?.weightsByLead).toEqual(byLead);
+    const [pred] = await new FilePredictionStore(sb.stateRoot).forService('webleadweights');
+    expect(pred.ensemble.length).toBeGreaterThanOrEqual(2);
+    pred.ensemble.forEach((v, j) => {
+      const w = j === 0 ? byLead[0].weights : j <= 2 ? byLead[1].weights : { naive: 0.5, ewma: 0.5 };
+      expect(v, `lead ${j + 1}`).toBeCloseTo(w.naive * pred.perModel.naive[j] + w.ewma * pred.perModel.ewma[j], 9);
+    });
+    // The two models really differ at lead 1, so the check above could fail.
+    expect(Math.abs(pred.perModel.naive[0] - pred.perModel.ewma[0])).toBeGreaterThan(0.1);
+  });
+
   it('does not use a champion whose data is older than forecast.championMaxAge', async () => {
     const sb = createSandbox();
     sb.writeConfig({ weblearn: serviceConfig(sb.csv('weblearn', flat(55, 60)), { learning: { models: ['ewma'] }, forecast: { championMaxAge: '1h' } }) });

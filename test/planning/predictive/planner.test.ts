@@ -89,6 +89,42 @@ describe('demand planner', () => {
     expect(b.plan(paths).point[0]).toBe(20); // median of a, b, c = 20, 40, 0
   });
 
+  it('combines each lead with its lead bucket\'s weights, the pooled ones where no bucket has any', () => {
+    const p = new DemandPlanner(['a', 'b'], options(), { typical: 10, initialScale: 1 });
+    p.observe(10);
+    const paths = { a: [20, 20, 20], b: [40, 40, 40] };
+    p.setWeights({ a: 0.5, b: 0.5 }, [{ fromLead: 1, toLead: 1, weights: { a: 3, b: 1 } }]);
+    const plan = p.plan(paths);
+    // Lead 1: 0.75·20 + 0.25·40; leads 2–3 (no bucket): 0.5·20 + 0.5·40.
+    expect(plan.point[0]).toBeCloseTo(25, 9);
+    expect(plan.point[1]).toBeCloseTo(30, 9);
+    expect(plan.point[2]).toBeCloseTo(30, 9);
+    expect(plan.leadWeights[0]).toEqual({ a: 0.75, b: 0.25 });
+    expect(plan.weights).toEqual({ a: 0.5, b: 0.5 });
+    p.setWeights({ a: 0.5, b: 0.5 }, [
+      { fromLead: 1, toLead: 1, weights: { a: 3, b: 1 } },
+      { fromLead: 2, toLead: 3, weights: { a: 0, b: 1 } },
+    ]);
+    expect(p.plan(paths).point).toEqual([25, 40, 40]);
+    // Without per-lead weights every lead uses the pooled vector (records written before them).
+    p.setWeights({ a: 3, b: 1 });
+    expect(p.plan(paths).point).toEqual([25, 25, 25]);
+  });
+
+  it('hands Hedge each realised point with the lead it was predicted at', () => {
+    const p = new DemandPlanner(['a'], options(), { typical: 10, initialScale: 1, observations: true });
+    p.observe(10);
+    p.plan({ a: [11, 12, 13] });
+    p.observe(11);
+    p.plan({ a: [21, 22, 23] });
+    p.observe(12);
+    expect(p.drainObservations()).toEqual([
+      { actual: 11, predicted: { a: 11 }, lead: 1 },
+      { actual: 12, predicted: { a: 12 }, lead: 2 },
+      { actual: 12, predicted: { a: 21 }, lead: 1 },
+    ]);
+  });
+
   it('refuses paths shorter than the window, naming the model', () => {
     const p = new DemandPlanner(['ets'], options(), { typical: 10, initialScale: 1 });
     p.observe(1);
