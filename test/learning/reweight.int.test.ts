@@ -28,30 +28,24 @@ const truth: MetricsSource = {
   },
 };
 
+/** 20 stored predictions of 3 one-minute steps, made 40 … 21 steps ago; `perModel` gives each model's path from the realised one. */
+async function seedPredictions(stateRoot: string, service: string, weightsVersion: number, perModel: (actual: number[]) => Record<string, number[]>): Promise<void> {
+  const preds = new FilePredictionStore(stateRoot);
+  const now = Math.floor(Date.now() / STEP) * STEP;
+  for (let k = 0; k < 20; k++) {
+    const madeAt = now - (40 - k) * STEP;
+    const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
+    const actual = targets.map(demand);
+    await preds.append({ id: `${service}-${k}`, service, madeAt, stepSeconds: 60, targets, perModel: perModel(actual), ensemble: actual, weights: {}, weightsVersion, peakP90: Math.max(...actual) });
+  }
+}
+
 describe('reweight', () => {
   it('moves weight toward the model that was right, scoring point errors symmetrically (the buffer carries the asymmetry)', async () => {
     const sb = createSandbox();
     sb.writeConfig({ webreweight: serviceConfig(sb.csv('webreweight', flat(10)), { learning: { underForecastPenalty: 3, learningRate: 0.1, weightFloor: 0.02 } }) });
-    const preds = new FilePredictionStore(sb.stateRoot);
-    const now = Math.floor(Date.now() / STEP) * STEP;
     // 20 past forecasts of 3 steps each: "right" was exact, "low" 15% under, "high" 15% over.
-    for (let k = 0; k < 20; k++) {
-      const madeAt = now - (40 - k) * STEP;
-      const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
-      const actual = targets.map(demand);
-      await preds.append({
-        id: `p${k}`,
-        service: 'webreweight',
-        madeAt,
-        stepSeconds: 60,
-        targets,
-        perModel: { right: actual, low: actual.map((v) => v * 0.85), high: actual.map((v) => v * 1.15) },
-        ensemble: actual,
-        weights: {},
-        weightsVersion: 0,
-        peakP90: Math.max(...actual),
-      });
-    }
+    await seedPredictions(sb.stateRoot, 'webreweight', 0, (actual) => ({ right: actual, low: actual.map((v) => v * 0.85), high: actual.map((v) => v * 1.15) }));
     const run = (id: string) =>
       t.client.workflow.execute(reweightEnsemble, { workflowId: `${id}-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['webreweight'] }] });
     const [first, second] = await withWorker(t, { configPath: sb.configPath, metrics: () => truth }, async () => [await run('rw-1'), await run('rw-2')]);
@@ -86,26 +80,11 @@ describe('reweight', () => {
       meanLoss: {},
       reason: 'seeded by the test',
     });
-    const preds = new FilePredictionStore(sb.stateRoot);
-    const now = Math.floor(Date.now() / STEP) * STEP;
     // "near" is exact at lead 1 and 15% low at leads 2–3; "far" the other way round.
-    for (let k = 0; k < 20; k++) {
-      const madeAt = now - (40 - k) * STEP;
-      const targets = [1, 2, 3].map((j) => madeAt + j * STEP);
-      const actual = targets.map(demand);
-      await preds.append({
-        id: `q${k}`,
-        service: 'webreweightlead',
-        madeAt,
-        stepSeconds: 60,
-        targets,
-        perModel: { near: actual.map((v, j) => (j === 0 ? v : v * 0.85)), far: actual.map((v, j) => (j === 0 ? v * 0.85 : v)) },
-        ensemble: actual,
-        weights: {},
-        weightsVersion: 1,
-        peakP90: Math.max(...actual),
-      });
-    }
+    await seedPredictions(sb.stateRoot, 'webreweightlead', 1, (actual) => ({
+      near: actual.map((v, j) => (j === 0 ? v : v * 0.85)),
+      far: actual.map((v, j) => (j === 0 ? v * 0.85 : v)),
+    }));
     const r = (await withWorker(t, { configPath: sb.configPath, metrics: () => truth }, () =>
       t.client.workflow.execute(reweightEnsemble, { workflowId: `rw-lead-${t.taskQueue}`, taskQueue: t.taskQueue, args: [{ services: ['webreweightlead'] }] }),
     )).services[0] as { outcome: string; byLead?: Array<{ fromLead: number; toLead: number; weights: Record<string, number> }> };
