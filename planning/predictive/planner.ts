@@ -41,8 +41,6 @@ export interface DemandPlan {
   perModel: Record<string, number[]>;
   /** The pooled weights (one vector for every lead; what the record shows per model). */
   weights: Record<string, number>;
-  /** The weights each lead was combined with (index 0 = lead 1): the pooled ones, or the lead bucket's. */
-  leadWeights: Record<string, number>[];
   /** Forecast peak over the window. */
   peak: number;
   scale: number;
@@ -126,6 +124,12 @@ export class DemandPlanner {
     this.leadWeights = Array.from({ length: this.options.window.to }, (_, j) => (byLead ? this.normalised(weightsForLead(byLead, pooled, j + 1)) : this.weights));
   }
 
+  /** The weights lead `lead` is combined with: its bucket's, or the pooled ones (read on demand; plans do not carry them). */
+  weightsAt(lead: number): Record<string, number> {
+    const w = this.leadWeights[lead - 1] ?? this.weights;
+    return Object.fromEntries(this.models.map((m, k) => [m, w[k]]));
+  }
+
   private normalised(w: Readonly<Record<string, number>>): number[] {
     const raw = this.models.map((m) => (Number.isFinite(w[m]) && w[m] > 0 ? w[m] : 0));
     const total = raw.reduce((a, b) => a + b, 0);
@@ -184,7 +188,6 @@ export class DemandPlanner {
       point: combined,
       perModel: Object.fromEntries(this.models.map((m, k) => [m, perModel[k]])),
       weights: named(this.weights),
-      leadWeights: this.leadWeights.map(named),
       peak,
       scale: basis.scale,
       recentMax,

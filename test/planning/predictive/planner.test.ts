@@ -99,7 +99,7 @@ describe('demand planner', () => {
     expect(plan.point[0]).toBeCloseTo(25, 9);
     expect(plan.point[1]).toBeCloseTo(30, 9);
     expect(plan.point[2]).toBeCloseTo(30, 9);
-    expect(plan.leadWeights[0]).toEqual({ a: 0.75, b: 0.25 });
+    expect(p.weightsAt(1)).toEqual({ a: 0.75, b: 0.25 });
     expect(plan.weights).toEqual({ a: 0.5, b: 0.5 });
     p.setWeights({ a: 0.5, b: 0.5 }, [
       { fromLead: 1, toLead: 1, weights: { a: 3, b: 1 } },
